@@ -1,0 +1,5 @@
+"""Run cove as ``python -m cove``."""
+
+from cove.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Interpreter discovery and the probe that describes an interpreter."""

@@ -1,0 +1,39 @@
+"""What cove knows about one Python interpreter, as reported by the probe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Interpreter:
+    """A Python executable described by the probe script run inside it (never by this process).
+
+    Paths are absolute strings as the interpreter reports them. ``scheme`` maps the sysconfig
+    keys (purelib, platlib, scripts, include, data) to paths relative to an environment root,
+    as a venv made by this interpreter lays them out.
+    """
+
+    executable: str  # sys.executable, as found (not resolved)
+    base_executable: str  # sys._base_executable: the interpreter venv links to
+    real_executable: str  # os.path.realpath(sys.executable)
+    implementation: str  # sys.implementation.name: "cpython", "pypy", ...
+    version: tuple[int, int, int]
+    version_string: str  # platform.python_version(), e.g. "3.12.1" or "3.13.0rc1"
+    prefix: str
+    base_prefix: str
+    in_venv: bool
+    sys_platform: str
+    os_name: str
+    is_64bit: bool
+    stdlib: str  # sysconfig "stdlib" path
+    scheme: dict[str, str] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)
+    soabi: str | None = None
+    platform_tag: str = ""  # sysconfig.get_platform()
+    libc: tuple[str, str] = ("", "")  # platform.libc_ver()
+    ensurepip_wheels: tuple[str, ...] = ()  # bundled wheels in ensurepip/_bundled
+
+    @property
+    def short_version(self) -> str:
+        return f"{self.version[0]}.{self.version[1]}"

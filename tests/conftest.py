@@ -1,0 +1,64 @@
+"""Shared fixtures: an isolated cache and environment for every test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PYENV = Path.home() / ".pyenv" / "versions"
+
+
+def pyenv_python(minor: str) -> Path | None:
+    """The newest pyenv interpreter for a minor version like '3.12', or None."""
+    if not PYENV.is_dir():
+        return None
+    found = sorted(
+        (p for p in PYENV.iterdir() if p.name.startswith(minor + ".")),
+        key=lambda p: tuple(int(x) for x in p.name.split(".") if x.isdigit()),
+    )
+    for p in reversed(found):
+        exe = p / "bin" / f"python{minor}"
+        if exe.exists():
+            return exe
+    return None
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's pip config, cove cache or active venv."""
+    cache = tmp_path_factory.getbasetemp() / "cove-cache"
+    monkeypatch.setenv("COVE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.delenv("PYTHONHOME", raising=False)
+
+
+def run_cove(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+             check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the cove CLI as a subprocess, the way a user does."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "cove", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"cove {args} failed {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def cove() -> object:
+    return run_cove
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Iterator[Path]:
+    d = tmp_path / "work"
+    d.mkdir()
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
