@@ -1,0 +1,1 @@
+"""Virtual environments: layout per platform, pyvenv.cfg, creation and activation scripts."""

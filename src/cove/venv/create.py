@@ -1,0 +1,310 @@
+"""Create an environment the way ``python -m venv`` does, built in a staging directory and swapped
+into place so a failed create leaves nothing behind (and ``--clear`` never half-clears)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cove import __version__
+from cove.errors import VenvError
+from cove.python.interpreter import Interpreter
+from cove.venv.layout import Layout
+
+MIN_VERSION = (3, 8)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOptions:
+    """What the user asked for; mirrors ``python -m venv``'s flags plus cove's own."""
+
+    prompt: str | None = None  # None: the directory's name; "." the current directory's name
+    system_site_packages: bool = False
+    symlinks: bool = True
+    clear: bool = False
+    upgrade: bool = False
+    with_pip: bool = True
+    relocatable: bool = False
+    gitignore: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedEnvironment:
+    path: Path
+    interpreter: Interpreter
+    layout: Layout
+    prompt: str
+    seeded: tuple[str, ...]  # "pip-24.2", ... as installed
+    link_fallback: bool  # True when files were copied because hardlinks were impossible
+
+
+def layout_for(interpreter: Interpreter) -> Layout:
+    return Layout.for_interpreter(
+        os_name=interpreter.os_name,
+        sys_platform=interpreter.sys_platform,
+        implementation=interpreter.implementation,
+        version=interpreter.version,
+        is_64bit=interpreter.is_64bit,
+        purelib=interpreter.scheme.get("purelib"),
+    )
+
+
+def resolve_prompt(path: Path, prompt: str | None, cwd: Path) -> str:
+    """venv's rule: no prompt means the directory's name, ``.`` means the current directory's."""
+    if prompt is None:
+        return path.name
+    if prompt == ".":
+        return cwd.resolve().name
+    return prompt
+
+
+def pyvenv_cfg(
+    path: Path, interpreter: Interpreter, options: CreateOptions, prompt: str, argv: list[str]
+) -> str:
+    """The pyvenv.cfg text venv writes (``executable`` and ``command`` lines from 3.11 on)."""
+    base = interpreter.base_executable
+    lines = [
+        f"home = {os.path.dirname(base)}",
+        f"include-system-site-packages = {'true' if options.system_site_packages else 'false'}",
+        f"version = {interpreter.version_string}",
+    ]
+    if options.prompt is not None:
+        lines.append(f"prompt = {prompt!r}")
+    if interpreter.version >= (3, 11):
+        lines.append(f"executable = {os.path.realpath(base)}")
+        lines.append(f"command = {' '.join([base, '-m', 'venv', *argv, str(path)])}")
+    if options.relocatable:
+        lines.append("relocatable = true")
+    lines.append(f"cove = {__version__}")
+    return "\n".join(lines) + "\n"
+
+
+def venv_argv(options: CreateOptions, prompt: str) -> list[str]:
+    """The ``python -m venv`` flags equivalent to these options, for pyvenv.cfg's command line."""
+    argv: list[str] = []
+    if not options.symlinks:
+        argv.append("--copies")
+    if options.clear:
+        argv.append("--clear")
+    if options.upgrade:
+        argv.append("--upgrade")
+    if not options.with_pip:
+        argv.append("--without-pip")
+    if options.system_site_packages:
+        argv.append("--system-site-packages")
+    if options.prompt is not None:
+        argv.append(f"--prompt={prompt}")
+    return argv
+
+
+def check_interpreter(interpreter: Interpreter) -> None:
+    if interpreter.version[:2] < MIN_VERSION:
+        raise VenvError(
+            f"{interpreter.executable} is Python {interpreter.version_string}, "
+            f"older than {MIN_VERSION[0]}.{MIN_VERSION[1]}",
+            hint="choose a newer interpreter with -p (see `cove python list`)",
+        )
+
+
+def check_target(path: Path, options: CreateOptions) -> bool:
+    """Refuse what venv would clobber. Returns whether ``path`` already holds an environment."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise VenvError(
+            f"{path} exists and is not a directory",
+            hint="choose another path for the environment",
+        )
+    if not path.exists():
+        if options.upgrade:
+            raise VenvError(
+                f"{path} is not an environment, there is nothing to upgrade",
+                hint=f"create it first: cove create {path}",
+            )
+        return False
+    is_env = (path / "pyvenv.cfg").is_file()
+    if not is_env and any(path.iterdir()):
+        raise VenvError(
+            f"{path} is a directory with files in it, not a virtual environment",
+            hint="choose an empty or new directory; cove never overwrites other files",
+        )
+    if is_env and not (options.clear or options.upgrade):
+        raise VenvError(
+            f"{path} is already a virtual environment",
+            hint="use --clear to replace it, or --upgrade to point it at an upgraded Python",
+        )
+    if options.upgrade and not is_env:
+        raise VenvError(
+            f"{path} is not an environment, there is nothing to upgrade",
+            hint=f"create it first: cove create {path}",
+        )
+    return is_env
+
+
+def _link_interpreter(
+    bin_dir: Path, interpreter: Interpreter, layout: Layout, symlinks: bool
+) -> str:
+    """Make bin/python, python3, python3.X as venv does; returns the name the others point to."""
+    base = interpreter.base_executable
+    exename = os.path.basename(base)
+    if layout.windows:
+        # Windows venvs copy the launcher; the names are fixed and do not chain.
+        for name in layout.python_names:
+            shutil.copy2(os.path.join(os.path.dirname(base), name), bin_dir / name)
+        return layout.python_names[0]
+    names = list(layout.python_names)
+    if exename not in names:
+        names.append(exename)
+    real = os.path.realpath(base)
+    for name in names:
+        target = bin_dir / name
+        if symlinks:
+            os.symlink(base if name == exename else exename, target)
+        else:
+            shutil.copy2(real, target)
+    return exename
+
+
+def _seed(
+    staging: Path,
+    final: Path,
+    interpreter: Interpreter,
+    layout: Layout,
+    exename: str,
+    cache_dir: Path,
+) -> tuple[tuple[str, ...], bool]:
+    """Link the interpreter's bundled pip (and setuptools before 3.12) from the cache."""
+    from cove.install.scheme import Scheme
+    from cove.install.wheel import install_wheel
+
+    seeded: list[str] = []
+    fallback = False
+    shebang_python = str(final / layout.bin_dir / exename)
+    for wheel in interpreter.ensurepip_wheels:
+        dist_name = os.path.basename(wheel).split("-", 1)[0]
+        scheme = Scheme.for_venv(
+            staging,
+            site_packages=layout.site_packages,
+            bin_dir=layout.bin_dir,
+            python_short=interpreter.short_version,
+            dist_name=dist_name,
+        )
+        result = install_wheel(
+            Path(wheel), scheme, python=shebang_python, cache_dir=cache_dir, installer="pip"
+        )
+        seeded.append(f"{result.name}-{result.version}")
+        fallback = fallback or result.link_fallback
+    return tuple(seeded), fallback
+
+
+def _build(
+    staging: Path,
+    final: Path,
+    interpreter: Interpreter,
+    layout: Layout,
+    options: CreateOptions,
+    prompt: str,
+    cache_dir: Path,
+    keep_site_packages: Path | None,
+) -> tuple[tuple[str, ...], bool]:
+    from cove.venv.activation import write_activation
+
+    staging.mkdir()
+    bin_dir = staging / layout.bin_dir
+    bin_dir.mkdir()
+    site_packages = staging / layout.site_packages
+    if keep_site_packages is not None:
+        lib_top = layout.site_packages.split("/")[0]
+        os.rename(keep_site_packages / lib_top, staging / lib_top)
+    else:
+        site_packages.mkdir(parents=True)
+    include = interpreter.scheme.get("include", layout.include_dir)
+    (staging / include).mkdir(parents=True, exist_ok=True)
+    if layout.lib64 and not (staging / "lib64").exists():
+        os.symlink("lib", staging / "lib64")
+    exename = _link_interpreter(bin_dir, interpreter, layout, options.symlinks)
+    cfg = pyvenv_cfg(final, interpreter, options, prompt, venv_argv(options, prompt))
+    (staging / "pyvenv.cfg").write_text(cfg, encoding="utf-8")
+    if options.gitignore:
+        (staging / ".gitignore").write_text("# Created by cove\n*\n", encoding="utf-8")
+    write_activation(layout, final, prompt, relocatable=options.relocatable, bin_dir=bin_dir)
+    if options.with_pip and keep_site_packages is None:
+        return _seed(staging, final, interpreter, layout, exename, cache_dir)
+    return (), False
+
+
+def create_environment(
+    path: Path,
+    interpreter: Interpreter,
+    options: CreateOptions,
+    *,
+    cache_dir: Path,
+    cwd: Path,
+    after_build: Callable[[Path], None] | None = None,
+) -> CreatedEnvironment:
+    """Create (or with ``clear``/``upgrade`` replace) the environment at ``path``.
+
+    Everything is built in a sibling staging directory and renamed into place; on any error the
+    staging directory is removed and ``path`` is exactly as it was.
+    """
+    check_interpreter(interpreter)
+    path = path.absolute()
+    existing = check_target(path, options)
+    layout = layout_for(interpreter)
+    prompt = resolve_prompt(path, options.prompt, cwd)
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VenvError(
+            f"cannot create {parent}: {exc.strerror}",
+            hint="choose a path you can write to",
+        ) from None
+    tag = uuid.uuid4().hex[:8]
+    staging = parent / f".{path.name}.cove-new-{tag}"
+    old = parent / f".{path.name}.cove-old-{tag}"
+    moved_old = False
+    try:
+        if existing:
+            os.rename(path, old)
+            moved_old = True
+        elif path.exists():
+            path.rmdir()  # an empty directory: replaced by the staged environment
+        seeded, fallback = _build(
+            staging,
+            path,
+            interpreter,
+            layout,
+            options,
+            prompt,
+            cache_dir,
+            keep_site_packages=old if options.upgrade else None,
+        )
+        if after_build is not None:
+            after_build(staging)
+        os.rename(staging, path)
+    except BaseException as exc:
+        if moved_old:
+            if options.upgrade:
+                _restore_site_packages(staging, old, layout)
+            os.rename(old, path)
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise VenvError(
+                f"cannot create {path}: {exc.strerror or exc}",
+                hint="check the path and its permissions; nothing was changed",
+            ) from None
+        raise
+    if moved_old:
+        shutil.rmtree(old, ignore_errors=True)
+    return CreatedEnvironment(path, interpreter, layout, prompt, seeded, fallback)
+
+
+def _restore_site_packages(staging: Path, old: Path, layout: Layout) -> None:
+    """Undo the move of lib/ into the staging directory after a failed --upgrade."""
+    lib_top = layout.site_packages.split("/")[0]
+    moved = staging / lib_top
+    if moved.exists() and not (old / lib_top).exists():
+        os.rename(moved, old / lib_top)

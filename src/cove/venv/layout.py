@@ -1,0 +1,64 @@
+"""Where things go inside an environment, per platform, as ``python -m venv`` lays them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The relative paths of one environment for a given interpreter and platform.
+
+    Pure: built from the probe's facts, so Windows layouts can be computed and tested on Linux.
+    """
+
+    windows: bool
+    bin_dir: str  # "bin" or "Scripts"
+    site_packages: str  # "lib/python3.12/site-packages" or "Lib/site-packages"
+    include_dir: str  # "include" or "Include"
+    python_names: tuple[str, ...]  # executables venv makes in bin_dir, the main one first
+    exe_suffix: str  # "" or ".exe"
+    lib64: bool  # venv adds lib64 -> lib on 64-bit non-mac POSIX
+
+    @classmethod
+    def for_interpreter(
+        cls,
+        *,
+        os_name: str,
+        sys_platform: str,
+        implementation: str,
+        version: tuple[int, int, int],
+        is_64bit: bool,
+        purelib: str | None = None,
+    ) -> Layout:
+        """The layout venv produces for this interpreter; ``purelib`` (from the probe's scheme,
+        relative to the environment) wins over the computed default when given."""
+        major, minor = version[0], version[1]
+        if os_name == "nt":
+            return cls(
+                windows=True,
+                bin_dir="Scripts",
+                site_packages=purelib or "Lib/site-packages",
+                include_dir="Include",
+                python_names=("python.exe", "pythonw.exe"),
+                exe_suffix=".exe",
+                lib64=False,
+            )
+        lib_name = f"pypy{major}.{minor}" if implementation == "pypy" else f"python{major}.{minor}"
+        names = ["python", f"python{major}", f"python{major}.{minor}"]
+        if implementation == "pypy":
+            names += ["pypy", f"pypy{major}", f"pypy{major}.{minor}"]
+        return cls(
+            windows=False,
+            bin_dir="bin",
+            site_packages=purelib or f"lib/{lib_name}/site-packages",
+            include_dir="include",
+            python_names=tuple(names),
+            exe_suffix="",
+            lib64=is_64bit and sys_platform != "darwin",
+        )
+
+    def python(self, env: PurePath) -> PurePath:
+        """The environment's main interpreter path."""
+        return env / self.bin_dir / self.python_names[0]
