@@ -1,0 +1,133 @@
+"""Describe an interpreter by running the probe script inside it, cached by path and mtime so a
+second look at the same executable starts no subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cove.errors import InterpreterError
+from cove.python.interpreter import Interpreter
+
+CACHE_BUCKET = "interpreters-v1"
+MIN_VERSION = (3, 8)
+
+
+def _cache_key(executable: Path) -> str | None:
+    """Changes whenever the path, what it points to, or the real file itself changes."""
+    try:
+        real = os.path.realpath(executable)
+        st = os.stat(real)
+    except OSError:
+        return None
+    raw = f"{os.path.abspath(executable)}\0{real}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}"
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def _from_json(data: dict[str, Any]) -> Interpreter:
+    return Interpreter(
+        executable=data["executable"],
+        base_executable=data["base_executable"],
+        real_executable=data["real_executable"],
+        implementation=data["implementation"],
+        version=(data["version"][0], data["version"][1], data["version"][2]),
+        version_string=data["version_string"],
+        prefix=data["prefix"],
+        base_prefix=data["base_prefix"],
+        in_venv=bool(data["in_venv"]),
+        sys_platform=data["sys_platform"],
+        os_name=data["os_name"],
+        is_64bit=bool(data["is_64bit"]),
+        stdlib=data["stdlib"],
+        scheme=dict(data.get("scheme") or {}),
+        markers=dict(data.get("markers") or {}),
+        soabi=data.get("soabi"),
+        platform_tag=data.get("platform_tag") or "",
+        libc=(data.get("libc") or ["", ""])[0:2],  # type: ignore[arg-type]
+        ensurepip_wheels=tuple(data.get("ensurepip_wheels") or ()),
+    )
+
+
+def _run_probe(executable: Path) -> dict[str, Any]:
+    script = Path(__file__).with_name("probe_script.py")
+    if not executable.exists():
+        raise InterpreterError(
+            f"no interpreter at {executable}",
+            hint="give a path to a python executable or a version (see `cove python list`)",
+        )
+    if executable.is_dir() or not os.access(executable, os.X_OK):
+        raise InterpreterError(
+            f"{executable} is not an executable file",
+            hint="give the path of a python executable, e.g. /usr/bin/python3",
+        )
+    try:
+        proc = subprocess.run(
+            [str(executable), "-E", "-s", str(script)],
+            capture_output=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InterpreterError(
+            f"could not run {executable}: {exc}",
+            hint="check that it is a working Python interpreter",
+        ) from None
+    try:
+        data: dict[str, Any] = json.loads(proc.stdout)
+        if proc.returncode != 0 or not isinstance(data, dict):
+            raise ValueError
+        _ = data["version"][2]  # shape check: raises on a malformed answer
+    except (ValueError, KeyError, IndexError, TypeError):
+        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise InterpreterError(
+            f"{executable} does not behave like a Python interpreter ({tail[0]})",
+            hint="check that it is a working Python 3.8+ interpreter",
+        ) from None
+    return data
+
+
+def probe(executable: Path, cache_dir: Path) -> Interpreter:
+    """The Interpreter at ``executable`` (absolute or relative path); refuses Pythons below 3.8."""
+    executable = Path(os.path.abspath(executable))
+    key = _cache_key(executable)
+    cache_file = cache_dir / CACHE_BUCKET / f"{key}.json" if key else None
+    data: dict[str, Any] | None = None
+    if cache_file is not None:
+        try:
+            data = json.loads(cache_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+    if data is None:
+        data = _run_probe(executable)
+        _check_version(executable, data)
+        if cache_file is not None:
+            _write_atomic(cache_file, json.dumps(data))
+    # The probe reports sys.executable as the interpreter resolved it; keep the path we were given.
+    data["executable"] = str(executable)
+    return _from_json(data)
+
+
+def _check_version(executable: Path, data: dict[str, Any]) -> None:
+    version = tuple(data["version"][:2])
+    if version < MIN_VERSION:
+        raise InterpreterError(
+            f"{executable} is Python {data.get('version_string', version)}, "
+            f"but cove needs Python {MIN_VERSION[0]}.{MIN_VERSION[1]} or newer",
+            hint="pick a newer interpreter with -p (see `cove python list`)",
+        )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the cache is an optimisation; an unwritable cache must not fail the command
