@@ -39,12 +39,17 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.delenv("PYTHONHOME", raising=False)
 
 
-def run_cove(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-             check: bool = False) -> subprocess.CompletedProcess[str]:
+def run_cove(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
     """Run the cove CLI as a subprocess, the way a user does."""
     proc = subprocess.run(
         [sys.executable, "-m", "cove", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"cove {args} failed {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")

@@ -167,6 +167,22 @@ def _link_interpreter(
     return exename
 
 
+def bundled_wheels(paths: tuple[str, ...]) -> list[str]:
+    """The newest bundled wheel of each project, as ensurepip picks them (stale copies of older
+    versions may lie beside them)."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    newest: dict[str, tuple[object, str]] = {}
+    for path in paths:
+        try:
+            name, version, _, _ = parse_wheel_filename(os.path.basename(path))
+        except InvalidWheelFilename:
+            continue
+        if name not in newest or version > newest[name][0]:  # type: ignore[operator]
+            newest[name] = (version, path)
+    return [path for _, path in sorted(newest.values(), key=lambda v: v[1])]
+
+
 def _seed(
     staging: Path,
     final: Path,
@@ -182,7 +198,7 @@ def _seed(
     seeded: list[str] = []
     fallback = False
     shebang_python = str(final / layout.bin_dir / exename)
-    for wheel in interpreter.ensurepip_wheels:
+    for wheel in bundled_wheels(interpreter.ensurepip_wheels):
         dist_name = os.path.basename(wheel).split("-", 1)[0]
         scheme = Scheme.for_venv(
             staging,
@@ -192,7 +208,13 @@ def _seed(
             dist_name=dist_name,
         )
         result = install_wheel(
-            Path(wheel), scheme, python=shebang_python, cache_dir=cache_dir, installer="pip"
+            Path(wheel),
+            scheme,
+            python=shebang_python,
+            python_version=(interpreter.version[0], interpreter.version[1]),
+            cache_dir=cache_dir,
+            installer="pip",
+            env=staging,
         )
         seeded.append(f"{result.name}-{result.version}")
         fallback = fallback or result.link_fallback
@@ -220,7 +242,10 @@ def _build(
         os.rename(keep_site_packages / lib_top, staging / lib_top)
     else:
         site_packages.mkdir(parents=True)
-    include = interpreter.scheme.get("include", layout.include_dir)
+    # venv makes include/pythonX.Y from 3.11 (its sysconfig scheme), a bare include/ before.
+    include = layout.include_dir
+    if interpreter.version >= (3, 11):
+        include = interpreter.scheme.get("include", include)
     (staging / include).mkdir(parents=True, exist_ok=True)
     if layout.lib64 and not (staging / "lib64").exists():
         os.symlink("lib", staging / "lib64")

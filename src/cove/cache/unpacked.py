@@ -1,0 +1,164 @@
+"""Wheels unpacked once into the cache, keyed by the wheel's sha256, with a manifest of every
+file's hash and size so installs link from here without reading the zip again."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from cove.errors import WheelError
+
+BUCKET = "unpacked-v1"
+MANIFEST = ".cove-manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class UnpackedFile:
+    path: str  # posix path inside the wheel
+    hash: str  # "sha256=<urlsafe b64, no padding>"
+    size: int
+    executable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnpackedWheel:
+    root: Path
+    files: tuple[UnpackedFile, ...]
+
+
+def record_hash(data: bytes) -> str:
+    digest = hashlib.sha256(data).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def safe_member(name: str, wheel: Path) -> str:
+    """A member name that stays inside the unpack directory, or WheelError."""
+    bad = (
+        not name
+        or name.startswith(("/", "\\"))
+        or "\\" in name
+        or (len(name) > 1 and name[1] == ":")
+        or any(part in ("..", "") for part in PurePosixPath(name).parts)
+        or "\0" in name
+    )
+    if bad or ".." in PurePosixPath(name).parts:
+        raise WheelError(
+            f"{wheel.name} contains an unsafe member path: {name!r}",
+            hint="the wheel is malformed or malicious; nothing was installed",
+        )
+    return name
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_manifest(entry: Path) -> UnpackedWheel | None:
+    try:
+        rows = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return UnpackedWheel(entry, tuple(UnpackedFile(*row) for row in rows))
+
+
+def _extract(wheel: Path, dest: Path) -> list[UnpackedFile]:
+    try:
+        zf = zipfile.ZipFile(wheel)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise WheelError(
+            f"{wheel} is not a valid wheel: {exc}", hint="download it again or rebuild it"
+        ) from None
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        for info in infos:
+            safe_member(info.filename, wheel)
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise WheelError(
+                    f"{wheel.name} contains a symlink: {info.filename!r}",
+                    hint="wheels may not contain links; nothing was installed",
+                )
+        record_name = next(
+            (
+                i.filename
+                for i in infos
+                if i.filename.count("/") == 1 and i.filename.endswith(".dist-info/RECORD")
+            ),
+            None,
+        )
+        if record_name is None:
+            raise WheelError(f"{wheel.name} has no .dist-info/RECORD", hint="rebuild the wheel")
+        expected: dict[str, str] = {}
+        rows = csv.reader(io.StringIO(zf.read(record_name).decode("utf-8")))
+        for row in rows:
+            if row and len(row) >= 2 and row[1]:
+                expected[row[0]] = row[1]
+        files: list[UnpackedFile] = []
+        for info in infos:
+            try:
+                data = zf.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise WheelError(
+                    f"{wheel.name} is corrupt at {info.filename!r}: {exc}",
+                    hint="download it again or rebuild it",
+                ) from None
+            digest = record_hash(data)
+            want = expected.get(info.filename)
+            if want is not None and want.startswith("sha256=") and want != digest:
+                raise WheelError(
+                    f"{wheel.name}: {info.filename!r} does not match the hash in its RECORD",
+                    hint="the wheel is corrupt or was tampered with; nothing was installed",
+                )
+            target = dest / info.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            executable = bool((info.external_attr >> 16) & 0o111)
+            if executable:
+                target.chmod(0o755)
+            files.append(UnpackedFile(info.filename, digest, len(data), executable))
+    return files
+
+
+def unpack_wheel(wheel: Path, cache_dir: Path) -> UnpackedWheel:
+    """The wheel's files in the cache, unpacked on first use (atomically, under a lock)."""
+    try:
+        key = _sha256_file(wheel)
+    except OSError as exc:
+        raise WheelError(f"cannot read {wheel}: {exc.strerror}", hint="check the path") from None
+    bucket = cache_dir / BUCKET
+    entry = bucket / key
+    found = _read_manifest(entry)
+    if found is not None:
+        return found
+    from filelock import FileLock
+
+    bucket.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(bucket / f"{key}.lock")):
+        found = _read_manifest(entry)
+        if found is not None:
+            return found
+        tmp = bucket / f".tmp-{key}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            tmp.mkdir()
+            files = _extract(wheel, tmp)
+            rows = [[f.path, f.hash, f.size, f.executable] for f in files]
+            (tmp / MANIFEST).write_text(json.dumps(rows), encoding="utf-8")
+            if entry.exists():  # a stale entry without a manifest: replace it
+                shutil.rmtree(entry)
+            os.replace(tmp, entry)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return UnpackedWheel(entry, tuple(files))

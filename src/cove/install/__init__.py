@@ -1,0 +1,1 @@
+"""Installing distributions: the wheel installer (link from the unpacked cache), scripts, RECORD."""

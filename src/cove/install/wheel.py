@@ -1,0 +1,221 @@
+"""The one wheel installer: link a wheel's files from the unpacked cache into a scheme, write its
+scripts, INSTALLER, REQUESTED and RECORD, file for file what pip installs (without bytecode)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import errno
+import io
+import os
+import shutil
+from dataclasses import dataclass
+from email.parser import HeaderParser
+from pathlib import Path
+from typing import Literal
+
+from cove.cache.unpacked import UnpackedFile, record_hash, unpack_wheel
+from cove.errors import WheelError
+from cove.install.scheme import Scheme
+from cove.install.scripts import launcher, parse_entry_points, shebang, versioned_pip_names
+
+LinkMode = Literal["hardlink", "copy", "symlink"]
+_DATA_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledDist:
+    name: str
+    version: str
+    dist_info: Path
+    files: tuple[Path, ...]
+    link_fallback: bool  # hardlinks were impossible, files were copied
+
+
+@dataclass(frozen=True, slots=True)
+class _Placement:
+    source: UnpackedFile
+    dest: Path
+    rewrite_shebang: bool
+
+
+def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:
+    tops = {
+        f.path.split("/", 1)[0] for f in files if f.path.split("/", 1)[0].endswith(".dist-info")
+    }
+    if len(tops) != 1:
+        raise WheelError(
+            f"{wheel.name} must have exactly one .dist-info directory, found {len(tops)}",
+            hint="rebuild the wheel",
+        )
+    return tops.pop()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return os.path.commonpath([os.path.abspath(path), os.path.abspath(root)]) == os.path.abspath(
+        root
+    )
+
+
+def _plan(
+    files: tuple[UnpackedFile, ...], scheme: Scheme, root_is_purelib: bool, wheel: Path, env: Path
+) -> list[_Placement]:
+    """Where each file goes; every check happens here, before anything is written."""
+    root = scheme.purelib if root_is_purelib else scheme.platlib
+    targets = {
+        "purelib": scheme.purelib,
+        "platlib": scheme.platlib,
+        "headers": scheme.headers,
+        "scripts": scheme.scripts,
+        "data": scheme.data,
+    }
+    out: list[_Placement] = []
+    for f in files:
+        top, _, rest = f.path.partition("/")
+        if top.endswith(".data") and rest:
+            key, _, sub = rest.partition("/")
+            if key not in _DATA_KEYS or not sub:
+                raise WheelError(
+                    f"{wheel.name} has an unknown .data directory {key!r} ({f.path})",
+                    hint=f"a wheel's .data may only hold {', '.join(_DATA_KEYS)}",
+                )
+            dest = targets[key] / sub
+            rewrite = key == "scripts"
+        else:
+            if f.path.endswith(".dist-info/RECORD") and f.path.count("/") == 1:
+                continue  # rewritten below
+            dest = root / f.path
+            rewrite = False
+        if not _inside(dest, env):
+            raise WheelError(
+                f"{wheel.name} would write outside the environment: {f.path}",
+                hint="the wheel is malformed or malicious; nothing was installed",
+            )
+        out.append(_Placement(f, dest, rewrite))
+    return out
+
+
+def _place(src: Path, dest: Path, mode: LinkMode) -> bool:
+    """Link (or copy) one file; returns True when a hardlink had to fall back to a copy."""
+    if mode == "hardlink":
+        try:
+            os.link(src, dest)
+            return False
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copy2(src, dest)
+            return True
+    if mode == "symlink":
+        os.symlink(src, dest)
+        return False
+    shutil.copy2(src, dest)
+    return False
+
+
+def _record_path(path: Path, site: Path) -> str:
+    return os.path.relpath(path, site).replace(os.sep, "/")
+
+
+def install_wheel(
+    wheel: Path,
+    scheme: Scheme,
+    *,
+    python: str,
+    python_version: tuple[int, int],
+    cache_dir: Path,
+    installer: str = "cove",
+    requested: bool = True,
+    link_mode: LinkMode = "hardlink",
+    env: Path | None = None,
+) -> InstalledDist:
+    """Install ``wheel`` into ``scheme``; scripts get ``python`` (of ``python_version``) in their
+    shebang and versioned names (pip3.12).
+
+    ``env`` bounds where files may go (default: the scheme's data root). On any error every file
+    this call wrote is removed again.
+    """
+    unpacked = unpack_wheel(wheel, cache_dir)
+    env = env or scheme.data
+    dist_info = _dist_info_dir(unpacked.files, wheel)
+    meta = HeaderParser().parsestr(
+        (unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8")
+    )
+    root_is_purelib = (meta.get("Root-Is-Purelib") or "true").strip().lower() == "true"
+    placements = _plan(unpacked.files, scheme, root_is_purelib, wheel, env)
+    entry_points_file = unpacked.root / dist_info / "entry_points.txt"
+    entries = []
+    if entry_points_file.exists():
+        entries = parse_entry_points(entry_points_file.read_text(encoding="utf-8"), wheel.name)
+        entries = versioned_pip_names(entries, python_version)
+    metadata = HeaderParser().parsestr(
+        (unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8")
+    )
+    name, version = metadata.get("Name", ""), metadata.get("Version", "")
+
+    site = scheme.purelib if root_is_purelib else scheme.platlib
+    written: list[Path] = []
+    made_dirs: list[Path] = []
+    rows: list[tuple[str, str, str]] = []
+    fallback = False
+
+    def mkdirs(d: Path) -> None:
+        missing = []
+        while not d.exists():
+            missing.append(d)
+            d = d.parent
+        for m in reversed(missing):
+            m.mkdir()
+            made_dirs.append(m)
+
+    def write(dest: Path, data: bytes, mode: int) -> None:
+        if dest.exists() or dest.is_symlink():
+            raise WheelError(
+                f"{wheel.name} would overwrite {dest}", hint="uninstall what owns it first"
+            )
+        mkdirs(dest.parent)
+        dest.write_bytes(data)
+        written.append(dest)
+        dest.chmod(mode)
+        rows.append((_record_path(dest, site), record_hash(data), str(len(data))))
+
+    try:
+        for p in placements:
+            src = unpacked.root / p.source.path
+            if p.rewrite_shebang:
+                data = src.read_bytes()
+                if data.startswith(b"#!python"):
+                    _first, _, rest = data.partition(b"\n")
+                    data = shebang(python).encode() + rest
+                write(p.dest, data, 0o755)
+                continue
+            if p.dest.exists() or p.dest.is_symlink():
+                raise WheelError(
+                    f"{wheel.name} would overwrite {p.dest}", hint="uninstall what owns it first"
+                )
+            mkdirs(p.dest.parent)
+            fallback = _place(src, p.dest, link_mode) or fallback
+            written.append(p.dest)
+            rows.append((_record_path(p.dest, site), p.source.hash, str(p.source.size)))
+        for ep in entries:
+            write(scheme.scripts / ep.name, launcher(ep, python), 0o755)
+        info_dir = site / dist_info
+        write(info_dir / "INSTALLER", f"{installer}\n".encode(), 0o644)
+        if requested:
+            write(info_dir / "REQUESTED", b"", 0o644)
+        record = info_dir / "RECORD"
+        rows.append((_record_path(record, site), "", ""))
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerows(sorted(rows))
+        record.write_text(buf.getvalue(), encoding="utf-8")
+        written.append(record)
+    except BaseException:
+        for path in reversed(written):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for d in reversed(made_dirs):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        raise
+    return InstalledDist(name, version, info_dir, tuple(written), fallback)
