@@ -124,7 +124,8 @@ def _extract(wheel: Path, dest: Path) -> list[UnpackedFile]:
             target = dest / info.filename
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-            executable = bool((info.external_attr >> 16) & 0o111)
+            mode = info.external_attr >> 16
+            executable = stat.S_ISREG(mode) and bool(mode & 0o111)  # pip's rule
             if executable:
                 target.chmod(0o755)
             files.append(UnpackedFile(info.filename, digest, len(data), executable))

@@ -187,7 +187,8 @@ def install_wheel(
                 if data.startswith(b"#!python"):
                     _first, _, rest = data.partition(b"\n")
                     data = shebang(python).encode() + rest
-                write(p.dest, data, 0o755)
+                # pip keeps the mode the wheel gives: a script is executable only if packed so.
+                write(p.dest, data, 0o755 if p.source.executable else 0o644)
                 continue
             if p.dest.exists() or p.dest.is_symlink():
                 raise WheelError(
