@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import subprocess
 from pathlib import Path
 
 
@@ -107,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _upgrade_deps(env: Path, python: Path, version: tuple[int, int, int]) -> None:
     """As venv does: run the environment's own pip to upgrade the seeded packages."""
+    import subprocess
+
     from cove.errors import CoveError
 
     packages = ["pip"] if version >= (3, 12) else ["pip", "setuptools"]

@@ -10,7 +10,6 @@ import io
 import os
 import shutil
 from dataclasses import dataclass
-from email.parser import HeaderParser
 from pathlib import Path
 from typing import Literal
 
@@ -52,9 +51,20 @@ def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:
 
 
 def _inside(path: Path, root: Path) -> bool:
-    return os.path.commonpath([os.path.abspath(path), os.path.abspath(root)]) == os.path.abspath(
-        root
-    )
+    root_str = os.path.abspath(root)
+    return os.path.normpath(os.path.abspath(path)).startswith(root_str + os.sep)
+
+
+def _headers(text: str) -> dict[str, str]:
+    """The first value of each ``Key: value`` header line (WHEEL, METADATA), up to the body."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line:
+            break
+        key, sep, value = line.partition(":")
+        if sep and not line[0].isspace():
+            out.setdefault(key.strip(), value.strip())
+    return out
 
 
 def _plan(
@@ -114,6 +124,10 @@ def _place(src: Path, dest: Path, mode: LinkMode) -> bool:
 
 
 def _record_path(path: Path, site: Path) -> str:
+    """RECORD's path: relative to site-packages (``../../../bin/pip`` for what lies outside)."""
+    text, prefix = str(path), str(site) + os.sep
+    if text.startswith(prefix):
+        return text[len(prefix) :].replace(os.sep, "/")
     return os.path.relpath(path, site).replace(os.sep, "/")
 
 
@@ -138,9 +152,7 @@ def install_wheel(
     unpacked = unpack_wheel(wheel, cache_dir)
     env = env or scheme.data
     dist_info = _dist_info_dir(unpacked.files, wheel)
-    meta = HeaderParser().parsestr(
-        (unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8")
-    )
+    meta = _headers((unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8"))
     root_is_purelib = (meta.get("Root-Is-Purelib") or "true").strip().lower() == "true"
     placements = _plan(unpacked.files, scheme, root_is_purelib, wheel, env)
     entry_points_file = unpacked.root / dist_info / "entry_points.txt"
@@ -148,9 +160,7 @@ def install_wheel(
     if entry_points_file.exists():
         entries = parse_entry_points(entry_points_file.read_text(encoding="utf-8"), wheel.name)
         entries = versioned_pip_names(entries, python_version)
-    metadata = HeaderParser().parsestr(
-        (unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8")
-    )
+    metadata = _headers((unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8"))
     name, version = metadata.get("Name", ""), metadata.get("Version", "")
 
     site = scheme.purelib if root_is_purelib else scheme.platlib
@@ -159,7 +169,11 @@ def install_wheel(
     rows: list[tuple[str, str, str]] = []
     fallback = False
 
+    known: set[Path] = set()
+
     def mkdirs(d: Path) -> None:
+        if d in known:
+            return
         missing = []
         while not d.exists():
             missing.append(d)
@@ -167,6 +181,8 @@ def install_wheel(
         for m in reversed(missing):
             m.mkdir()
             made_dirs.append(m)
+            known.add(m)
+        known.add(d)
 
     def write(dest: Path, data: bytes, mode: int) -> None:
         if dest.exists() or dest.is_symlink():

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -98,7 +96,11 @@ def candidate_paths(environ: dict[str, str] | None = None) -> Iterator[Path]:
                 if exe.exists():
                     yield exe
                     break
+    import shutil
+
     if os.name == "nt" and shutil.which("py"):
+        import subprocess
+
         proc = subprocess.run(["py", "--list-paths"], capture_output=True, text=True)
         for line in proc.stdout.splitlines():
             parts = line.split()
@@ -151,6 +153,8 @@ def find_interpreter(request: str | None, cache_dir: Path) -> Interpreter:
         return probe(Path(os.path.expanduser(text)), cache_dir)
     parsed = parse_request(text)
     if parsed is None:
+        import shutil
+
         on_path = shutil.which(text)
         if on_path:
             return probe(Path(on_path), cache_dir)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +52,8 @@ def _from_json(data: dict[str, Any]) -> Interpreter:
 
 
 def _run_probe(executable: Path) -> dict[str, Any]:
+    import subprocess
+
     script = Path(__file__).with_name("probe_script.py")
     if not executable.exists():
         raise InterpreterError(
@@ -123,6 +123,8 @@ def _check_version(executable: Path, data: dict[str, Any]) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -4,8 +4,6 @@ into place so a failed create leaves nothing behind (and ``--clear`` never half-
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +150,8 @@ def _link_interpreter(
     if layout.windows:
         # Windows venvs copy the launcher; the names are fixed and do not chain.
         for name in layout.python_names:
+            import shutil
+
             shutil.copy2(os.path.join(os.path.dirname(base), name), bin_dir / name)
         return layout.python_names[0]
     names = list(layout.python_names)
@@ -163,23 +163,26 @@ def _link_interpreter(
         if symlinks:
             os.symlink(base if name == exename else exename, target)
         else:
+            import shutil
+
             shutil.copy2(real, target)
     return exename
 
 
 def bundled_wheels(paths: tuple[str, ...]) -> list[str]:
     """The newest bundled wheel of each project, as ensurepip picks them (stale copies of older
-    versions may lie beside them)."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-    newest: dict[str, tuple[object, str]] = {}
+    versions may lie beside them). Bundled names are plain ``name-X.Y.Z-py3-none-any.whl``."""
+    newest: dict[str, tuple[tuple[int, ...], str]] = {}
     for path in paths:
-        try:
-            name, version, _, _ = parse_wheel_filename(os.path.basename(path))
-        except InvalidWheelFilename:
+        parts = os.path.basename(path).split("-")
+        if len(parts) != 5:
             continue
-        if name not in newest or version > newest[name][0]:  # type: ignore[operator]
-            newest[name] = (version, path)
+        try:
+            version = tuple(int(p) for p in parts[1].split("."))
+        except ValueError:
+            continue
+        if parts[0] not in newest or version > newest[parts[0]][0]:
+            newest[parts[0]] = (version, path)
     return [path for _, path in sorted(newest.values(), key=lambda v: v[1])]
 
 
@@ -287,7 +290,7 @@ def create_environment(
             f"cannot create {parent}: {exc.strerror}",
             hint="choose a path you can write to",
         ) from None
-    tag = uuid.uuid4().hex[:8]
+    tag = os.urandom(4).hex()
     staging = parent / f".{path.name}.cove-new-{tag}"
     old = parent / f".{path.name}.cove-old-{tag}"
     moved_old = False
@@ -315,6 +318,8 @@ def create_environment(
             if options.upgrade:
                 _restore_site_packages(staging, old, layout)
             os.rename(old, path)
+        import shutil
+
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
             raise VenvError(
@@ -323,6 +328,8 @@ def create_environment(
             ) from None
         raise
     if moved_old:
+        import shutil
+
         shutil.rmtree(old, ignore_errors=True)
     return CreatedEnvironment(path, interpreter, layout, prompt, seeded, fallback)
 

@@ -66,7 +66,7 @@ def test_probe_real_interpreter_and_cache(tmp_path: Path, monkeypatch: pytest.Mo
     def no_subprocess(*args: object, **kwargs: object) -> None:
         raise AssertionError("the second probe must come from the cache")
 
-    monkeypatch.setattr(probe_mod.subprocess, "run", no_subprocess)
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
     assert probe(exe, tmp_path) == info
 
 
