@@ -249,6 +249,19 @@ def test_hostile_path(tmp_path: Path) -> None:
     assert not (tmp_path / "PWNED").exists()
 
 
+def test_relocatable_pip_runs_after_move(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    run_cove("create", "--relocatable", str(first), check=True)
+    assert "relocatable = true" in (first / "pyvenv.cfg").read_text()
+    moved = tmp_path / "moved dir"
+    first.rename(moved)
+    proc = subprocess.run(
+        [str(moved / "bin" / "pip"), "--version"], capture_output=True, text=True, env=CLEAN_ENV
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert str(moved) in proc.stdout
+
+
 def test_usage_errors() -> None:
     proc = run_cove("create", "--clear", "--upgrade", "x")
     assert proc.returncode == 2

@@ -30,7 +30,11 @@ class EntryPoint:
 
 def shebang(python: str) -> str:
     """The first line(s) pip writes: a plain ``#!`` line when the kernel can run it, else an
-    ``exec`` through /bin/sh (paths with spaces or over 127 bytes), quoted safely."""
+    ``exec`` through /bin/sh (paths with spaces or over 127 bytes), quoted safely. A bare name
+    (no directory) means the interpreter beside the script: a relocatable environment."""
+    if "/" not in python:
+        here = '"$(dirname -- "$(realpath -- "$0")")"'
+        return f"#!/bin/sh\n'''exec' {here}/{shlex.quote(python)} \"$0\" \"$@\"\n' '''\n"
     if " " not in python and len(python.encode()) <= 127 and _PLAIN_PATH.match(python):
         return f"#!{python}\n"
     quoted = f'"{python}"' if _PLAIN_PATH.match(python) else shlex.quote(python)

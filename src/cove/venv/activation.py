@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-from importlib import resources
 from pathlib import Path
 
 from cove.venv.layout import Layout
@@ -82,7 +81,7 @@ def render_activation(
     """File name in the environment's bin directory -> content."""
     env_str = str(env)
     bin_name = layout.bin_dir
-    templates = resources.files("cove.venv") / "templates"
+    templates = Path(__file__).with_name("templates")  # package data, beside this module
     names = WINDOWS_SCRIPTS if layout.windows else POSIX_SCRIPTS
     prompt_prefix = f"({prompt}) "
     if relocatable:

@@ -193,6 +193,7 @@ def _seed(
     layout: Layout,
     exename: str,
     cache_dir: Path,
+    relocatable: bool,
 ) -> tuple[tuple[str, ...], bool]:
     """Link the interpreter's bundled pip (and setuptools before 3.12) from the cache."""
     from cove.install.scheme import Scheme
@@ -200,7 +201,8 @@ def _seed(
 
     seeded: list[str] = []
     fallback = False
-    shebang_python = str(final / layout.bin_dir / exename)
+    # Relocatable launchers find the interpreter beside themselves instead of at a fixed path.
+    shebang_python = exename if relocatable else str(final / layout.bin_dir / exename)
     for wheel in bundled_wheels(interpreter.ensurepip_wheels):
         dist_name = os.path.basename(wheel).split("-", 1)[0]
         scheme = Scheme.for_venv(
@@ -259,7 +261,9 @@ def _build(
         (staging / ".gitignore").write_text("# Created by cove\n*\n", encoding="utf-8")
     write_activation(layout, final, prompt, relocatable=options.relocatable, bin_dir=bin_dir)
     if options.with_pip and keep_site_packages is None:
-        return _seed(staging, final, interpreter, layout, exename, cache_dir)
+        return _seed(
+            staging, final, interpreter, layout, exename, cache_dir, options.relocatable
+        )
     return (), False
 
 
