@@ -262,6 +262,32 @@ def test_relocatable_pip_runs_after_move(tmp_path: Path) -> None:
     assert str(moved) in proc.stdout
 
 
+def test_upgrade_deps_uses_the_configured_index(tmp_path: Path) -> None:
+    """--upgrade-deps takes the newest pip from the index pip is configured with (here a
+    find-links directory holding the pip wheel that a newer Python bundles)."""
+    old, new = pyenv_python("3.12"), pyenv_python("3.13")
+    if old is None or new is None:
+        pytest.skip("needs pyenv 3.12 and 3.13")
+    bundled = next(new.parent.parent.glob("lib/python3.13/ensurepip/_bundled"))
+    env = tmp_path / "e"
+    environ = {
+        **os.environ,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(bundled),
+        "PIP_CONFIG_FILE": os.devnull,
+    }
+    run_cove("create", "-p", str(old), "--upgrade-deps", str(env), env=environ, check=True)
+    version = subprocess.run(
+        [str(env / "bin" / "python"), "-m", "pip", "--version"],
+        capture_output=True,
+        text=True,
+        env=CLEAN_ENV,
+        check=True,
+    ).stdout
+    newest = next(bundled.glob("pip-*.whl")).name.split("-")[1]
+    assert version.startswith(f"pip {newest} ")
+
+
 def test_usage_errors() -> None:
     proc = run_cove("create", "--clear", "--upgrade", "x")
     assert proc.returncode == 2

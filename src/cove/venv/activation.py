@@ -146,14 +146,20 @@ def write_activation(
     *,
     relocatable: bool = False,
     bin_dir: Path | None = None,
+    staged: bool = False,
 ) -> list[Path]:
-    """Write the scripts into ``bin_dir`` (default: the environment's), each atomically."""
+    """Write the scripts into ``bin_dir`` (default: the environment's). Each is written to a
+    temporary name and renamed, unless ``staged``: a directory not yet swapped into place is
+    already invisible, and every file created costs time on slow disks."""
     target = bin_dir if bin_dir is not None else env / layout.bin_dir
     written = []
     for name, data in render_activation(layout, env, prompt, relocatable=relocatable).items():
         path = target / name
-        tmp = target / f".{name}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        if staged:
+            path.write_bytes(data)
+        else:
+            tmp = target / f".{name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
         written.append(path)
     return written

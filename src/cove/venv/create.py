@@ -259,7 +259,9 @@ def _build(
     (staging / "pyvenv.cfg").write_text(cfg, encoding="utf-8")
     if options.gitignore:
         (staging / ".gitignore").write_text("# Created by cove\n*\n", encoding="utf-8")
-    write_activation(layout, final, prompt, relocatable=options.relocatable, bin_dir=bin_dir)
+    write_activation(
+        layout, final, prompt, relocatable=options.relocatable, bin_dir=bin_dir, staged=True
+    )
     if options.with_pip and keep_site_packages is None:
         return _seed(
             staging, final, interpreter, layout, exename, cache_dir, options.relocatable
