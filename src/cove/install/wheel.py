@@ -27,14 +27,14 @@ class InstalledDist:
     name: str
     version: str
     dist_info: Path
-    files: tuple[Path, ...]
+    files: tuple[str, ...]
     link_fallback: bool  # hardlinks were impossible, files were copied
 
 
 @dataclass(frozen=True, slots=True)
 class _Placement:
     source: UnpackedFile
-    dest: Path
+    dest: str  # absolute, normalized; plain strings keep the per-file loop cheap
     rewrite_shebang: bool
 
 
@@ -48,11 +48,6 @@ def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:
             hint="rebuild the wheel",
         )
     return tops.pop()
-
-
-def _inside(path: Path, root: Path) -> bool:
-    root_str = os.path.abspath(root)
-    return os.path.normpath(os.path.abspath(path)).startswith(root_str + os.sep)
 
 
 def _headers(text: str) -> dict[str, str]:
@@ -71,14 +66,15 @@ def _plan(
     files: tuple[UnpackedFile, ...], scheme: Scheme, root_is_purelib: bool, wheel: Path, env: Path
 ) -> list[_Placement]:
     """Where each file goes; every check happens here, before anything is written."""
-    root = scheme.purelib if root_is_purelib else scheme.platlib
+    root = str(scheme.purelib if root_is_purelib else scheme.platlib)
     targets = {
-        "purelib": scheme.purelib,
-        "platlib": scheme.platlib,
-        "headers": scheme.headers,
-        "scripts": scheme.scripts,
-        "data": scheme.data,
+        "purelib": str(scheme.purelib),
+        "platlib": str(scheme.platlib),
+        "headers": str(scheme.headers),
+        "scripts": str(scheme.scripts),
+        "data": str(scheme.data),
     }
+    env_prefix = os.path.abspath(env) + os.sep
     out: list[_Placement] = []
     for f in files:
         top, _, rest = f.path.partition("/")
@@ -89,14 +85,15 @@ def _plan(
                     f"{wheel.name} has an unknown .data directory {key!r} ({f.path})",
                     hint=f"a wheel's .data may only hold {', '.join(_DATA_KEYS)}",
                 )
-            dest = targets[key] / sub
+            dest = os.path.join(targets[key], sub)
             rewrite = key == "scripts"
         else:
             if f.path.endswith(".dist-info/RECORD") and f.path.count("/") == 1:
                 continue  # rewritten below
-            dest = root / f.path
+            dest = os.path.join(root, f.path)
             rewrite = False
-        if not _inside(dest, env):
+        dest = os.path.normpath(os.path.abspath(dest))
+        if not dest.startswith(env_prefix):
             raise WheelError(
                 f"{wheel.name} would write outside the environment: {f.path}",
                 hint="the wheel is malformed or malicious; nothing was installed",
@@ -105,29 +102,36 @@ def _plan(
     return out
 
 
-def _place(src: Path, dest: Path, mode: LinkMode) -> bool:
-    """Link (or copy) one file; returns True when a hardlink had to fall back to a copy."""
+def _place(src: str, dest: str, mode: LinkMode) -> bool:
+    """Link (or copy) one file; returns True when a hardlink had to fall back to a copy.
+    An existing ``dest`` raises FileExistsError in every mode."""
     if mode == "hardlink":
         try:
             os.link(src, dest)
             return False
+        except FileExistsError:
+            raise
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                 raise
-            shutil.copy2(src, dest)
-            return True
+            mode = "copy"
+            fallback = True
+    else:
+        fallback = False
     if mode == "symlink":
         os.symlink(src, dest)
         return False
+    if os.path.lexists(dest):
+        raise FileExistsError(errno.EEXIST, "exists", dest)
     shutil.copy2(src, dest)
-    return False
+    return fallback
 
 
-def _record_path(path: Path, site: Path) -> str:
+def _record_path(path: str, site: str) -> str:
     """RECORD's path: relative to site-packages (``../../../bin/pip`` for what lies outside)."""
-    text, prefix = str(path), str(site) + os.sep
-    if text.startswith(prefix):
-        return text[len(prefix) :].replace(os.sep, "/")
+    prefix = site + os.sep
+    if path.startswith(prefix):
+        return path[len(prefix) :].replace(os.sep, "/")
     return os.path.relpath(path, site).replace(os.sep, "/")
 
 
@@ -163,76 +167,82 @@ def install_wheel(
     metadata = _headers((unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8"))
     name, version = metadata.get("Name", ""), metadata.get("Version", "")
 
-    site = scheme.purelib if root_is_purelib else scheme.platlib
-    written: list[Path] = []
-    made_dirs: list[Path] = []
+    site = os.path.abspath(scheme.purelib if root_is_purelib else scheme.platlib)
+    src_root = str(unpacked.root)
+    written: list[str] = []
+    made_dirs: list[str] = []
     rows: list[tuple[str, str, str]] = []
     fallback = False
+    known: set[str] = set()
 
-    known: set[Path] = set()
-
-    def mkdirs(d: Path) -> None:
+    def mkdirs(d: str) -> None:
         if d in known:
             return
         missing = []
-        while not d.exists():
+        while not os.path.isdir(d):
             missing.append(d)
-            d = d.parent
+            d = os.path.dirname(d)
         for m in reversed(missing):
-            m.mkdir()
+            os.mkdir(m)
             made_dirs.append(m)
             known.add(m)
         known.add(d)
 
-    def write(dest: Path, data: bytes, mode: int) -> None:
-        if dest.exists() or dest.is_symlink():
-            raise WheelError(
-                f"{wheel.name} would overwrite {dest}", hint="uninstall what owns it first"
-            )
-        mkdirs(dest.parent)
-        dest.write_bytes(data)
+    def overwrite_error(dest: str) -> WheelError:
+        return WheelError(
+            f"{wheel.name} would overwrite {dest}", hint="uninstall what owns it first"
+        )
+
+    def write(dest: str, data: bytes, mode: int) -> None:
+        mkdirs(os.path.dirname(dest))
+        try:
+            with open(dest, "xb") as f:
+                f.write(data)
+        except FileExistsError:
+            raise overwrite_error(dest) from None
         written.append(dest)
-        dest.chmod(mode)
+        os.chmod(dest, mode)
         rows.append((_record_path(dest, site), record_hash(data), str(len(data))))
 
+    info_dir = os.path.join(site, dist_info)
     try:
         for p in placements:
-            src = unpacked.root / p.source.path
+            src = os.path.join(src_root, p.source.path)
             if p.rewrite_shebang:
-                data = src.read_bytes()
+                with open(src, "rb") as f:
+                    data = f.read()
                 if data.startswith(b"#!python"):
                     _first, _, rest = data.partition(b"\n")
                     data = shebang(python).encode() + rest
                 # pip keeps the mode the wheel gives: a script is executable only if packed so.
                 write(p.dest, data, 0o755 if p.source.executable else 0o644)
                 continue
-            if p.dest.exists() or p.dest.is_symlink():
-                raise WheelError(
-                    f"{wheel.name} would overwrite {p.dest}", hint="uninstall what owns it first"
-                )
-            mkdirs(p.dest.parent)
-            fallback = _place(src, p.dest, link_mode) or fallback
+            mkdirs(os.path.dirname(p.dest))
+            try:
+                fallback = _place(src, p.dest, link_mode) or fallback
+            except FileExistsError:
+                raise overwrite_error(p.dest) from None
             written.append(p.dest)
             rows.append((_record_path(p.dest, site), p.source.hash, str(p.source.size)))
         for ep in entries:
-            write(scheme.scripts / ep.name, launcher(ep, python), 0o755)
-        info_dir = site / dist_info
-        write(info_dir / "INSTALLER", f"{installer}\n".encode(), 0o644)
+            write(os.path.join(scheme.scripts, ep.name), launcher(ep, python), 0o755)
+        write(os.path.join(info_dir, "INSTALLER"), f"{installer}\n".encode(), 0o644)
         if requested:
-            write(info_dir / "REQUESTED", b"", 0o644)
-        record = info_dir / "RECORD"
+            write(os.path.join(info_dir, "REQUESTED"), b"", 0o644)
+        record = os.path.join(info_dir, "RECORD")
         rows.append((_record_path(record, site), "", ""))
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerows(sorted(rows))
-        record.write_text(buf.getvalue(), encoding="utf-8")
+        with open(record, "x", encoding="utf-8", newline="") as out:
+            out.write(buf.getvalue())
         written.append(record)
     except BaseException:
         for path in reversed(written):
             with contextlib.suppress(OSError):
-                path.unlink()
+                os.unlink(path)
         for d in reversed(made_dirs):
             with contextlib.suppress(OSError):
-                d.rmdir()
+                os.rmdir(d)
         raise
-    return InstalledDist(name, version, info_dir, tuple(written), fallback)
+    return InstalledDist(name, version, Path(info_dir), tuple(written), fallback)
