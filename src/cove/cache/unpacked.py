@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import stat
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -75,6 +74,8 @@ def _read_manifest(entry: Path) -> UnpackedWheel | None:
 
 
 def _extract(wheel: Path, dest: Path) -> list[UnpackedFile]:
+    import zipfile  # only needed on a cache miss
+
     try:
         zf = zipfile.ZipFile(wheel)
     except (OSError, zipfile.BadZipFile) as exc:
