@@ -1,16 +1,25 @@
 """Time `cove create` beside `python -m venv`, virtualenv and `uv venv` in one run.
 
-    /path/to/real/python3.11 bench/bench_create.py --runs 15 --markdown
+    /root/.pyenv/versions/3.11.7/bin/python3 bench/bench_create.py --runs 15 --markdown
 
-Peers are installed into a throwaway venv (``--peers``, default /tmp/cove-bench-peers). Every
-tool runs once untimed first so its cache is warm; then the commands run round-robin, each into
-a fresh directory, and the median and minimum wall times are reported with the ratios we track.
+Run it with an interpreter's real path, not a pyenv shim (the shim adds ~100 ms per call). cove
+runs under that interpreter (``sys.executable -m cove``) and, when it exists, as the ``cove``
+console script next to it. Peers are installed into a throwaway venv (``--peers``, default
+/tmp/cove-bench-peers, reused when present) with pip as configured on the machine.
+
+Every tool runs once untimed so its cache is warm (caches live under ``--cache``, default
+/tmp/cove-bench-cache, and persist across runs); then the commands run round-robin, each into a
+fresh directory removed outside the timed region, and the median and minimum wall times are
+reported with the ratios the project tracks. Timed commands run with every HTTP(S) proxy variable
+pointing at a closed local port, so a tool that tried to download inside the timed region would
+fail the run instead of quietly timing the network.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -19,122 +28,161 @@ import tempfile
 import time
 from pathlib import Path
 
+DEAD_PROXY = "http://127.0.0.1:9"  # discard port: nothing listens, connections fail at once
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+
+COVE = "cove create"
+COVE_NOPIP = "cove create --without-pip"
+COVE_SCRIPT = "cove create (console script)"
+COVE_SCRIPT_NOPIP = "cove create --without-pip (console script)"
+VENV = "python -m venv"
+VENV_NOPIP = "python -m venv --without-pip"
+VIRTUALENV = "virtualenv"
+VIRTUALENV_NOSEED = "virtualenv --no-seed"
+UV = "uv venv"
+UV_SEED = "uv venv --seed"
+
 
 def newest_pyenv(minor: str) -> str:
-    root = Path.home() / ".pyenv" / "versions"
+    """The real path of the newest pyenv-installed CPython `minor` (never the shim)."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     found = sorted(
-        (p for p in root.glob(f"{minor}.*") if (p / "bin" / f"python{minor}").exists()),
-        key=lambda p: tuple(int(x) for x in p.name.split(".") if x.isdigit()),
+        (p for p in root.glob(f"{minor}.*") if (p / "bin" / f"python{minor}").is_file()),
+        key=lambda p: tuple(int(x) if x.isdigit() else -1 for x in p.name.split(".")),
     )
     if not found:
-        sys.exit(f"no Python {minor} under {root}; pass --python")
+        sys.exit(f"no Python {minor} under {root}; pass --python PATH")
     return str(found[-1] / "bin" / f"python{minor}")
 
 
-def ensure_peers(peers: Path) -> None:
-    if (peers / "bin" / "uv").exists() and (peers / "bin" / "virtualenv").exists():
-        return
-    subprocess.run([sys.executable, "-m", "venv", str(peers)], check=True)
-    subprocess.run([str(peers / "bin" / "pip"), "install", "-q", "virtualenv", "uv"], check=True)
+def ensure_peers(peers: Path) -> tuple[str, str]:
+    """virtualenv and uv in a throwaway venv, installed with pip's own configuration."""
+    uv, virtualenv = peers / "bin" / "uv", peers / "bin" / "virtualenv"
+    if not (uv.exists() and virtualenv.exists()):
+        subprocess.run([sys.executable, "-m", "venv", str(peers)], check=True)
+        pip = [str(peers / "bin" / "python"), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "virtualenv", "uv"], check=True)
+    return str(uv), str(virtualenv)
 
 
-def ensure_cove(venv: Path, py: str) -> Path:
-    """cove installed from this checkout into its own venv, as a user (or pipx) would have it."""
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([py, "-m", "venv", str(venv)], check=True)
-    repo = Path(__file__).resolve().parent.parent
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(repo)], check=True)
-    return python
+def commands(
+    py: str, peers: Path, cache: Path, skip_cove: bool
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Timed argv per label (the target directory is appended), and the warm-up argv for any
+    label whose warm-up differs (uv fills its cache online, then is timed --offline)."""
+    uv, virtualenv = ensure_peers(peers)
+    app_data = ["--app-data", str(cache / "virtualenv"), "--no-periodic-update"]
+    cmds: dict[str, list[str]] = {}
+    if not skip_cove:
+        module = [sys.executable, "-m", "cove", "create", "-q", "-p", py]
+        cmds[COVE] = module
+        cmds[COVE_NOPIP] = [*module, "--without-pip"]
+        script = Path(sys.executable).with_name("cove")
+        if script.is_file():
+            cmds[COVE_SCRIPT] = [str(script), "create", "-q", "-p", py]
+            cmds[COVE_SCRIPT_NOPIP] = [*cmds[COVE_SCRIPT], "--without-pip"]
+    cmds[VENV] = [py, "-m", "venv"]
+    cmds[VENV_NOPIP] = [py, "-m", "venv", "--without-pip"]
+    cmds[VIRTUALENV] = [virtualenv, "-q", *app_data, "-p", py]
+    cmds[VIRTUALENV_NOSEED] = [virtualenv, "-q", *app_data, "--no-seed", "-p", py]
+    cmds[UV] = [uv, "venv", "-q", "--offline", "-p", py]
+    cmds[UV_SEED] = [uv, "venv", "-q", "--seed", "--offline", "-p", py]
+    warm = {UV_SEED: [uv, "venv", "-q", "--seed", "-p", py]}
+    return cmds, warm
 
 
-def commands(py: str, cove_python: Path, peers: Path) -> dict[str, list[str]]:
-    cove = [str(cove_python), "-m", "cove"]
-    script = cove_python.with_name("cove")
-    uv, venv_ = str(peers / "bin" / "uv"), str(peers / "bin" / "virtualenv")
-    out = {
-        "cove create": [*cove, "create", "-q", "-p", py],
-        "cove create --without-pip": [*cove, "create", "-q", "--without-pip", "-p", py],
-        "python -m venv": [py, "-m", "venv"],
-        "python -m venv --without-pip": [py, "-m", "venv", "--without-pip"],
-        "virtualenv": [venv_, "-q", "-p", py],
-        "virtualenv --no-seed": [venv_, "-q", "--no-seed", "-p", py],
-        "uv venv": [uv, "venv", "-q", "-p", py],
-        "uv venv --seed": [uv, "venv", "-q", "--seed", "--offline", "-p", py],
-    }
-    if script.exists():
-        out["cove create (console script)"] = [str(script), "create", "-q", "-p", py]
-    return out
+def environments(cache: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The warm-up environment (network allowed) and the timed one (downloads fail)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
+    base["COVE_CACHE_DIR"] = str(cache / "cove")
+    base["UV_CACHE_DIR"] = str(cache / "uv")
+    timed = dict(base)
+    timed.update(dict.fromkeys(PROXY_VARS, DEAD_PROXY))
+    timed["no_proxy"] = timed["NO_PROXY"] = ""
+    return base, timed
+
+
+def run(argv: list[str], target: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run([*argv, str(target)], env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(argv)} {target}\n{done.stderr}")
+    return elapsed
+
+
+def version(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True)
+    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
+
+
+def ratio_rows(med: dict[str, float]) -> list[tuple[str, float, str]]:
+    wanted = [
+        (UV_SEED, COVE, "> 1"),
+        (VENV, COVE, ">= 20"),
+        (VENV_NOPIP, COVE_NOPIP, "> 1"),
+        (UV, COVE_NOPIP, "(info)"),
+        (VIRTUALENV, COVE, "(info)"),
+        (UV_SEED, COVE_SCRIPT, "> 1"),
+        (VENV, COVE_SCRIPT, ">= 20"),
+        (VENV_NOPIP, COVE_SCRIPT_NOPIP, "> 1"),
+    ]
+    return [
+        (f"{peer} / {cove}", med[peer] / med[cove], target)
+        for peer, cove, target in wanted
+        if peer in med and cove in med
+    ]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--python", help="interpreter the environments use (default: pyenv 3.12)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per command")
+    parser.add_argument("--python", help="interpreter of the environments (default: pyenv 3.12)")
+    parser.add_argument("--markdown", action="store_true", help="print markdown tables")
+    parser.add_argument("--skip-cove", action="store_true", help="time the peers only")
     parser.add_argument("--peers", type=Path, default=Path("/tmp/cove-bench-peers"))
-    parser.add_argument("--cove-venv", type=Path, default=Path("/tmp/cove-bench-cove"))
-    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/cove-bench-cache"))
     args = parser.parse_args()
-    py = args.python or newest_pyenv("3.12")
-    ensure_peers(args.peers)
-    cove_python = ensure_cove(args.cove_venv, py)
+    py = os.path.realpath(args.python) if args.python else newest_pyenv("3.12")
+    cmds, warm = commands(py, args.peers, args.cache, args.skip_cove)
+    warm_env, timed_env = environments(args.cache)
     work = Path(tempfile.mkdtemp(prefix="cove-bench-"))
-    environ = dict(os.environ)
-    environ["COVE_CACHE_DIR"] = str(work / "cove-cache")
-    environ["UV_CACHE_DIR"] = str(work / "uv-cache")
-    environ.pop("VIRTUAL_ENV", None)
-    cmds = commands(py, cove_python, args.peers)
+    target = work / "env"
     times: dict[str, list[float]] = {name: [] for name in cmds}
     try:
-        for argv in cmds.values():  # warm-up: fill every tool's cache, untimed
-            target = work / "warm"
-            online = [a for a in argv if a != "--offline"]  # the warm-up may fill uv's cache
-            subprocess.run([*online, str(target)], check=True, env=environ, capture_output=True)
+        for name, argv in cmds.items():  # fill every tool's cache, untimed
+            run(warm.get(name, argv), target, warm_env)
             shutil.rmtree(target)
         for _ in range(args.runs):
-            for name, argv in cmds.items():
-                target = work / "env"
-                start = time.perf_counter()
-                subprocess.run([*argv, str(target)], check=True, env=environ, capture_output=True)
-                times[name].append(time.perf_counter() - start)
+            for name, argv in cmds.items():  # round-robin: all tools share the machine's noise
+                times[name].append(run(argv, target, timed_env))
                 shutil.rmtree(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
     med = {name: statistics.median(t) * 1000 for name, t in times.items()}
     low = {name: min(t) * 1000 for name, t in times.items()}
-    ratios = [
-        ("uv venv --seed / cove create", med["uv venv --seed"] / med["cove create"], "> 1"),
-        ("python -m venv / cove create", med["python -m venv"] / med["cove create"], ">= 20"),
-        (
-            "python -m venv --without-pip / cove create --without-pip",
-            med["python -m venv --without-pip"] / med["cove create --without-pip"],
-            "> 1",
-        ),
-        ("virtualenv / cove create", med["virtualenv"] / med["cove create"], "(info)"),
-    ]
-    if "cove create (console script)" in med:
-        ratios.append(
-            (
-                "uv venv --seed / cove create (console script)",
-                med["uv venv --seed"] / med["cove create (console script)"],
-                "> 1",
-            )
-        )
-    print(f"python: {py}; cove runs under {cove_python}; {args.runs} runs each\n")
+    uv_bin, venv_bin = cmds[UV][0], cmds[VIRTUALENV][0]
+    print(f"bench python: {sys.executable} ({platform.python_version()})")
+    print(f"target python: {py} ({version([py, '-V'])})")
+    peers = version([venv_bin, "--version"]).split(" from ")[0], version([uv_bin, "-V"])
+    print(f"peers: {'; '.join(peers)}")
+    print(f"runs: {args.runs} per command, round-robin, warm caches under {args.cache}\n")
     if args.markdown:
         print("| command | median ms | min ms |\n| --- | ---: | ---: |")
         for name in cmds:
             print(f"| `{name}` | {med[name]:.1f} | {low[name]:.1f} |")
-        print("\n| ratio (peer / cove, >1 means cove is faster) | value | target |")
-        print("| --- | ---: | --- |")
-        for label, value, target in ratios:
-            print(f"| {label} | {value:.2f} | {target} |")
+        if rows := ratio_rows(med):
+            print("\n| ratio (peer / cove, > 1 means cove is faster) | value | target |")
+            print("| --- | ---: | --- |")
+            for label, value, goal in rows:
+                print(f"| {label} | {value:.2f} | {goal} |")
     else:
         for name in cmds:
-            print(f"{name:<32} median {med[name]:8.1f} ms   min {low[name]:8.1f} ms")
+            print(f"{name:<44} median {med[name]:8.1f} ms   min {low[name]:8.1f} ms")
         print()
-        for label, value, target in ratios:
-            print(f"{label:<58} {value:6.2f}  (target {target})")
+        for label, value, goal in ratio_rows(med):
+            print(f"{label:<72} {value:6.2f}  (target {goal})")
     return 0
 
 
