@@ -67,3 +67,21 @@ def workdir(tmp_path: Path) -> Iterator[Path]:
     d.mkdir()
     yield d
     shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> object:
+    """An empty package index on disk; add wheels with ``index.add("name", "1.0", ...)``."""
+    from tests.support.index import Index
+
+    return Index(tmp_path / "index")
+
+
+@pytest.fixture
+def index_server(index: object) -> Iterator[object]:
+    """The ``index`` fixture served over HTTP on 127.0.0.1 (``index_server.url``)."""
+    from tests.support.index import Index, IndexServer
+
+    assert isinstance(index, Index)
+    with IndexServer(index) as server:
+        yield server

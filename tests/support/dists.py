@@ -1,0 +1,103 @@
+"""Build real wheels for tests, laid out the way build backends write them (correct RECORD)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+
+def record_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class WheelSpec:
+    """What a test wheel holds. Names keep their case in METADATA (``Flask``), as real ones do."""
+
+    name: str
+    version: str = "1.0"
+    requires: Iterable[str] = ()
+    extras: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    requires_python: str | None = None
+    files: Mapping[str, bytes] | None = None  # default: <module>/__init__.py with __version__
+    entry_points: str | None = None
+    tag: str = "py3-none-any"
+    purelib: bool = True
+    executable: tuple[str, ...] = ()
+    summary: str | None = None
+
+    @property
+    def module(self) -> str:
+        return canonicalize_name(self.name).replace("-", "_")
+
+    def metadata(self) -> str:
+        lines = ["Metadata-Version: 2.1", f"Name: {self.name}", f"Version: {self.version}"]
+        if self.summary:
+            lines.append(f"Summary: {self.summary}")
+        if self.requires_python:
+            lines.append(f"Requires-Python: {self.requires_python}")
+        lines += [f"Requires-Dist: {r}" for r in self.requires]
+        for extra, reqs in self.extras.items():
+            lines.append(f"Provides-Extra: {extra}")
+            for r in reqs:
+                marker = f'extra == "{extra}"'
+                lines.append(
+                    f"Requires-Dist: {r} and {marker}" if ";" in r else f"Requires-Dist: {r}; {marker}"
+                )
+        return "\n".join(lines) + "\n\n"
+
+    @property
+    def filename(self) -> str:
+        dist = canonicalize_name(self.name).replace("-", "_")
+        return f"{dist}-{self.version}-{self.tag}.whl"
+
+
+def build_wheel(directory: Path, spec: WheelSpec) -> Path:
+    """Write ``spec`` as a wheel file into ``directory`` and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    dist = canonicalize_name(spec.name).replace("-", "_")
+    dist_info = f"{dist}-{spec.version}.dist-info"
+    members: dict[str, bytes] = dict(
+        spec.files
+        if spec.files is not None
+        else {f"{spec.module}/__init__.py": f"__version__ = {spec.version!r}\n".encode()}
+    )
+    members[f"{dist_info}/METADATA"] = spec.metadata().encode()
+    members[f"{dist_info}/WHEEL"] = (
+        "Wheel-Version: 1.0\nGenerator: cove-tests\n"
+        f"Root-Is-Purelib: {'true' if spec.purelib else 'false'}\nTag: {spec.tag}\n".encode()
+    )
+    if spec.entry_points:
+        members[f"{dist_info}/entry_points.txt"] = spec.entry_points.encode()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    for path, data in members.items():
+        writer.writerow([path, record_hash(data), len(data)])
+    writer.writerow([f"{dist_info}/RECORD", "", ""])
+    members[f"{dist_info}/RECORD"] = buf.getvalue().encode()
+    wheel = directory / spec.filename
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, data in members.items():
+            info = zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100755 if path in spec.executable else 0o100644) << 16
+            zf.writestr(info, data)
+    return wheel
+
+
+def wheel_metadata(wheel: Path) -> bytes:
+    """The METADATA member of a wheel, as served for PEP 658."""
+    with zipfile.ZipFile(wheel) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        return zf.read(name)

@@ -1,0 +1,241 @@
+"""A real Simple API index for tests: PEP 503 HTML, PEP 691 JSON, PEP 658/714 metadata, PEP 592
+yanked files, served over HTTP on 127.0.0.1 or read from disk through file:// URLs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+
+from tests.support.dists import WheelSpec, build_wheel, wheel_metadata
+
+
+@dataclass
+class IndexFile:
+    path: Path
+    yanked: str | bool = False  # True, or the reason
+    requires_python: str | None = None
+    metadata: bool = True  # serve <file>.metadata (PEP 658)
+
+
+@dataclass
+class Index:
+    """A package index laid out on disk: ``root/files/*`` plus ``root/simple/<project>/``."""
+
+    root: Path
+    files: dict[str, list[IndexFile]] = field(default_factory=dict)  # canonical name -> files
+
+    def __post_init__(self) -> None:
+        (self.root / "files").mkdir(parents=True, exist_ok=True)
+
+    def add_wheel(
+        self, spec: WheelSpec, *, yanked: str | bool = False, metadata: bool = True
+    ) -> Path:
+        wheel = build_wheel(self.root / "files", spec)
+        if metadata:
+            (self.root / "files" / (wheel.name + ".metadata")).write_bytes(wheel_metadata(wheel))
+        self.add_file(wheel, yanked=yanked, requires_python=spec.requires_python, metadata=metadata)
+        return wheel
+
+    def add(self, name: str, version: str = "1.0", **kw: object) -> Path:
+        return self.add_wheel(WheelSpec(name, version, **kw))  # type: ignore[arg-type]
+
+    def add_file(
+        self,
+        path: Path,
+        *,
+        yanked: str | bool = False,
+        requires_python: str | None = None,
+        metadata: bool = False,
+    ) -> None:
+        if path.parent != self.root / "files":
+            target = self.root / "files" / path.name
+            target.write_bytes(path.read_bytes())
+            path = target
+        if path.name.endswith(".whl"):
+            project = parse_wheel_filename(path.name)[0]
+        else:
+            project = parse_sdist_filename(path.name)[0]
+        self.files.setdefault(canonicalize_name(project), []).append(
+            IndexFile(path, yanked, requires_python, metadata)
+        )
+        self.write_html()
+
+    # -- the static file:// tree (PEP 503 HTML only, which is all a directory can serve) ---------
+
+    def write_html(self) -> None:
+        simple = self.root / "simple"
+        simple.mkdir(exist_ok=True)
+        (simple / "index.html").write_text(self.root_html())
+        for name in self.files:
+            (simple / name).mkdir(exist_ok=True)
+            (simple / name / "index.html").write_text(self.project_html(name, "../../files/"))
+
+    @property
+    def file_url(self) -> str:
+        return (self.root / "simple").as_uri() + "/"
+
+    def root_html(self) -> str:
+        links = "".join(f'<a href="{n}/">{n}</a>\n' for n in sorted(self.files))
+        return f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n"
+
+    def project_html(self, name: str, prefix: str) -> str:
+        out = []
+        for f in self.files.get(name, []):
+            attrs = [f'href="{prefix}{f.path.name}#sha256={_sha(f.path)}"']
+            if f.requires_python:
+                attrs.append(f'data-requires-python="{html.escape(f.requires_python)}"')
+            if f.yanked:
+                reason = f.yanked if isinstance(f.yanked, str) else ""
+                attrs.append(f'data-yanked="{html.escape(reason)}"')
+            if f.metadata:
+                meta = Path(str(f.path) + ".metadata").read_bytes()
+                digest = hashlib.sha256(meta).hexdigest()
+                attrs.append(f'data-dist-info-metadata="sha256={digest}"')
+                attrs.append(f'data-core-metadata="sha256={digest}"')
+            out.append(f"<a {' '.join(attrs)}>{f.path.name}</a><br/>\n")
+        return f"<!DOCTYPE html>\n<html><body>\n{''.join(out)}</body></html>\n"
+
+    def project_json(self, name: str, prefix: str) -> dict[str, object]:
+        files = []
+        for f in self.files.get(name, []):
+            entry: dict[str, object] = {
+                "filename": f.path.name,
+                "url": prefix + f.path.name,
+                "hashes": {"sha256": _sha(f.path)},
+            }
+            if f.requires_python:
+                entry["requires-python"] = f.requires_python
+            if f.yanked:
+                entry["yanked"] = f.yanked
+            if f.metadata:
+                meta = Path(str(f.path) + ".metadata").read_bytes()
+                entry["core-metadata"] = {"sha256": hashlib.sha256(meta).hexdigest()}
+            files.append(entry)
+        return {"meta": {"api-version": "1.1"}, "name": name, "files": files}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class ServerOptions:
+    json: bool = True  # answer PEP 691 JSON when asked
+    auth: tuple[str, str] | None = None  # required basic-auth credentials
+    fail_next: int = 0  # answer this many requests with 503 before serving
+    etag: bool = True
+
+
+class IndexServer:
+    """Serves an :class:`Index` at ``http://127.0.0.1:PORT/simple/`` and records each request."""
+
+    def __init__(self, index: Index, options: ServerOptions | None = None) -> None:
+        self.index = index
+        self.options = options or ServerOptions()
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                server._handle(self)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/simple/"
+
+    def url_with_auth(self, user: str, password: str) -> str:
+        return f"http://{user}:{password}@127.0.0.1:{self.port}/simple/"
+
+    def __enter__(self) -> IndexServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def count(self, suffix: str) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if r.endswith(suffix))
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        path = unquote(urlsplit(h.path).path)
+        with self._lock:
+            self.requests.append(path)
+            failing = self.options.fail_next > 0
+            if failing:
+                self.options.fail_next -= 1
+        if failing:
+            return self._send(h, 503, b"try later", "text/plain")
+        if self.options.auth:
+            expected = base64.b64encode(":".join(self.options.auth).encode()).decode()
+            if h.headers.get("Authorization") != f"Basic {expected}":
+                h.send_response(401)
+                h.send_header("WWW-Authenticate", 'Basic realm="test"')
+                h.send_header("Content-Length", "0")
+                h.end_headers()
+                return None
+        parts = [p for p in path.split("/") if p]
+        if parts == ["simple"]:
+            return self._send(h, 200, self.index.root_html().encode(), "text/html")
+        if len(parts) == 2 and parts[0] == "simple":
+            name = parts[1]
+            if canonicalize_name(name) != name:
+                h.send_response(301)
+                h.send_header("Location", f"/simple/{canonicalize_name(name)}/")
+                h.send_header("Content-Length", "0")
+                h.end_headers()
+                return None
+            if name not in self.index.files:
+                return self._send(h, 404, b"not found", "text/plain")
+            accept = h.headers.get("Accept", "")
+            if self.options.json and "application/vnd.pypi.simple.v1+json" in accept:
+                body = json.dumps(self.index.project_json(name, "/files/")).encode()
+                return self._send(h, 200, body, "application/vnd.pypi.simple.v1+json")
+            body = self.index.project_html(name, "/files/").encode()
+            return self._send(h, 200, body, "application/vnd.pypi.simple.v1+html")
+        if len(parts) == 2 and parts[0] == "files":
+            target = self.index.root / "files" / parts[1]
+            if target.is_file():
+                return self._send(h, 200, target.read_bytes(), "application/octet-stream")
+        return self._send(h, 404, b"not found", "text/plain")
+
+    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if status == 200 and self.options.etag and h.headers.get("If-None-Match") == etag:
+            h.send_response(304)
+            h.send_header("ETag", etag)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        h.send_response(status)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(len(body)))
+        if status == 200 and self.options.etag:
+            h.send_header("ETag", etag)
+            h.send_header("Cache-Control", "max-age=0")
+        h.end_headers()
+        h.wfile.write(body)
+
+
+def serve(index: Index, options: ServerOptions | None = None) -> Iterator[IndexServer]:
+    with IndexServer(index, options) as server:
+        yield server
