@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from cove.errors import VenvError
+from cove.install.scheme import Scheme
+from cove.python.interpreter import Interpreter
+from cove.venv.layout import Layout
 
 
 def _env_root(path: Path) -> Path | None:
@@ -39,4 +43,99 @@ def find_environment(explicit: str | None, cwd: Path, environ: Mapping[str, str]
         f"no virtual environment found: $VIRTUAL_ENV is not set and there is no .venv in {cwd} "
         "or its parents",
         hint="create one with `cove create`, or name one with -p PATH",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """An existing environment and what its interpreter says about it (probe, cached)."""
+
+    root: Path
+    interpreter: Interpreter
+    layout: Layout
+    system_site_packages: bool
+
+    @property
+    def python(self) -> Path:
+        return Path(self.layout.python(self.root))
+
+    @property
+    def site_packages(self) -> Path:
+        return self.root / self.layout.site_packages
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.root / self.layout.bin_dir
+
+    def site_dirs(self) -> list[Path]:
+        """Where installed distributions live: site-packages, then the base interpreter's
+        site-packages when the environment includes them (as ``sys.path`` orders them)."""
+        dirs = [self.site_packages]
+        if self.interpreter.scheme.get("platlib") not in (None, self.layout.site_packages):
+            dirs.append(self.root / self.interpreter.scheme["platlib"])
+        if self.system_site_packages:
+            base = Path(self.interpreter.base_prefix)
+            for key in ("purelib", "platlib"):
+                rel = self.interpreter.scheme.get(key)
+                if rel and base / rel not in dirs:
+                    dirs.append(base / rel)
+        return dirs
+
+    def scheme(self, dist_name: str) -> Scheme:
+        """Where each part of a wheel for ``dist_name`` goes in this environment (pip's scheme)."""
+        return Scheme.for_venv(
+            self.root,
+            site_packages=self.layout.site_packages,
+            bin_dir=self.layout.bin_dir,
+            python_short=self.interpreter.short_version,
+            dist_name=dist_name,
+        )
+
+
+def read_pyvenv_cfg(root: Path) -> dict[str, str]:
+    """pyvenv.cfg as venv's site.py reads it: ``key = value`` lines, keys lower-cased."""
+    out: dict[str, str] = {}
+    try:
+        text = (root / "pyvenv.cfg").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VenvError(
+            f"cannot read {root / 'pyvenv.cfg'}: {exc.strerror}",
+            hint="recreate the environment with `cove create --clear`",
+        ) from None
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key.strip().lower()] = value.strip()
+    return out
+
+
+def open_environment(root: Path, cache_dir: Path) -> Environment:
+    """Describe the environment at ``root``; its interpreter is probed once and then cached."""
+    from cove.python.probe import probe
+
+    cfg = read_pyvenv_cfg(root)
+    for name in ("bin/python", "bin/python3", "Scripts/python.exe"):
+        if (root / name).exists():
+            python = root / name
+            break
+    else:
+        raise VenvError(
+            f"the environment {root} has no interpreter (bin/python is missing or broken)",
+            hint="the Python it was made with may be gone; recreate it: "
+            f"cove create --clear {root}",
+        )
+    interpreter = probe(python, cache_dir)
+    layout = Layout.for_interpreter(
+        os_name=interpreter.os_name,
+        sys_platform=interpreter.sys_platform,
+        implementation=interpreter.implementation,
+        version=interpreter.version,
+        is_64bit=interpreter.is_64bit,
+        purelib=interpreter.scheme.get("purelib"),
+    )
+    return Environment(
+        root=root,
+        interpreter=interpreter,
+        layout=layout,
+        system_site_packages=cfg.get("include-system-site-packages", "false").lower() == "true",
     )

@@ -54,7 +54,9 @@ class WheelSpec:
             for r in reqs:
                 marker = f'extra == "{extra}"'
                 lines.append(
-                    f"Requires-Dist: {r} and {marker}" if ";" in r else f"Requires-Dist: {r}; {marker}"
+                    f"Requires-Dist: {r} and {marker}"
+                    if ";" in r
+                    else f"Requires-Dist: {r}; {marker}"
                 )
         return "\n".join(lines) + "\n\n"
 
