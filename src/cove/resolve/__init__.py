@@ -1,0 +1,1 @@
+"""Resolution: which candidate of each project to install (resolvelib over a PackageSource)."""
