@@ -125,11 +125,10 @@ def test_prereleases_only_when_asked_or_only_choice() -> None:
 
 
 def test_installed_kept_unless_upgrading() -> None:
-    installed = {
-        NormalizedName("click"): Candidate(NormalizedName("click"), Version("8.0"), "installed", True)
-    }
+    click = NormalizedName("click")
+    installed = {click: Candidate(click, Version("8.0"), "installed", True)}
     assert pins(WEB, ["click"], installed=installed)["click"] == "8.0"
-    assert pins(WEB, ["click"], installed=installed, upgrade=frozenset({"click"}))["click"] == "8.1.7"
+    assert pins(WEB, ["click"], installed=installed, upgrade=frozenset({click}))["click"] == "8.1.7"
     assert pins(WEB, ["click>=8.1"], installed=installed)["click"] == "8.1.7"
 
 
