@@ -1,0 +1,1 @@
+"""HTTP: one session with retries, auth, proxies and TLS, plus a small revalidating page cache."""

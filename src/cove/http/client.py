@@ -1,0 +1,383 @@
+"""The one HTTP(S) and file:// client: retries with backoff, credentials from the URL or .netrc,
+proxies, TLS options, a revalidating page cache, and streamed downloads with progress."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from cove.errors import CoveError
+from cove.http.urls import host_of, redact, split_auth
+
+if TYPE_CHECKING:
+    import urllib3
+
+PAGE_BUCKET = "http-v1"
+USER_AGENT = "cove/{version} (python {py})"
+Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
+
+
+class NetworkError(CoveError):
+    """A URL could not be fetched after retries, or the answer was unusable."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    """Everything that shapes a request, from flags, environment variables and config files."""
+
+    cache_dir: Path | None = None  # None: no page cache (--no-cache)
+    timeout: float = 15.0
+    retries: int = 5
+    cert: str | None = None  # CA bundle
+    client_cert: str | None = None
+    proxy: str | None = None  # else the *_proxy environment variables
+    trusted_hosts: tuple[str, ...] = ()
+    offline: bool = False
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    url: str  # where the body came from, after redirects, without credentials
+    status: int
+    content_type: str
+    body: bytes
+    from_cache: bool = False
+
+
+class HttpClient:
+    """Thread-safe: the resolver's prefetch and the parallel downloads share one instance."""
+
+    def __init__(self, options: HttpOptions) -> None:
+        self.options = options
+        self._auth: dict[str, tuple[str, str]] = {}  # host -> credentials seen in a URL
+        self._lock = threading.Lock()
+        self._pools: dict[tuple[str | None, bool], urllib3.PoolManager] = {}
+
+    # -- public -------------------------------------------------------------------------------
+
+    def get_page(self, url: str, accept: str) -> Response | None:
+        """An index or find-links page, revalidated against the cache; None when it is 404."""
+        url = self._remember_auth(url)
+        if url.startswith("file:"):
+            return self._file_page(url)
+        entry = self._cache_entry(url, accept)
+        cached = self._read_cache(entry) if entry else None
+        if cached is not None:
+            meta, body = cached
+            fresh = time.time() - meta["stored"] < meta.get("max_age", 0)
+            if fresh or self.options.offline:
+                return Response(meta["url"], 200, meta["content_type"], body, True)
+        elif self.options.offline:
+            raise NetworkError(
+                f"{redact(url)} is not in the cache and --offline forbids the network",
+                hint="run once without --offline, or use --find-links with local files",
+            )
+        headers = {"Accept": accept}
+        if cached is not None:
+            if cached[0].get("etag"):
+                headers["If-None-Match"] = cached[0]["etag"]
+            if cached[0].get("last_modified"):
+                headers["If-Modified-Since"] = cached[0]["last_modified"]
+        resp = self._request(url, headers)
+        if resp.status == 304 and cached is not None:
+            meta, body = cached
+            meta["stored"] = time.time()
+            meta["max_age"] = _max_age(resp.headers)
+            if entry:
+                self._write_cache(entry, meta, body)
+            return Response(meta["url"], 200, meta["content_type"], body, True)
+        if resp.status == 404:
+            return None
+        self._check(resp, url)
+        body = resp.data
+        final = split_auth(_final_url(resp, url))[0]
+        ctype = resp.headers.get("Content-Type", "")
+        if entry:
+            meta = {
+                "url": final,
+                "content_type": ctype,
+                "etag": resp.headers.get("ETag"),
+                "last_modified": resp.headers.get("Last-Modified"),
+                "max_age": _max_age(resp.headers),
+                "stored": time.time(),
+            }
+            if "no-store" not in resp.headers.get("Cache-Control", ""):
+                self._write_cache(entry, meta, body)
+        return Response(final, resp.status, ctype, body)
+
+    def get_bytes(self, url: str) -> bytes:
+        """A small file (a PEP 658 metadata file), whole."""
+        url = self._remember_auth(url)
+        if url.startswith("file:"):
+            return _file_path(url).read_bytes()
+        self._refuse_offline(url)
+        resp = self._request(url, {})
+        self._check(resp, url)
+        return bytes(resp.data)
+
+    def download(
+        self, url: str, dest_dir: Path, progress: Progress | None = None
+    ) -> tuple[Path, str]:
+        """Stream ``url`` into a new temporary file in ``dest_dir``; return it and its sha256."""
+        url = self._remember_auth(url)
+        self._refuse_offline(url)
+        digest = hashlib.sha256()
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                resp = self._request(url, {}, stream=True)
+                try:
+                    self._check(resp, url)
+                    total = resp.headers.get("Content-Length")
+                    size = int(total) if total and total.isdigit() else None
+                    done = 0
+                    for chunk in resp.stream(256 * 1024):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        done += len(chunk)
+                        if progress is not None:
+                            progress(done, size)
+                finally:
+                    resp.release_conn()
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return Path(tmp), digest.hexdigest()
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _request(
+        self, url: str, headers: dict[str, str], *, stream: bool = False
+    ) -> urllib3.BaseHTTPResponse:
+        import urllib3
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise NetworkError(
+                f"unsupported URL scheme in {redact(url)}",
+                hint="use an http://, https:// or file:// URL",
+            )
+        headers = {"User-Agent": _user_agent(), **headers}
+        creds = self._credentials(parts.netloc)
+        if creds is not None:
+            headers.update(urllib3.make_headers(basic_auth=f"{creds[0]}:{creds[1]}"))
+        retry = urllib3.Retry(
+            total=self.options.retries,
+            backoff_factor=0.25,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            raise_on_status=False,
+            redirect=10,
+        )
+        try:
+            return self._pool(url).request(
+                "GET",
+                url,
+                headers=headers,
+                retries=retry,
+                timeout=urllib3.Timeout(connect=self.options.timeout, read=self.options.timeout),
+                preload_content=not stream,
+                decode_content=True,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise NetworkError(
+                f"could not fetch {redact(url)}: {_describe(reason)}",
+                hint="check the URL and your connection (proxy, --cert, --trusted-host), "
+                "or use --offline to work from the cache",
+            ) from None
+
+    def _pool(self, url: str) -> urllib3.PoolManager:
+        key = (self._proxy_for(url), self._trusted(url))
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = self._new_pool(*key)
+                self._pools[key] = pool
+            return pool
+
+    def _trusted(self, url: str) -> bool:
+        """--trusted-host: this host's certificate is not verified (as pip does)."""
+        parts = urlsplit(url)
+        return any(t in (parts.hostname, parts.netloc) for t in self.options.trusted_hosts)
+
+    def _new_pool(self, proxy: str | None, trusted: bool) -> urllib3.PoolManager:
+        import urllib3
+
+        kw: dict[str, Any] = {"num_pools": 16, "maxsize": 10}
+        if self.options.cert:
+            kw["ca_certs"] = self.options.cert
+        if self.options.client_cert:
+            kw["cert_file"] = self.options.client_cert
+        if trusted:
+            kw["cert_reqs"] = "CERT_NONE"
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        if proxy:
+            return urllib3.ProxyManager(proxy, **kw)
+        return urllib3.PoolManager(**kw)
+
+    def _proxy_for(self, url: str) -> str | None:
+        if self.options.proxy:
+            return self.options.proxy
+        env = {
+            k.lower(): v for k, v in self.options.environ.items() if k.lower().endswith("_proxy")
+        }
+        scheme = urlsplit(url).scheme
+        proxy = env.get(f"{scheme}_proxy") or env.get("all_proxy")
+        if not proxy:
+            return None
+        host = urlsplit(url).hostname or ""
+        for entry in (e.strip() for e in env.get("no_proxy", "").split(",")):
+            if entry == "*" or (
+                entry and (host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")))
+            ):
+                return None
+        return proxy
+
+    def _check(self, resp: urllib3.BaseHTTPResponse, url: str) -> None:
+        if 200 <= resp.status < 300:
+            return
+        if resp.status in (401, 403):
+            raise NetworkError(
+                f"{redact(url)} answered {resp.status}: access denied",
+                hint="give credentials in the index URL (user:password@host), in ~/.netrc, "
+                "or check the ones you gave",
+            )
+        raise NetworkError(
+            f"{redact(url)} answered HTTP {resp.status}",
+            hint="check the URL; if the server is failing, try again later",
+        )
+
+    def _refuse_offline(self, url: str) -> None:
+        if self.options.offline and not url.startswith("file:"):
+            raise NetworkError(
+                f"--offline forbids fetching {redact(url)}",
+                hint="run once without --offline so the file lands in the cache",
+            )
+
+    # -- credentials --------------------------------------------------------------------------
+
+    def _remember_auth(self, url: str) -> str:
+        plain, creds = split_auth(url)
+        if creds is not None:
+            with self._lock:
+                self._auth[host_of(plain)] = creds
+        return plain
+
+    def _credentials(self, netloc: str) -> tuple[str, str] | None:
+        with self._lock:
+            if netloc in self._auth:
+                return self._auth[netloc]
+        return _netrc(netloc.rpartition(":")[0] or netloc, self.options.environ)
+
+    # -- file:// ------------------------------------------------------------------------------
+
+    def _file_page(self, url: str) -> Response | None:
+        path = _file_path(url)
+        if path.is_dir():
+            index = path / "index.html"
+            if not index.is_file():
+                return Response(url, 200, "x-cove/directory", b"")
+            path = index
+        if not path.is_file():
+            return None
+        return Response(url, 200, "text/html", path.read_bytes())
+
+    # -- page cache ---------------------------------------------------------------------------
+
+    def _cache_entry(self, url: str, accept: str) -> Path | None:
+        if self.options.cache_dir is None:
+            return None
+        key = hashlib.sha256(f"{url}\0{accept}".encode()).hexdigest()
+        return self.options.cache_dir / PAGE_BUCKET / key[:2] / key
+
+    def _read_cache(self, entry: Path) -> tuple[dict[str, Any], bytes] | None:
+        try:
+            meta = json.loads(entry.with_suffix(".json").read_text(encoding="utf-8"))
+            body = entry.with_suffix(".body").read_bytes()
+        except (OSError, ValueError):
+            return None
+        if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
+            return None
+        return meta, body
+
+    def _write_cache(self, entry: Path, meta: dict[str, Any], body: bytes) -> None:
+        meta = {**meta, "sha256": hashlib.sha256(body).hexdigest()}
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(entry.with_suffix(".body"), body)
+            _atomic_write(entry.with_suffix(".json"), json.dumps(meta).encode())
+        except OSError:
+            pass  # a read-only cache slows cove down but must not fail it
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _file_path(url: str) -> Path:
+    from urllib.request import url2pathname
+
+    return Path(url2pathname(urlsplit(url).path))
+
+
+def _final_url(resp: Any, url: str) -> str:
+    history = getattr(getattr(resp, "retries", None), "history", ())
+    for step in reversed(history or ()):
+        if step.redirect_location:
+            from urllib.parse import urljoin
+
+            return str(urljoin(step.url or url, step.redirect_location))
+    return url
+
+
+def _max_age(headers: Mapping[str, str]) -> int:
+    for part in headers.get("Cache-Control", "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "max-age" and value.isdigit():
+            return int(value)
+    return 0
+
+
+def _user_agent() -> str:
+    import sys
+
+    from cove import __version__
+
+    return USER_AGENT.format(version=__version__, py=".".join(map(str, sys.version_info[:3])))
+
+
+def _describe(reason: object) -> str:
+    text = str(reason)
+    # urllib3 wraps errors in reprs full of object addresses; keep the human part.
+    if ": " in text and "object at 0x" in text:
+        text = text.rsplit(": ", 1)[-1]
+    return text.rstrip(")'\"") or type(reason).__name__
+
+
+def _netrc(host: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    import netrc
+
+    path = environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
+    try:
+        found = netrc.netrc(path).authenticators(host)
+    except (OSError, netrc.NetrcParseError):
+        return None
+    if not found:
+        return None
+    login, _, password = found
+    return str(login or ""), str(password or "")
