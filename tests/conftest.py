@@ -33,8 +33,13 @@ def pyenv_python(minor: str) -> Path | None:
 def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's pip config, cove cache or active venv."""
     cache = tmp_path_factory.getbasetemp() / "cove-cache"
+    for name in list(os.environ):
+        if name.startswith(("PIP_", "COVE_", "UV_")) or name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
     monkeypatch.setenv("COVE_CACHE_DIR", str(cache))
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "xdg-config"))
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.delenv("PYTHONHOME", raising=False)
 

@@ -9,6 +9,7 @@ import errno
 import io
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -146,12 +147,14 @@ def install_wheel(
     requested: bool = True,
     link_mode: LinkMode = "hardlink",
     env: Path | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> InstalledDist:
     """Install ``wheel`` into ``scheme``; scripts get ``python`` (of ``python_version``) in their
     shebang and versioned names (pip3.12).
 
-    ``env`` bounds where files may go (default: the scheme's data root). On any error every file
-    this call wrote is removed again.
+    ``env`` bounds where files may go (default: the scheme's data root). ``extra_files`` are
+    written into the .dist-info directory (direct_url.json). On any error every file this call
+    wrote is removed again.
     """
     unpacked = unpack_wheel(wheel, cache_dir)
     env = env or scheme.data
@@ -229,6 +232,8 @@ def install_wheel(
         write(os.path.join(info_dir, "INSTALLER"), f"{installer}\n".encode(), 0o644)
         if requested:
             write(os.path.join(info_dir, "REQUESTED"), b"", 0o644)
+        for filename, data in (extra_files or {}).items():
+            write(os.path.join(info_dir, filename), data, 0o644)
         record = os.path.join(info_dir, "RECORD")
         rows.append((_record_path(record, site), "", ""))
         buf = io.StringIO()

@@ -1,0 +1,148 @@
+"""All or nothing: distributions are removed by moving their files aside and new ones are linked
+in; only when every step succeeded are the moved files deleted. Any failure, Ctrl-C included,
+puts the environment back as it was. One transaction per environment at a time (a lock)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from cove.errors import VenvError
+from cove.install.uninstall import owned_paths
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+    from cove.install.scheme import Scheme
+    from cove.install.wheel import InstalledDist, LinkMode
+
+
+def environment_lock(env_root: Path) -> BaseFileLock:
+    """The lock every cove process takes before changing ``env_root`` (kept outside the
+    environment so it stays file for file what pip makes)."""
+    from filelock import FileLock
+
+    key = hashlib.sha256(os.path.realpath(env_root).encode("utf-8", "surrogateescape"))
+    directory = Path(tempfile.gettempdir()) / "cove-locks"
+    directory.mkdir(exist_ok=True)
+    return FileLock(str(directory / f"{key.hexdigest()[:24]}.lock"), timeout=-1)
+
+
+class Transaction:
+    """Use as a context manager; call :meth:`commit` at the end of the ``with`` block."""
+
+    def __init__(self, env_root: Path, cache_dir: Path, protected: tuple[Path, ...] = ()) -> None:
+        """``protected`` directories (site-packages, bin) stay even when they become empty."""
+        self.root = env_root
+        self.cache_dir = cache_dir
+        self._keep = {str(env_root)}
+        for path in protected:
+            while path != env_root and env_root in path.parents:
+                self._keep.add(str(path))
+                path = path.parent
+        self._backup = env_root / f".cove-txn-{uuid.uuid4().hex[:12]}"
+        self._moved: list[tuple[Path, Path]] = []  # (original, backup copy)
+        self._added: list[InstalledDist] = []
+        self._lock = environment_lock(env_root)
+        self._committed = False
+
+    def __enter__(self) -> Transaction:
+        self._lock.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                self._rollback()
+        finally:
+            self._lock.release()
+
+    def remove(self, dist_dir: Path) -> list[Path]:
+        """Take a distribution's files out of the environment (kept aside until commit)."""
+        paths = owned_paths(dist_dir, self.root)
+        for path in paths:
+            rel = os.path.relpath(path, self.root)
+            aside = self._backup / rel
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, aside)
+            self._moved.append((path, aside))
+        _prune({p.parent for p in paths}, self._keep_dirs())
+        return paths
+
+    def install(
+        self,
+        wheel: Path,
+        scheme: Scheme,
+        *,
+        python: str,
+        python_version: tuple[int, int],
+        requested: bool,
+        link_mode: LinkMode,
+        extra_files: dict[str, bytes] | None = None,
+    ) -> InstalledDist:
+        from cove.install.wheel import install_wheel
+
+        result = install_wheel(
+            wheel,
+            scheme,
+            python=python,
+            python_version=python_version,
+            cache_dir=self.cache_dir,
+            requested=requested,
+            link_mode=link_mode,
+            env=self.root,
+            extra_files=extra_files,
+        )
+        self._added.append(result)
+        return result
+
+    def commit(self) -> None:
+        self._committed = True
+        shutil.rmtree(self._backup, ignore_errors=True)
+
+    def _keep_dirs(self) -> set[str]:
+        return self._keep
+
+    def _rollback(self) -> None:
+        problems: list[str] = []
+        for added in reversed(self._added):
+            for path in reversed(added.files):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            _prune({Path(p).parent for p in added.files}, self._keep_dirs())
+        for original, aside in reversed(self._moved):
+            try:
+                original.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(aside, original)
+            except OSError as exc:
+                problems.append(f"{original}: {exc.strerror}")
+        if problems:
+            raise VenvError(
+                "could not restore every file after a failure: " + "; ".join(problems[:5]),
+                hint=f"the removed files are kept in {self._backup}",
+            )
+        shutil.rmtree(self._backup, ignore_errors=True)
+
+
+def _prune(dirs: set[Path], keep: set[str]) -> None:
+    """Remove directories left empty, walking up until one still holds something."""
+    for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
+        current = d
+        while str(current) not in keep and len(current.parts) > 1:
+            try:
+                os.rmdir(current)
+            except OSError:
+                break
+            current = current.parent
