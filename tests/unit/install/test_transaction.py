@@ -1,0 +1,136 @@
+"""Transactions: a failure at any step leaves the environment exactly as it was."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cove.errors import WheelError
+from cove.install.scheme import Scheme
+from cove.install.transaction import Transaction
+from cove.install.uninstall import UninstallError, owned_paths
+from tests.support.dists import WheelSpec, build_wheel
+
+SITE = "lib/python3.12/site-packages"
+
+
+def scheme(env: Path, name: str) -> Scheme:
+    return Scheme.for_venv(
+        env, site_packages=SITE, bin_dir="bin", python_short="3.12", dist_name=name
+    )
+
+
+def snapshot(env: Path) -> dict[str, bytes | None]:
+    return {
+        str(p.relative_to(env)): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(env.rglob("*"))
+    }
+
+
+def install(txn: Transaction, wheel: Path, env: Path, name: str) -> None:
+    txn.install(
+        wheel,
+        scheme(env, name),
+        python=str(env / "bin/python"),
+        python_version=(3, 12),
+        requested=True,
+        link_mode="hardlink",
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Path:
+    env = tmp_path / "env"
+    (env / SITE).mkdir(parents=True)
+    (env / "bin").mkdir()
+    return env
+
+
+EPS = "[console_scripts]\nold-tool = old:main\n"
+
+
+def test_replace_commits(env: Path, tmp_path: Path) -> None:
+    v1 = build_wheel(tmp_path / "w", WheelSpec("old", "1.0", entry_points=EPS))
+    v2 = build_wheel(tmp_path / "w", WheelSpec("old", "2.0"))
+    cache = tmp_path / "cache"
+    with Transaction(env, cache, (env / SITE, env / "bin")) as txn:
+        install(txn, v1, env, "old")
+        txn.commit()
+    (env / SITE / "old" / "__pycache__").mkdir()
+    (env / SITE / "old" / "__pycache__" / "__init__.cpython-312.pyc").write_bytes(b"pyc")
+    with Transaction(env, cache, (env / SITE, env / "bin")) as txn:
+        removed = txn.remove(env / SITE / "old-1.0.dist-info")
+        install(txn, v2, env, "old")
+        txn.commit()
+    assert env / SITE / "old/__pycache__/__init__.cpython-312.pyc" in removed
+    assert (env / SITE / "old/__init__.py").read_text() == "__version__ = '2.0'\n"
+    assert not (env / "bin/old-tool").exists()
+    assert not (env / SITE / "old-1.0.dist-info").exists()
+    assert [p.name for p in env.iterdir() if p.name.startswith(".cove-txn")] == []
+
+
+def test_failure_restores_everything(env: Path, tmp_path: Path) -> None:
+    v1 = build_wheel(tmp_path / "w", WheelSpec("old", "1.0", entry_points=EPS))
+    cache = tmp_path / "cache"
+    with Transaction(env, cache, (env / SITE, env / "bin")) as txn:
+        install(txn, v1, env, "old")
+        txn.commit()
+    before = snapshot(env)
+    good = build_wheel(tmp_path / "w", WheelSpec("good", "1.0"))
+    bad = build_wheel(tmp_path / "w", WheelSpec("bad", "1.0", entry_points=EPS))  # old-tool clash
+    with (
+        pytest.raises(WheelError, match="would overwrite"),
+        Transaction(env, cache, (env / SITE, env / "bin")) as txn,
+    ):
+        txn.remove(env / SITE / "old-1.0.dist-info")
+        install(txn, good, env, "good")
+        (env / "bin/old-tool").write_text("placed by someone else")
+        install(txn, bad, env, "bad")
+    (env / "bin/old-tool").unlink(missing_ok=True)
+    after = snapshot(env)
+    after.pop("bin/old-tool", None)
+    before.pop("bin/old-tool", None)
+    assert after == before
+
+
+def test_interrupt_restores(env: Path, tmp_path: Path) -> None:
+    v1 = build_wheel(tmp_path / "w", WheelSpec("old", "1.0"))
+    with Transaction(env, tmp_path / "c", (env / SITE,)) as txn:
+        install(txn, v1, env, "old")
+        txn.commit()
+    before = snapshot(env)
+    with pytest.raises(KeyboardInterrupt), Transaction(env, tmp_path / "c", (env / SITE,)) as txn:
+        txn.remove(env / SITE / "old-1.0.dist-info")
+        raise KeyboardInterrupt
+    assert snapshot(env) == before
+
+
+def test_site_packages_survive_removing_the_last_dist(env: Path, tmp_path: Path) -> None:
+    v1 = build_wheel(tmp_path / "w", WheelSpec("only", "1.0"))
+    with Transaction(env, tmp_path / "c", (env / SITE, env / "bin")) as txn:
+        install(txn, v1, env, "only")
+        txn.commit()
+    with Transaction(env, tmp_path / "c", (env / SITE, env / "bin")) as txn:
+        txn.remove(env / SITE / "only-1.0.dist-info")
+        txn.commit()
+    assert (env / SITE).is_dir() and list((env / SITE).iterdir()) == []
+
+
+def test_no_record_is_refused(env: Path) -> None:
+    info = env / SITE / "legacy-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Name: legacy\nVersion: 1.0\n")
+    with pytest.raises(UninstallError, match="no RECORD"):
+        owned_paths(info, env)
+
+
+def test_record_paths_outside_the_environment_are_ignored(env: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    info = env / SITE / "evil-1.0.dist-info"
+    info.mkdir()
+    rel = os.path.relpath(victim, env / SITE)
+    (info / "RECORD").write_text(f"{rel},,\nevil-1.0.dist-info/RECORD,,\n")
+    assert victim not in owned_paths(info, env)
