@@ -51,7 +51,7 @@ def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:
     return tops.pop()
 
 
-def _headers(text: str) -> dict[str, str]:
+def read_headers(text: str) -> dict[str, str]:
     """The first value of each ``Key: value`` header line (WHEEL, METADATA), up to the body."""
     out: dict[str, str] = {}
     for line in text.splitlines():
@@ -159,7 +159,7 @@ def install_wheel(
     unpacked = unpack_wheel(wheel, cache_dir)
     env = env or scheme.data
     dist_info = _dist_info_dir(unpacked.files, wheel)
-    meta = _headers((unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8"))
+    meta = read_headers((unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8"))
     root_is_purelib = (meta.get("Root-Is-Purelib") or "true").strip().lower() == "true"
     placements = _plan(unpacked.files, scheme, root_is_purelib, wheel, env)
     entry_points_file = unpacked.root / dist_info / "entry_points.txt"
@@ -167,7 +167,7 @@ def install_wheel(
     if entry_points_file.exists():
         entries = parse_entry_points(entry_points_file.read_text(encoding="utf-8"), wheel.name)
         entries = versioned_pip_names(entries, python_version)
-    metadata = _headers((unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8"))
+    metadata = read_headers((unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8"))
     name, version = metadata.get("Name", ""), metadata.get("Version", "")
 
     site = os.path.abspath(scheme.purelib if root_is_purelib else scheme.platlib)

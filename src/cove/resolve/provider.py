@@ -109,6 +109,7 @@ class Policy:
     upgrade: frozenset[NormalizedName] = frozenset()  # projects that may move off what is installed
     upgrade_all: bool = False  # --upgrade-strategy eager
     reinstall: frozenset[NormalizedName] = frozenset()  # --force-reinstall: never keep installed
+    no_deps: bool = False  # --no-deps: only what was asked for
 
 
 class Provider(AbstractProvider):  # type: ignore[type-arg]
@@ -221,14 +222,15 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         if isinstance(candidate, ExtrasCandidate):
             meta = self.source.metadata(candidate.base)
             needs = [Need(candidate.base.name, pinned=candidate.base)]
-            for extra in sorted(candidate.extras):
+            for extra in sorted(candidate.extras) if not self.policy.no_deps else ():
                 needs += self._needs(meta.requires_dist, extra)
             return needs
         meta = self.source.metadata(candidate)
         needs = []
         if meta.requires_python is not None and not candidate.installed:
             needs.append(Need(NormalizedName(PYTHON), specifier=meta.requires_python))
-        needs += self._needs(meta.requires_dist, "")
+        if not self.policy.no_deps:
+            needs += self._needs(meta.requires_dist, "")
         self.source.prefetch(n.name for n in needs if n.name != PYTHON)
         return needs
 

@@ -1,0 +1,269 @@
+"""One install or uninstall from start to end: resolve, plan, fetch, then change the
+environment in a single transaction. Takes plain values; reports through a Reporter."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from cove.errors import CoveError
+from cove.install.plan import InstalledRef, Plan, plan_install, plan_uninstall
+from cove.resolve.source import Candidate
+
+if TYPE_CHECKING:
+    from cove.http.client import HttpClient
+    from cove.install.prepare import ProgressEvent
+    from cove.install.wheel import InstalledDist, LinkMode
+    from cove.resolve.resolver import Resolution
+    from cove.resolve.source import PackageSource
+    from cove.target import Environment
+
+
+class HashError(CoveError):
+    """Hash-checking mode is on and a requirement is not pinned or has no hash."""
+
+
+class Reporter(Protocol):
+    """What the pipeline tells the person running it (implemented by the CLI)."""
+
+    def resolved(self, count: int, seconds: float) -> None: ...
+    def progress(self) -> ProgressEvent | None: ...
+    def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None: ...
+    def warn(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InstallRequest:
+    requirements: tuple[Requirement, ...]
+    constraints: tuple[Requirement, ...] = ()
+    hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
+    require_hashes: bool = False
+    upgrade: bool = False
+    upgrade_strategy: Literal["only-if-needed", "eager"] = "only-if-needed"
+    force_reinstall: bool = False
+    no_deps: bool = False
+    pre: bool = False
+    link_mode: LinkMode = "hardlink"
+    compile_bytecode: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InstallOutcome:
+    plan: Plan
+    resolution: Resolution
+    installed: tuple[InstalledDist, ...]
+
+
+def scan_installed(site_packages: Path) -> dict[NormalizedName, InstalledRef]:
+    """The distributions in one site-packages directory, by canonical name (first wins)."""
+    from cove.install.wheel import read_headers
+
+    out: dict[NormalizedName, InstalledRef] = {}
+    try:
+        entries = sorted(site_packages.iterdir())
+    except OSError:
+        return out
+    for path in entries:
+        if path.suffix != ".dist-info":
+            continue
+        try:
+            headers = read_headers((path / "METADATA").read_text(encoding="utf-8"))
+            version = Version(headers["Version"])
+        except (OSError, KeyError, InvalidVersion, UnicodeDecodeError):
+            continue
+        name = canonicalize_name(headers.get("Name", ""))
+        if name:
+            out.setdefault(name, InstalledRef(name, headers["Name"], version, path))
+    return out
+
+
+def install(
+    request: InstallRequest,
+    env: Environment,
+    source: PackageSource,
+    client: HttpClient,
+    cache_dir: Path,
+    reporter: Reporter,
+    installed: Mapping[NormalizedName, InstalledRef],
+) -> InstallOutcome:
+    from cove.resolve.provider import Policy
+    from cove.resolve.resolver import resolve
+
+    started = time.perf_counter()
+    requested = frozenset(canonicalize_name(r.name) for r in request.requirements)
+    from packaging.specifiers import SpecifierSet
+
+    specs: dict[NormalizedName, SpecifierSet] = {}
+    urls: dict[NormalizedName, str] = {}
+    for c in request.constraints:
+        name = canonicalize_name(c.name)
+        specs[name] = specs.get(name, SpecifierSet()) & c.specifier
+        if c.url:
+            urls[name] = c.url
+    policy = Policy(
+        markers=env.interpreter.markers,
+        python_version=Version(env.interpreter.version_string),
+        constraints=specs,
+        constraint_urls=urls,
+        pre=request.pre,
+        installed={
+            name: Candidate(name, ref.version, ref, installed=True)
+            for name, ref in installed.items()
+        },
+        upgrade=requested if request.upgrade else frozenset(),
+        upgrade_all=request.upgrade and request.upgrade_strategy == "eager",
+        reinstall=requested if request.force_reinstall else frozenset(),
+        no_deps=request.no_deps,
+    )
+    resolution = resolve(list(request.requirements), source, policy)
+    reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
+    plan = plan_install(resolution.chosen, installed, requested, policy.reinstall)
+    if request.require_hashes or request.hashes:
+        _check_hashes(plan, request)
+    if request.dry_run or plan.empty:
+        reporter.changed(plan, 0.0, request.dry_run)
+        return InstallOutcome(plan, resolution, ())
+    started = time.perf_counter()
+    wheels = _fetch(plan, request, client, cache_dir, reporter)
+    done = _apply(plan, env, cache_dir, wheels, request)
+    if request.compile_bytecode:
+        compile_bytecode(env, done)
+    reporter.changed(plan, time.perf_counter() - started, False)
+    return InstallOutcome(plan, resolution, done)
+
+
+def uninstall(
+    names: list[NormalizedName],
+    env: Environment,
+    cache_dir: Path,
+    reporter: Reporter,
+    installed: Mapping[NormalizedName, InstalledRef],
+    dry_run: bool = False,
+) -> Plan:
+    started = time.perf_counter()
+    plan, missing = plan_uninstall(names, installed)
+    for name in missing:
+        reporter.warn(f"skipping {name}: it is not installed")
+    if not dry_run and plan.remove:
+        from cove.install.transaction import Transaction
+
+        with Transaction(env.root, cache_dir, _protected(env)) as txn:
+            for ref in plan.remove:
+                txn.remove(ref.path)
+            txn.commit()
+    reporter.changed(plan, time.perf_counter() - started, dry_run)
+    return plan
+
+
+def _check_hashes(plan: Plan, request: InstallRequest) -> None:
+    unpinned = [
+        str(r)
+        for r in request.requirements
+        if not any(s.operator in ("==", "===") and "*" not in s.version for s in r.specifier)
+        and not r.url
+    ]
+    missing = [str(c) for c in plan.install if not request.hashes.get(c.name)]
+    problems = []
+    if unpinned:
+        problems.append("not pinned with ==: " + ", ".join(unpinned))
+    if missing:
+        problems.append("no --hash for: " + ", ".join(missing))
+    if problems:
+        raise HashError(
+            "hash-checking mode needs every requirement pinned and hashed; " + "; ".join(problems),
+            hint="add name==version --hash=sha256:... lines for each (dependencies too), "
+            "or drop --require-hashes and the --hash options",
+        )
+
+
+def _fetch(
+    plan: Plan,
+    request: InstallRequest,
+    client: HttpClient,
+    cache_dir: Path,
+    reporter: Reporter,
+) -> dict[NormalizedName, Path]:
+    from cove.install.prepare import Fetch, fetch_all
+
+    items = {}
+    for c in plan.install:
+        link = c.origin
+        items[c.name] = Fetch(
+            url=link.url,  # type: ignore[attr-defined]
+            filename=link.filename,  # type: ignore[attr-defined]
+            hashes=link.hashes,  # type: ignore[attr-defined]
+            required=request.hashes.get(c.name, frozenset()),
+            label=f"{c.name} {c.version}",
+        )
+    paths = fetch_all(list(items.values()), client, cache_dir, reporter.progress())
+    return {name: paths[item.url] for name, item in items.items()}
+
+
+def _protected(env: Environment) -> tuple[Path, ...]:
+    return (env.site_packages, env.bin_dir, env.root / "include")
+
+
+def _apply(
+    plan: Plan,
+    env: Environment,
+    cache_dir: Path,
+    wheels: Mapping[NormalizedName, Path],
+    request: InstallRequest,
+) -> tuple[InstalledDist, ...]:
+    from cove.install.transaction import Transaction
+
+    done = []
+    with Transaction(env.root, cache_dir, _protected(env)) as txn:
+        for ref in plan.remove:
+            txn.remove(ref.path)
+        for candidate in plan.install:
+            done.append(
+                txn.install(
+                    wheels[candidate.name],
+                    env.scheme(candidate.name),
+                    python=str(env.python),
+                    python_version=(env.interpreter.version[0], env.interpreter.version[1]),
+                    requested=candidate.name in plan.requested,
+                    link_mode=request.link_mode,
+                    extra_files=_direct_url(candidate),
+                )
+            )
+        txn.commit()
+    return tuple(done)
+
+
+def _direct_url(candidate: Candidate) -> dict[str, bytes] | None:
+    """PEP 610 direct_url.json for `name @ url` installs, as pip writes it."""
+    if candidate.url is None:
+        return None
+    import json
+
+    from cove.http.urls import redact
+
+    info: dict[str, object] = {"archive_info": {}, "url": redact(candidate.url)}
+    sha = getattr(candidate.origin, "hashes", {}).get("sha256")
+    if sha:
+        info["archive_info"] = {"hash": f"sha256={sha}", "hashes": {"sha256": sha}}
+    return {"direct_url.json": json.dumps(info, sort_keys=True).encode()}
+
+
+def compile_bytecode(env: Environment, dists: tuple[InstalledDist, ...]) -> None:
+    """--compile-bytecode: the environment's own interpreter compiles the new modules."""
+    import subprocess
+
+    files = [f for d in dists for f in d.files if f.endswith(".py")]
+    if not files:
+        return
+    code = (
+        "import compileall,sys\n"
+        "ok=all(compileall.compile_file(p, quiet=2) for p in sys.stdin.read().splitlines())\n"
+    )
+    subprocess.run([str(env.python), "-c", code], input="\n".join(files), text=True, check=False)
