@@ -94,6 +94,7 @@ def install(
     reporter: Reporter,
     installed: Mapping[NormalizedName, InstalledRef],
 ) -> InstallOutcome:
+    from cove.index.source import installed_candidates
     from cove.resolve.provider import Policy
     from cove.resolve.resolver import resolve
 
@@ -114,10 +115,7 @@ def install(
         constraints=specs,
         constraint_urls=urls,
         pre=request.pre,
-        installed={
-            name: Candidate(name, ref.version, ref, installed=True)
-            for name, ref in installed.items()
-        },
+        installed=installed_candidates(installed),
         upgrade=requested if request.upgrade else frozenset(),
         upgrade_all=request.upgrade and request.upgrade_strategy == "eager",
         reinstall=requested if request.force_reinstall else frozenset(),

@@ -186,7 +186,20 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         available = list(self.source.candidates(name))
         versions = {c.version for c in available}
         allowed = set(spec.filter(versions, prereleases=True if self.policy.pre else None))
-        ordered = [c for c in available if c.version in allowed]
+        pinned_exactly = (
+            {
+                Version(s.version)
+                for s in spec
+                if s.operator in ("==", "===") and "*" not in s.version
+            }
+            if any(True for _ in spec)
+            else set()
+        )
+        ordered = [
+            c
+            for c in available
+            if c.version in allowed and (not c.yanked or c.version in pinned_exactly)
+        ]
         installed = self.policy.installed.get(name)
         if installed is None or name in self.policy.reinstall:
             return ordered

@@ -25,6 +25,7 @@ class Candidate:
     origin: object
     installed: bool = False
     url: str | None = None  # set for `name @ url` and paths: the one and only candidate
+    yanked: bool = False  # every file of this version is yanked: only an == pin may pick it
 
     @property
     def direct(self) -> bool:

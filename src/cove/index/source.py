@@ -1,0 +1,210 @@
+"""The PackageSource over real indexes and find-links: project pages fetched in parallel ahead of
+the resolver, links ranked for the target, metadata from PEP 658 files before whole wheels."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from packaging.requirements import Requirement
+from packaging.tags import Tag
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from cove.errors import CoveError
+from cove.http.client import HttpClient
+from cove.http.urls import redact
+from cove.index.evaluate import BinaryPolicy, Evaluation, evaluate
+from cove.index.metadata import MetadataError, parse_metadata, wheel_metadata
+from cove.index.models import Link, make_link
+from cove.index.simple import ACCEPT_HEADER, parse_find_links, parse_project_page, project_url
+from cove.install.plan import InstalledRef
+from cove.resolve.source import Candidate, CandidateMetadata
+
+METADATA_BUCKET = "metadata-v1"
+IndexStrategy = Literal["first-index", "best-match"]
+
+
+class SourceError(CoveError):
+    """A requirement points at something cove cannot install (yet)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    index_urls: tuple[str, ...]  # the index first, then extra indexes; empty with --no-index
+    find_links: tuple[str, ...] = ()  # directories, file:// or http(s) pages
+    strategy: IndexStrategy = "first-index"
+    binary: BinaryPolicy = field(default_factory=BinaryPolicy)
+
+
+class IndexSource:
+    def __init__(
+        self,
+        client: HttpClient,
+        config: SourceConfig,
+        tags: Sequence[Tag],
+        python_version: Version,
+        cache_dir: Path,
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.tags = list(tags)
+        self.python_version = python_version
+        self.cache_dir = cache_dir
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cove-index")
+        self._pages: dict[NormalizedName, Future[Evaluation]] = {}
+        self._metadata: dict[object, CandidateMetadata] = {}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- PackageSource ------------------------------------------------------------------------
+
+    def prefetch(self, names: Iterable[NormalizedName]) -> None:
+        for name in names:
+            if name not in self._pages:
+                self._pages[name] = self._pool.submit(self._collect, name)
+
+    def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
+        self.prefetch([name])
+        evaluation = self._pages[name].result()
+        return [
+            Candidate(name, r.version, r.link, yanked=r.yanked)
+            for r in evaluation.ranked
+            if r.link.is_wheel
+        ]
+
+    def describe_unavailable(self, name: NormalizedName) -> str | None:
+        self.prefetch([name])
+        evaluation = self._pages[name].result()
+        sdists = [r for r in evaluation.ranked if not r.link.is_wheel]
+        if sdists:
+            return (
+                f"{name} {sdists[0].version} is only available as a source distribution "
+                f"({sdists[0].link.filename}) and no wheel fits; cove cannot build from source yet"
+            )
+        if evaluation.rejected:
+            return "no file fits: " + "; ".join(evaluation.rejected[:4])
+        where = ", ".join(redact(u) for u in (*self.config.index_urls, *self.config.find_links))
+        return f"{name} was not found in {where or 'any index (--no-index)'}"
+
+    def direct(self, requirement: Requirement) -> Candidate:
+        url = requirement.url or ""
+        filename = url.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        link = make_link(filename, url.split("#", 1)[0], source="direct")
+        if link is None or not link.is_wheel:
+            raise SourceError(
+                f"{requirement.name} @ {redact(url)}: only wheel URLs can be installed so far",
+                hint="build a wheel first (python -m build) and give its path or URL",
+            )
+        if link.project != canonicalize_name(requirement.name):
+            raise SourceError(
+                f"{requirement.name} @ {redact(url)}: the file is for {link.project}",
+                hint="make the name before @ match the file",
+            )
+        assert link.tags is not None
+        if not set(link.tags) & set(self.tags):
+            raise SourceError(
+                f"{filename} does not fit the environment's interpreter",
+                hint="use a wheel built for this Python and platform",
+            )
+        return Candidate(link.project, link.version, link, url=url)
+
+    def metadata(self, candidate: Candidate) -> CandidateMetadata:
+        key = (candidate.name, candidate.version, candidate.url, candidate.installed)
+        found = self._metadata.get(key)
+        if found is None:
+            found = self._read_metadata(candidate)
+            if (
+                found.version != candidate.version
+                or canonicalize_name(found.name) != candidate.name
+            ):
+                raise MetadataError(
+                    f"{candidate} says it is {found.name} {found.version} in its metadata",
+                    hint="the index serves an inconsistent file; pin another version",
+                )
+            self._metadata[key] = found
+        return found
+
+    # -- fetching -----------------------------------------------------------------------------
+
+    def _collect(self, name: NormalizedName) -> Evaluation:
+        links: list[Link] = []
+        for index_url in self.config.index_urls:
+            page = self.client.get_page(project_url(index_url, name), ACCEPT_HEADER)
+            if page is None:
+                continue
+            found = parse_project_page(page.body, page.content_type, page.url, name)
+            links += found
+            if found and self.config.strategy == "first-index":
+                break
+        for location in self.config.find_links:
+            links += self._find_links(location, name)
+        return evaluate(links, name, self.tags, self.python_version, self.config.binary)
+
+    def _find_links(self, location: str, name: NormalizedName) -> list[Link]:
+        if "://" not in location:
+            return parse_find_links(Path(location), name)
+        if location.startswith("file:"):
+            from urllib.parse import urlsplit
+            from urllib.request import url2pathname
+
+            path = Path(url2pathname(urlsplit(location).path))
+            if path.is_dir():
+                return parse_find_links(path, name)
+        page = self.client.get_page(location, "text/html")
+        return [] if page is None else parse_find_links((page.body, page.url), name)
+
+    def _read_metadata(self, candidate: Candidate) -> CandidateMetadata:
+        origin = candidate.origin
+        if isinstance(origin, InstalledRef):
+            return parse_metadata((origin.path / "METADATA").read_bytes(), str(candidate))
+        assert isinstance(origin, Link)
+        if origin.core_metadata is not None and not origin.url.startswith("file:"):
+            return parse_metadata(self._metadata_file(origin), origin.filename)
+        from cove.install.prepare import Fetch, fetch_all
+
+        item = Fetch(origin.url, origin.filename, origin.hashes, label=str(candidate))
+        wheel = fetch_all([item], self.client, self.cache_dir)[origin.url]
+        return parse_metadata(wheel_metadata(wheel), origin.filename)
+
+    def _metadata_file(self, link: Link) -> bytes:
+        """The PEP 658 file, cached by its hash when the index gives one."""
+        assert link.core_metadata is not None
+        expected = link.core_metadata.get("sha256")
+        cached = self.cache_dir / METADATA_BUCKET / expected[:2] / expected if expected else None
+        if cached is not None and cached.is_file():
+            return cached.read_bytes()
+        data = self.client.get_bytes(link.metadata_url)
+        if expected and hashlib.sha256(data).hexdigest() != expected:
+            raise MetadataError(
+                f"the metadata file of {link.filename} does not match its hash",
+                hint="the index is inconsistent or the download was corrupted; try again",
+            )
+        if cached is not None:
+            _store(cached, data)
+        return data
+
+
+def _store(path: Path, data: bytes) -> None:
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def installed_candidates(
+    installed: Mapping[NormalizedName, InstalledRef],
+) -> dict[NormalizedName, Candidate]:
+    return {n: Candidate(n, r.version, r, installed=True) for n, r in installed.items()}
