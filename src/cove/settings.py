@@ -27,3 +27,120 @@ class Settings:
     @classmethod
     def from_environ(cls, *, no_cache: bool = False) -> Settings:
         return cls(cache_dir=default_cache_dir(), no_cache=no_cache)
+
+
+@dataclass(frozen=True, slots=True)
+class InstallSettings:
+    """Where packages come from and how they are fetched and linked, after every layer merged
+    (flags > COVE_* > cove.toml > PIP_* > pip config files)."""
+
+    index_url: str | None = None  # None: pip's built-in default
+    extra_index_urls: tuple[str, ...] = ()
+    no_index: bool = False
+    find_links: tuple[str, ...] = ()
+    trusted_hosts: tuple[str, ...] = ()
+    cert: str | None = None
+    client_cert: str | None = None
+    proxy: str | None = None
+    timeout: float = 15.0
+    retries: int = 5
+    no_cache: bool = False
+    constraints: tuple[str, ...] = ()
+    pre: bool = False
+    only_binary: frozenset[str] = frozenset()
+    no_binary: frozenset[str] = frozenset()
+    prefer_binary: bool = False
+    index_strategy: str = "first-index"
+    link_mode: str = "hardlink"
+    offline: bool = False
+    require_hashes: bool = False
+    compile_bytecode: bool = False
+
+
+def _names(values: list[str]) -> frozenset[str]:
+    from packaging.utils import canonicalize_name
+
+    out: set[str] = set()
+    for value in values:
+        for item in value.replace(",", " ").split():
+            out.add(item if item in (":all:", ":none:") else canonicalize_name(item))
+    if ":none:" in out:
+        out = set()
+    return frozenset(out)
+
+
+def load_install_settings(
+    flags: dict[str, object],
+    environ: dict[str, str] | None = None,
+    env_root: Path | None = None,
+    isolated: bool = False,
+) -> InstallSettings:
+    """Merge the configuration layers under ``flags`` (pip option names; None means unset)."""
+    from cove.config import LISTS, ConfigError, layers, truthy
+
+    environ = dict(os.environ) if environ is None else environ
+    merged: dict[str, str | list[str]] = {}
+    for layer in layers(environ, env_root, isolated):
+        for key, value in layer.items():
+            merged[key] = value.split() if key in LISTS else value
+    for key, given in flags.items():
+        if given is None or given is False or given == []:
+            continue
+        merged[key] = [str(v) for v in given] if isinstance(given, list) else str(given)
+
+    def text(key: str) -> str | None:
+        value = merged.get(key)
+        return value if isinstance(value, str) else None
+
+    def many(key: str) -> list[str]:
+        value = merged.get(key, [])
+        return value if isinstance(value, list) else value.split()
+
+    def flag(key: str) -> bool:
+        value = merged.get(key)
+        if value is None:
+            return False
+        if key == "no-cache-dir":
+            return True  # pip: setting it at all switches the cache off
+        return truthy(value if isinstance(value, str) else " ".join(value), key)
+
+    def number(key: str, default: float) -> float:
+        value = text(key)
+        if value is None:
+            return default
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"{key}={value!r} is not a number", hint="give a number") from None
+
+    strategy = text("index-strategy") or "first-index"
+    link_mode = text("link-mode") or "hardlink"
+    for key, value, allowed in (
+        ("index-strategy", strategy, ("first-index", "best-match")),
+        ("link-mode", link_mode, ("hardlink", "copy", "symlink", "clone")),
+    ):
+        if value not in allowed:
+            raise ConfigError(f"{key}={value!r} is not valid", hint=f"use one of {allowed}")
+    return InstallSettings(
+        index_url=text("index-url"),
+        extra_index_urls=tuple(many("extra-index-url")),
+        no_index=flag("no-index"),
+        find_links=tuple(many("find-links")),
+        trusted_hosts=tuple(many("trusted-host")),
+        cert=text("cert"),
+        client_cert=text("client-cert"),
+        proxy=text("proxy"),
+        timeout=number("timeout", 15.0),
+        retries=int(number("retries", 5)),
+        no_cache=flag("no-cache-dir"),
+        constraints=tuple(many("constraint")),
+        pre=flag("pre"),
+        only_binary=_names(many("only-binary")),
+        no_binary=_names(many("no-binary")),
+        prefer_binary=flag("prefer-binary"),
+        index_strategy=strategy,
+        link_mode=link_mode,
+        offline=flag("offline"),
+        require_hashes=flag("require-hashes"),
+        compile_bytecode=flag("compile-bytecode"),
+    )

@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "activate": ("activate", "print the command that activates an environment in this shell"),
     "shell": ("shell", "start a subshell with an environment active"),
     "python": ("python", "find and list Python interpreters"),
+    "install": ("install", "install packages into an environment"),
+    "uninstall": ("uninstall", "remove packages from an environment"),
 }
 
 

@@ -1,0 +1,86 @@
+"""``cove install``: resolve requirements against the indexes and link them into an environment,
+all or nothing."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p",
+        "--python",
+        metavar="ENV",
+        help="the environment (its directory or its python); default: $VIRTUAL_ENV, else .venv",
+    )
+    parser.add_argument("-q", "--quiet", action="count", default=0, help="print less")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="print more")
+    parser.add_argument(
+        "--isolated", action="store_true", help="ignore environment variables and config files"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+
+def add_index_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where packages come from")
+    group.add_argument("-i", "--index-url", metavar="URL", help="the package index (Simple API)")
+    group.add_argument(
+        "--extra-index-url", action="append", default=[], metavar="URL", help="more indexes"
+    )
+    group.add_argument("--no-index", action="store_true", help="use no index, only --find-links")
+    group.add_argument(
+        "-f", "--find-links", action="append", default=[], metavar="DIR|URL",
+        help="a directory or page of wheel files",
+    )  # fmt: skip
+    group.add_argument(
+        "--index-strategy",
+        choices=["first-index", "best-match"],
+        help="take a project from the first index that has it (default), or compare all",
+    )
+    group.add_argument("--trusted-host", action="append", default=[], metavar="HOST")
+    group.add_argument("--cert", metavar="PATH", help="CA bundle for TLS")
+    group.add_argument("--client-cert", metavar="PATH", help="client certificate (PEM)")
+    group.add_argument("--proxy", metavar="URL", help="proxy for all requests")
+    group.add_argument("--timeout", type=float, metavar="SECONDS")
+    group.add_argument("--retries", type=int, metavar="N")
+    group.add_argument("--offline", action="store_true", help="use only the cache and local files")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("requirements", nargs="*", metavar="REQ", help="PEP 508 requirements")
+    parser.add_argument(
+        "-r", "--requirement", action="append", default=[], metavar="FILE",
+        help="install from a requirements file",
+    )  # fmt: skip
+    parser.add_argument(
+        "-c", "--constraint", action="append", default=[], metavar="FILE",
+        help="constrain versions with a file",
+    )  # fmt: skip
+    parser.add_argument("-e", "--editable", action="append", default=[], metavar="PATH")
+    parser.add_argument("-U", "--upgrade", action="store_true", help="upgrade what is named")
+    parser.add_argument(
+        "--upgrade-strategy", choices=["only-if-needed", "eager"], default="only-if-needed"
+    )
+    parser.add_argument("--force-reinstall", action="store_true")
+    parser.add_argument("--no-deps", action="store_true", help="do not install dependencies")
+    parser.add_argument("--pre", action="store_true", help="allow pre-releases")
+    parser.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
+    parser.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
+    parser.add_argument("--prefer-binary", action="store_true")
+    parser.add_argument("--require-hashes", action="store_true")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    parser.add_argument("--report", metavar="FILE", help="write a JSON report ('-': stdout)")
+    parser.add_argument("--compile-bytecode", action="store_true")
+    parser.add_argument(
+        "--link-mode", choices=["hardlink", "copy", "symlink", "clone"], default=None
+    )
+    parser.add_argument("--system", action="store_true", help="install into a non-venv Python")
+    parser.add_argument("--break-system-packages", action="store_true")
+    add_index_arguments(parser)
+    add_target_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cove.cli.session import install_session
+
+    return install_session(args)

@@ -1,0 +1,241 @@
+"""Wire an install or uninstall command line to the pipeline: settings, environment, index
+source, HTTP client and the reporter that prints progress and the summary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cove.cli import output
+
+if TYPE_CHECKING:
+    from cove.http.client import HttpClient
+    from cove.index.source import IndexSource
+    from cove.install.plan import Plan
+    from cove.install.prepare import ProgressEvent
+    from cove.requirements.files import FileOptions, Requirements
+    from cove.settings import InstallSettings
+    from cove.target import Environment
+
+
+class Reporter:
+    """Prints what happens, on stderr: counts and timings, then one line per change."""
+
+    def __init__(self, quiet: int, verbose: int) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+        self.tty = sys.stderr.isatty()
+
+    def resolved(self, count: int, seconds: float) -> None:
+        if self.quiet == 0:
+            output.info(f"Resolved {count} package{'s' * (count != 1)} in {_ms(seconds)}")
+
+    def progress(self) -> ProgressEvent | None:
+        if self.quiet or not self.tty:
+            return None
+        return output.download_progress
+
+    def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None:
+        if self.quiet > 1:
+            return
+        if dry_run:
+            output.info("Would change (dry run):" if not plan.empty else "Nothing to change")
+        elif plan.empty:
+            if self.quiet == 0:
+                output.info("Nothing to change: everything is installed already")
+            return
+        elif self.quiet == 0:
+            n = len(plan.install) or len(plan.remove)
+            verb = "Installed" if plan.install else "Uninstalled"
+            output.info(f"{verb} {n} package{'s' * (n != 1)} in {_ms(seconds)}")
+        for ref in plan.remove:
+            output.info(f" - {ref.display_name}=={ref.version}")
+        for c in plan.install:
+            output.info(f" + {c.name}=={c.version}")
+
+    def warn(self, message: str) -> None:
+        output.warn(message)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
+
+
+def open_target(args: argparse.Namespace, cache_dir: Path) -> Environment:
+    from cove.target import find_environment, open_environment
+
+    root = find_environment(args.python, Path.cwd(), os.environ)
+    return open_environment(root, cache_dir)
+
+
+def _settings(args: argparse.Namespace, env_root: Path) -> InstallSettings:
+    from cove.settings import load_install_settings
+
+    flags: dict[str, object] = {
+        "index-url": args.index_url,
+        "extra-index-url": args.extra_index_url,
+        "no-index": args.no_index,
+        "find-links": args.find_links,
+        "index-strategy": args.index_strategy,
+        "trusted-host": args.trusted_host,
+        "cert": args.cert,
+        "client-cert": args.client_cert,
+        "proxy": args.proxy,
+        "timeout": args.timeout,
+        "retries": args.retries,
+        "offline": args.offline,
+        "no-cache-dir": args.no_cache,
+    }
+    for key in ("pre", "prefer_binary", "require_hashes", "compile_bytecode"):
+        flags[key.replace("_", "-")] = getattr(args, key, False)
+    for key in ("only_binary", "no_binary"):
+        flags[key.replace("_", "-")] = getattr(args, key, [])
+    if getattr(args, "link_mode", None):
+        flags["link-mode"] = args.link_mode
+    return load_install_settings(flags, dict(os.environ), env_root, args.isolated)
+
+
+def install_session(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from packaging.utils import canonicalize_name
+
+    from cove.errors import UsageError
+    from cove.settings import Settings
+
+    if args.editable:
+        from cove.errors import CoveError
+
+        raise CoveError(
+            f"editable installs (-e {args.editable[0]}) are not supported yet",
+            hint="build a wheel of the project (python -m build) and install it",
+        )
+    if not args.requirements and not args.requirement:
+        raise UsageError(
+            "nothing to install", hint="name a package (cove install requests) or -r FILE"
+        )
+    base = Settings.from_environ()
+    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
+        env = open_target(args, base.cache_dir)
+        settings = _settings(args, env.root)
+        cache_dir = Path(scratch) if settings.no_cache else base.cache_dir
+        reqs = _gather(args, settings)
+        from cove.install.pipeline import InstallRequest, install, scan_installed
+
+        lines = [line for line in reqs.lines if not line.constraint]
+        hashes: dict[object, frozenset[str]] = {}
+        for line in reqs.lines:
+            if line.hashes:
+                name = canonicalize_name(line.requirement.name)
+                hashes[name] = hashes.get(name, frozenset()) | line.hashes
+        opts = reqs.options
+        request = InstallRequest(
+            requirements=tuple(line.requirement for line in lines),
+            constraints=tuple(line.requirement for line in reqs.lines if line.constraint),
+            hashes=hashes,  # type: ignore[arg-type]
+            require_hashes=settings.require_hashes or opts.require_hashes,
+            upgrade=args.upgrade,
+            upgrade_strategy=args.upgrade_strategy,
+            force_reinstall=args.force_reinstall,
+            no_deps=args.no_deps,
+            pre=settings.pre or opts.pre,
+            link_mode="copy" if settings.link_mode == "clone" else settings.link_mode,  # type: ignore[arg-type]
+            compile_bytecode=settings.compile_bytecode,
+            dry_run=args.dry_run,
+        )
+        source, client = _source(env, settings, opts, cache_dir)
+        try:
+            outcome = install(
+                request,
+                env,
+                source,
+                client,
+                cache_dir,
+                Reporter(args.quiet, args.verbose),
+                scan_installed(env.site_packages),
+            )
+        finally:
+            source.close()
+        if args.report:
+            from cove.install.report import install_report
+
+            text = install_report(outcome, env, source)
+            if args.report == "-":
+                output.stdout(text)
+            else:
+                Path(args.report).write_text(text, encoding="utf-8")
+    return 0
+
+
+def _gather(args: argparse.Namespace, settings: InstallSettings) -> Requirements:
+    from cove.requirements.files import (
+        RequirementLine,
+        Requirements,
+        parse_file,
+        parse_requirement,
+    )
+
+    reqs = Requirements()
+    cwd = Path.cwd()
+    for text in args.requirements:
+        reqs.lines.append(
+            RequirementLine(parse_requirement(text, cwd, "argument"), source="argument")
+        )
+    for path in args.requirement:
+        parse_file(Path(path), into=reqs)
+    for path in [*settings.constraints, *args.constraint]:
+        parse_file(Path(path), constraint=True, into=reqs)
+    return reqs
+
+
+def _source(
+    env: Environment, settings: InstallSettings, opts: FileOptions, cache_dir: Path
+) -> tuple[IndexSource, HttpClient]:
+    from packaging.version import Version
+
+    from cove.defaults import default_index_url
+    from cove.http.client import HttpClient, HttpOptions
+    from cove.index.evaluate import BinaryPolicy
+    from cove.index.source import IndexSource, SourceConfig
+    from cove.python.tags import supported_tags
+
+    no_index = settings.no_index or opts.no_index
+    indexes: list[str] = []
+    if not no_index:
+        indexes.append(opts.index_url or settings.index_url or default_index_url(cache_dir))
+        indexes += [*settings.extra_index_urls, *opts.extra_index_urls]
+    client = HttpClient(
+        HttpOptions(
+            cache_dir=cache_dir,
+            timeout=settings.timeout,
+            retries=settings.retries,
+            cert=settings.cert,
+            client_cert=settings.client_cert,
+            proxy=settings.proxy,
+            trusted_hosts=(*settings.trusted_hosts, *opts.trusted_hosts),
+            offline=settings.offline,
+        )
+    )
+    from cove.settings import _names
+
+    config = SourceConfig(
+        index_urls=tuple(dict.fromkeys(indexes)),
+        find_links=tuple(dict.fromkeys([*settings.find_links, *opts.find_links])),
+        strategy=settings.index_strategy,  # type: ignore[arg-type]
+        binary=BinaryPolicy(
+            only_binary=settings.only_binary | _names(opts.only_binary),
+            no_binary=settings.no_binary | _names(opts.no_binary),
+            prefer_binary=settings.prefer_binary or opts.prefer_binary,
+        ),
+    )
+    source = IndexSource(
+        client,
+        config,
+        supported_tags(env.interpreter),
+        Version(env.interpreter.version_string),
+        cache_dir,
+    )
+    return source, client

@@ -1,0 +1,51 @@
+"""``cove uninstall``: remove distributions and everything their RECORD lists, all or nothing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="projects to remove")
+    parser.add_argument(
+        "-r", "--requirement", action="append", default=[], metavar="FILE",
+        help="remove the projects a requirements file names",
+    )  # fmt: skip
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--dry-run", action="store_true", help="print what would be removed")
+    from cove.cli.install import add_target_arguments
+
+    add_target_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from packaging.utils import canonicalize_name
+
+    from cove.cli.session import Reporter, open_target
+    from cove.errors import UsageError
+    from cove.install.pipeline import scan_installed, uninstall
+    from cove.requirements.files import Requirements, parse_file
+    from cove.settings import Settings
+
+    names = [canonicalize_name(n) for n in args.names]
+    reqs = Requirements()
+    for path in args.requirement:
+        parse_file(Path(path), into=reqs)
+    names += [canonicalize_name(line.requirement.name) for line in reqs.lines]
+    if not names:
+        raise UsageError("nothing to uninstall", hint="name a package: cove uninstall requests")
+    settings = Settings.from_environ()
+    env = open_target(args, settings.cache_dir)
+    installed = scan_installed(env.site_packages)
+    reporter = Reporter(args.quiet, args.verbose)
+    present = [installed[n] for n in names if n in installed]
+    if present and not args.yes and not args.dry_run and sys.stdin.isatty():
+        from cove.cli import output
+
+        listing = ", ".join(f"{r.display_name}=={r.version}" for r in present)
+        if not output.confirm(f"Remove {listing} from {env.root}?"):
+            return 1
+    plan = uninstall(names, env, settings.cache_dir, reporter, installed, args.dry_run)
+    return 0 if plan.remove or not names else 1
