@@ -25,6 +25,7 @@ class IndexFile:
     yanked: str | bool = False  # True, or the reason
     requires_python: str | None = None
     metadata: bool = True  # serve <file>.metadata (PEP 658)
+    sha256: str = ""  # the hash the index lists: of the file as uploaded
 
 
 @dataclass
@@ -46,8 +47,10 @@ class Index:
         self.add_file(wheel, yanked=yanked, requires_python=spec.requires_python, metadata=metadata)
         return wheel
 
-    def add(self, name: str, version: str = "1.0", **kw: object) -> Path:
-        return self.add_wheel(WheelSpec(name, version, **kw))  # type: ignore[arg-type]
+    def add(
+        self, name: str, version: str = "1.0", *, yanked: str | bool = False, **kw: object
+    ) -> Path:
+        return self.add_wheel(WheelSpec(name, version, **kw), yanked=yanked)  # type: ignore[arg-type]
 
     def add_file(
         self,
@@ -66,9 +69,13 @@ class Index:
         else:
             project = parse_sdist_filename(path.name)[0]
         self.files.setdefault(canonicalize_name(project), []).append(
-            IndexFile(path, yanked, requires_python, metadata)
+            IndexFile(path, yanked, requires_python, metadata, _sha(path))
         )
         self.write_html()
+
+    def tamper(self, path: Path, data: bytes) -> None:
+        """Replace a served file's bytes while the index keeps listing the original hash."""
+        path.write_bytes(data)
 
     # -- the static file:// tree (PEP 503 HTML only, which is all a directory can serve) ---------
 
@@ -91,7 +98,7 @@ class Index:
     def project_html(self, name: str, prefix: str) -> str:
         out = []
         for f in self.files.get(name, []):
-            attrs = [f'href="{prefix}{f.path.name}#sha256={_sha(f.path)}"']
+            attrs = [f'href="{prefix}{f.path.name}#sha256={f.sha256}"']
             if f.requires_python:
                 attrs.append(f'data-requires-python="{html.escape(f.requires_python)}"')
             if f.yanked:
@@ -111,7 +118,7 @@ class Index:
             entry: dict[str, object] = {
                 "filename": f.path.name,
                 "url": prefix + f.path.name,
-                "hashes": {"sha256": _sha(f.path)},
+                "hashes": {"sha256": f.sha256},
             }
             if f.requires_python:
                 entry["requires-python"] = f.requires_python

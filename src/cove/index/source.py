@@ -88,7 +88,9 @@ class IndexSource:
                 f"({sdists[0].link.filename}) and no wheel fits; cove cannot build from source yet"
             )
         if evaluation.rejected:
-            return "no file fits: " + "; ".join(evaluation.rejected[:4])
+            return "; ".join(evaluation.rejected[:4])
+        if evaluation.ranked:
+            return None
         where = ", ".join(redact(u) for u in (*self.config.index_urls, *self.config.find_links))
         return f"{name} was not found in {where or 'any index (--no-index)'}"
 
