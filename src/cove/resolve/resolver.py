@@ -118,10 +118,10 @@ def _explain(causes: Iterable[Any], source: PackageSource, policy: Policy) -> Re
             )
         if name in policy.constraints:
             lines[-1] += f"; constrained to {policy.constraints[project]}"
-        why = source.describe_unavailable(project)
-        if why:
-            lines[-1] += f"; also seen and skipped: {why}"
-            if "requires Python" in why:
+        skipped = source.describe_unavailable(project)
+        if skipped:
+            lines[-1] += f"; also seen and skipped: {skipped}"
+            if "requires Python" in skipped:
                 hint = "use an environment with a Python that fits (cove create -p VERSION)"
     return ResolutionError("cannot resolve the requirements:\n  " + "\n  ".join(lines), hint=hint)
 
