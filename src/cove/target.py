@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,20 @@ class Environment:
     @property
     def bin_dir(self) -> Path:
         return self.root / self.layout.bin_dir
+
+    def script_python(self) -> str:
+        """The interpreter path new scripts get in their shebang: the one the environment's pip
+        launcher names (what ``pip install`` itself writes), else ``bin/python``."""
+        try:
+            with open(self.bin_dir / "pip", "rb") as f:
+                first = f.readline(4096).decode("utf-8", "replace")
+        except OSError:
+            return str(self.python)
+        if first.startswith("#!"):
+            named = first[2:].strip()
+            if os.path.dirname(named) == str(self.bin_dir) and os.path.exists(named):
+                return named
+        return str(self.python)
 
     def site_dirs(self) -> list[Path]:
         """Where installed distributions live: site-packages, then the base interpreter's

@@ -59,7 +59,7 @@ def pip(env: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "PIP_NO_INPUT": "1",
     }
     return subprocess.run(
-        [str(env / "bin/python"), "-m", "pip", *args],
+        [str(env / "bin/pip"), *args],  # as people run it: the launcher
         capture_output=True, text=True, env=environ, check=False,
     )  # fmt: skip
 

@@ -30,7 +30,7 @@ class Reporter:
         self.tty = sys.stderr.isatty()
 
     def resolved(self, count: int, seconds: float) -> None:
-        if self.quiet == 0:
+        if self.quiet == 0 and self.verbose >= 0:
             output.info(f"Resolved {count} package{'s' * (count != 1)} in {_ms(seconds)}")
 
     def progress(self) -> ProgressEvent | None:
@@ -39,7 +39,7 @@ class Reporter:
         return output.download_progress
 
     def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None:
-        if self.quiet > 1:
+        if self.quiet and not dry_run:
             return
         if dry_run:
             output.info("Would change (dry run):" if not plan.empty else "Nothing to change")

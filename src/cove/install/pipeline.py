@@ -227,7 +227,7 @@ def _apply(
                 txn.install(
                     wheels[candidate.name],
                     env.scheme(candidate.name),
-                    python=str(env.python),
+                    python=env.script_python(),
                     python_version=(env.interpreter.version[0], env.interpreter.version[1]),
                     requested=candidate.name in plan.requested,
                     link_mode=request.link_mode,
