@@ -154,7 +154,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         identifier: str,
         requirements: Mapping[str, Iterator[Need]],
         incompatibilities: Mapping[str, Iterator[Any]],
-    ) -> list[Any]:
+    ) -> Any:
         needs = list(requirements[identifier])
         bad = set(incompatibilities[identifier])
         if identifier == PYTHON:
@@ -164,14 +164,18 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         name = needs[0].name
         extras = needs[0].extras
         found = self._base_candidates(name, needs)
-        matches = [c for c in found if c not in bad and all(self._satisfies(n, c) for n in needs)]
-        if extras:
-            return [
-                ExtrasCandidate(c, extras) for c in matches if ExtrasCandidate(c, extras) not in bad
-            ]
-        return matches
 
-    def _base_candidates(self, name: NormalizedName, needs: list[Need]) -> list[Candidate]:
+        def matches() -> Iterator[Any]:
+            for c in found() if callable(found) else found:
+                if c in bad or not all(self._satisfies(n, c) for n in needs):
+                    continue
+                item = ExtrasCandidate(c, extras) if extras else c
+                if item not in bad:
+                    yield item
+
+        return matches if callable(found) else list(matches())
+
+    def _base_candidates(self, name: NormalizedName, needs: list[Need]) -> Any:
         pinned = next((n.pinned for n in needs if n.pinned is not None), None)
         if pinned is not None:
             return [pinned]
@@ -183,34 +187,45 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         for n in needs:
             spec &= n.specifier
         spec &= self.policy.constraints.get(name, SpecifierSet())
-        available = list(self.source.candidates(name))
-        versions = {c.version for c in available}
-        allowed = set(spec.filter(versions, prereleases=True if self.policy.pre else None))
-        pinned_exactly = (
-            {
+
+        def from_index() -> list[Candidate]:
+            available = list(self.source.candidates(name))
+            allowed = set(
+                spec.filter({c.version for c in available}, prereleases=self.policy.pre or None)
+            )
+            exact = {
                 Version(s.version)
                 for s in spec
                 if s.operator in ("==", "===") and "*" not in s.version
             }
-            if any(True for _ in spec)
-            else set()
-        )
-        ordered = [
-            c
-            for c in available
-            if c.version in allowed and (not c.yanked or c.version in pinned_exactly)
-        ]
+            return [
+                c
+                for c in available
+                if c.version in allowed and (not c.yanked or c.version in exact)
+            ]
+
         installed = self.policy.installed.get(name)
-        if installed is None or name in self.policy.reinstall:
-            return ordered
-        if not spec.contains(installed.version, prereleases=True):
-            return ordered
+        usable = (
+            installed is not None
+            and name not in self.policy.reinstall
+            and spec.contains(installed.version, prereleases=True)
+        )
+        if not usable:
+            return from_index()
+        assert installed is not None
         if self.policy.upgrade_all or name in self.policy.upgrade:
             # Upgrading: the newest wins, but an installed copy of that very version is kept.
+            ordered = from_index()
             if not ordered or ordered[0].version == installed.version:
                 return [installed, *(c for c in ordered if c.version != installed.version)]
-            return [*ordered, installed] if installed.version not in versions else ordered
-        return [installed, *(c for c in ordered if c.version != installed.version)]
+            return [*ordered, installed]
+
+        def installed_first() -> Iterator[Candidate]:
+            # The index is consulted only if the installed version is rejected (backtracking).
+            yield installed
+            yield from (c for c in from_index() if c.version != installed.version)
+
+        return installed_first
 
     def _satisfies(self, need: Need, candidate: Candidate) -> bool:
         if need.pinned is not None:
@@ -244,8 +259,18 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             needs.append(Need(NormalizedName(PYTHON), specifier=meta.requires_python))
         if not self.policy.no_deps:
             needs += self._needs(meta.requires_dist, "")
-        self.source.prefetch(n.name for n in needs if n.name != PYTHON)
+        self.source.prefetch(self.wanted_from_index(n.name for n in needs))
         return needs
+
+    def wanted_from_index(self, names: Iterable[NormalizedName]) -> list[NormalizedName]:
+        """Names whose index pages resolution will likely read (not kept installed ones)."""
+        p = self.policy
+        return [
+            n
+            for n in names
+            if n != PYTHON
+            and (n not in p.installed or p.upgrade_all or n in p.upgrade or n in p.reinstall)
+        ]
 
     def _needs(self, requires: Iterable[Requirement], extra: str) -> list[Need]:
         env = {**self.policy.markers, "extra": extra}

@@ -43,7 +43,7 @@ def resolve(
 
     provider = Provider(source, policy)
     needs = [Need.from_requirement(r) for r in requirements]
-    source.prefetch(n.name for n in needs)
+    source.prefetch(provider.wanted_from_index(n.name for n in needs))
     try:
         result = Resolver(provider, BaseReporter()).resolve(needs, max_rounds=20000)
     except ResolutionImpossible as exc:

@@ -1,0 +1,150 @@
+"""Time `cove install` beside `pip install` and `uv pip install` in one run, on the same wheels
+served by a local index server (so the network is out of the measurement).
+
+    /root/.pyenv/versions/3.11.7/bin/python3 bench/bench_install.py --runs 7 --markdown
+
+Setup (untimed): the wheels of the requirements (default: the seed workflow's ``requests flask``,
+pinned) are downloaded once with the machine's pip, served on 127.0.0.1 with PEP 691 JSON and PEP
+658 metadata, and every tool runs once so its cache is warm. Each timed run installs into a
+fresh environment made outside the timed region (``cove create``; pip's runs get the seeded pip).
+Scenarios: a warm install into an empty environment, and a no-op install where everything is
+already there. pip runs twice: as it ships (compiling bytecode) and with --no-compile, which is
+the work cove and uv do by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.index import Index, IndexServer
+
+from bench.bench_create import ensure_peers, newest_pyenv
+
+REQUIREMENTS = ["requests==2.31.0", "flask==3.0.0"]
+
+
+def fetch_wheels(reqs: list[str], python: str, into: Path) -> list[Path]:
+    into.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [python, "-m", "pip", "download", "-q", "--only-binary", ":all:", "-d", str(into), *reqs],
+        check=True,
+    )
+    return sorted(into.glob("*.whl"))
+
+
+def serve_index(wheels: list[Path], root: Path) -> Index:
+    import zipfile
+
+    index = Index(root)
+    for wheel in wheels:
+        target = root / "files" / wheel.name
+        shutil.copy(wheel, target)
+        with zipfile.ZipFile(target) as zf:
+            name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+            (root / "files" / (wheel.name + ".metadata")).write_bytes(zf.read(name))
+        index.add_file(target, metadata=True)
+    return index
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--python", help="interpreter of the environments (default: pyenv 3.12)")
+    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--peers", type=Path, default=Path("/tmp/cove-bench-peers"))
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/cove-bench-install-cache"))
+    parser.add_argument("requirements", nargs="*", default=REQUIREMENTS)
+    args = parser.parse_args()
+    py = args.python or newest_pyenv("3.12")
+    uv, _ = ensure_peers(args.peers)
+    work = Path(tempfile.mkdtemp(prefix="cove-bench-install-"))
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "COVE_"))}
+    base.pop("VIRTUAL_ENV", None)
+    env = {
+        **base,
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_CACHE_DIR": str(args.cache / "pip"),
+        "UV_CACHE_DIR": str(args.cache / "uv"),
+        "COVE_CACHE_DIR": str(args.cache / "cove"),
+    }
+    cove = [sys.executable, "-m", "cove"]
+    try:
+        wheels = fetch_wheels(args.requirements, py, work / "download")
+        index = serve_index(wheels, work / "index")
+        with IndexServer(index) as server:
+            url = server.url
+
+            def fresh(name: str) -> Path:
+                target = work / "envs" / name
+                shutil.rmtree(target, ignore_errors=True)
+                subprocess.run([*cove, "create", "-q", "-p", py, str(target)], check=True, env=env)
+                return target
+
+            tools = {
+                "cove install": lambda e: [*cove, "install", "-q", "-p", str(e), "-i", url],
+                "pip install": lambda e: [str(e / "bin/pip"), "install", "-q", "-i", url],
+                "pip install --no-compile": lambda e: [
+                    str(e / "bin/pip"),
+                    "install",
+                    "-q",
+                    "--no-compile",
+                    "-i",
+                    url,
+                ],
+                "uv pip install": lambda e: [
+                    uv,
+                    "pip",
+                    "install",
+                    "-q",
+                    "-p",
+                    str(e / "bin/python"),
+                    "--index-url",
+                    url,
+                ],
+            }
+            times: dict[str, list[float]] = {f"{t} (warm)": [] for t in tools}
+            times |= {f"{t} (no-op)": [] for t in tools}
+            for argv in tools.values():  # warm every cache once
+                subprocess.run([*argv(fresh("warm")), *args.requirements], check=True, env=env)
+            for _ in range(args.runs):
+                for tool, argv in tools.items():
+                    target = fresh(tool.replace(" ", "_"))
+                    cmd = [*argv(target), *args.requirements]
+                    for scenario in ("warm", "no-op"):
+                        start = time.perf_counter()
+                        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                        elapsed = time.perf_counter() - start
+                        if done.returncode != 0:
+                            sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr}")
+                        times[f"{tool} ({scenario})"].append(elapsed)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+    print(f"{len(wheels)} wheels ({' '.join(args.requirements)}), Python {py}, {args.runs} runs")
+    rows = [(k, med[k], min(times[k]) * 1000) for k in times]
+    if args.markdown:
+        print("\n| command | median ms | min ms |\n| --- | ---: | ---: |")
+        for k, m, lo in rows:
+            print(f"| {k} | {m:.1f} | {lo:.1f} |")
+        print("\n| ratio | value |\n| --- | ---: |")
+    for scenario in ("warm", "no-op"):
+        ours = med[f"cove install ({scenario})"]
+        for peer in ("pip install", "pip install --no-compile", "uv pip install"):
+            ratio = med[f"{peer} ({scenario})"] / ours
+            line = f"{peer} / cove install ({scenario})"
+            print(f"| {line} | {ratio:.2f}x |" if args.markdown else f"{line}: {ratio:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
