@@ -78,6 +78,13 @@ def main() -> int:
         "COVE_CACHE_DIR": str(args.cache / "cove"),
     }
     cove = [sys.executable, "-m", "cove"]
+    # An installed cove has bytecode (pip compiles on install); an editable checkout on a machine
+    # with PYTHONDONTWRITEBYTECODE would recompile every module on every run.
+    import cove as cove_pkg
+
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(cove_pkg.__file__).parent)], check=True
+    )
     try:
         wheels = fetch_wheels(args.requirements, py, work / "download")
         index = serve_index(wheels, work / "index")

@@ -58,7 +58,7 @@ class InstallRequest:
 @dataclass(frozen=True, slots=True)
 class InstallOutcome:
     plan: Plan
-    resolution: Resolution
+    resolution: Resolution | None  # None: everything was installed already, nothing resolved
     installed: tuple[InstalledDist, ...]
 
 
@@ -121,6 +121,13 @@ def install(
         reinstall=requested if request.force_reinstall else frozenset(),
         no_deps=request.no_deps,
     )
+    if not (request.upgrade or request.force_reinstall or request.dry_run):
+        from cove.install.satisfied import already_satisfied
+
+        if already_satisfied(request.requirements, specs, installed, env.interpreter.markers):
+            plan = Plan((), (), (), requested)
+            reporter.changed(plan, 0.0, False)
+            return InstallOutcome(plan, None, ())
     resolution = resolve(list(request.requirements), source, policy)
     reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
     plan = plan_install(resolution.chosen, installed, requested, policy.reinstall)

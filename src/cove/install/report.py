@@ -42,7 +42,7 @@ def install_report(outcome: InstallOutcome, env: Environment, source: IndexSourc
             "requested": candidate.name in outcome.plan.requested,
             "metadata": metadata,
         }
-        extras = outcome.resolution.extras.get(candidate.name)
+        extras = outcome.resolution.extras.get(candidate.name) if outcome.resolution else None
         if extras and entry["requested"]:
             entry["requested_extras"] = sorted(extras)
         items.append(entry)

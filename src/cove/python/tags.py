@@ -92,5 +92,6 @@ def supported_tags(interpreter: Interpreter) -> list[Tag]:
         )
         name = f"{short}{version[0]}{version[1]}"  # pp310: PyPy names the Python it implements
         tags = list(generic_tags(name, abis, platforms))
-    tags += [t for t in compatible_tags(version, name, platforms) if t not in tags]
+    seen = set(tags)
+    tags += [t for t in compatible_tags(version, name, platforms) if t not in seen]
     return tags
