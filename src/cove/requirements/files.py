@@ -239,11 +239,19 @@ def _parse_option(
 
 def parse_requirement(text: str, base: Path, where: str) -> Requirement:
     """A PEP 508 requirement, or a path or URL to a wheel (turned into ``name @ url``)."""
-    try:
-        return Requirement(text)
-    except InvalidRequirement as exc:
-        error = str(exc)
     local = Path(text) if os.path.isabs(text) else base / text
+    looks_like_path = (
+        text.endswith((".whl", ".tar.gz", ".zip", ".tgz"))
+        or text.startswith((".", "/", "~"))
+        or ("://" in text and "@" not in text.split("://", 1)[0])
+        or os.sep in text
+    )
+    error = ""
+    if not looks_like_path:
+        try:
+            return Requirement(text)
+        except InvalidRequirement as exc:
+            error = str(exc)
     if text.endswith(".whl") and ("://" in text or local.exists() or "/" in text):
         from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
@@ -260,6 +268,11 @@ def parse_requirement(text: str, base: Path, where: str) -> Requirement:
             f"{where}: {text!r} is a source tree or archive; building from source is not "
             "supported yet",
             hint="build a wheel (python -m build) and install that",
+        )
+    if not error:
+        raise RequirementsError(
+            f"{where}: {text!r} is neither a requirement nor an existing path",
+            hint="check the path, or write a requirement like name==1.0",
         )
     raise RequirementsError(
         f"{where}: invalid requirement {text!r}: {error}",

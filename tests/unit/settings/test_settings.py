@@ -1,0 +1,73 @@
+"""Configuration precedence: flags > COVE_* > cove.toml > PIP_* > pip's config files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cove.config import ConfigError, pip_config_files
+from cove.defaults import default_index_url
+from cove.settings import load_install_settings
+
+
+def environ(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg"), **extra}
+
+
+def test_layers_in_order(tmp_path: Path) -> None:
+    pip_conf = tmp_path / "pip.conf"
+    pip_conf.write_text(
+        "[global]\nindex-url = https://file.example/simple\ntimeout = 7\n"
+        "extra-index-url = https://a.example/simple\n  https://b.example/simple\n"
+        "[install]\nprefer-binary = yes\n"
+    )
+    env = environ(tmp_path, PIP_CONFIG_FILE=str(pip_conf))
+    s = load_install_settings({}, env)
+    assert s.index_url == "https://file.example/simple" and s.timeout == 7.0
+    assert s.extra_index_urls == ("https://a.example/simple", "https://b.example/simple")
+    assert s.prefer_binary
+    env["PIP_INDEX_URL"] = "https://pipenv.example/simple"
+    assert load_install_settings({}, env).index_url == "https://pipenv.example/simple"
+    cove_toml = tmp_path / "xdg" / "cove" / "cove.toml"
+    cove_toml.parent.mkdir(parents=True)
+    cove_toml.write_text('[install]\nindex-url = "https://toml.example/simple"\noffline = true\n')
+    s = load_install_settings({}, env)
+    assert s.index_url == "https://toml.example/simple" and s.offline
+    env["COVE_INDEX_URL"] = "https://coveenv.example/simple"
+    assert load_install_settings({}, env).index_url == "https://coveenv.example/simple"
+    flags = {"index-url": "https://flag.example/simple"}
+    assert load_install_settings(flags, env).index_url == "https://flag.example/simple"
+    isolated = load_install_settings({}, env, isolated=True)
+    assert isolated.index_url is None and not isolated.offline
+
+
+def test_devnull_loads_no_pip_file(tmp_path: Path) -> None:
+    assert pip_config_files({"PIP_CONFIG_FILE": os.devnull}, None) == []
+    files = pip_config_files(environ(tmp_path), tmp_path / "venv")
+    assert files[-1] == tmp_path / "venv" / "pip.conf"
+    assert tmp_path / "xdg" / "pip" / "pip.conf" in files
+
+
+def test_pip_booleans_and_no_cache(tmp_path: Path) -> None:
+    env = environ(tmp_path, PIP_CONFIG_FILE=os.devnull, PIP_PRE="off", PIP_NO_CACHE_DIR="false")
+    s = load_install_settings({}, env)
+    assert not s.pre and s.no_cache  # pip: any PIP_NO_CACHE_DIR switches the cache off
+    with pytest.raises(ConfigError, match="pre="):
+        load_install_settings({}, {**env, "PIP_PRE": "maybe"})
+    with pytest.raises(ConfigError, match="link-mode"):
+        load_install_settings({"link-mode": "teleport"}, env)
+
+
+def test_default_index_is_read_from_pip_itself(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip("pip is not importable here")
+    assert default_index_url(tmp_path).rstrip("/") == proc.stdout.strip().rstrip("/")
+    assert default_index_url(tmp_path) == default_index_url(tmp_path)  # cached
+    assert (tmp_path / "default-index-v1.json").is_file()
