@@ -154,3 +154,51 @@ def open_environment(root: Path, cache_dir: Path) -> Environment:
         layout=layout,
         system_site_packages=cfg.get("include-system-site-packages", "false").lower() == "true",
     )
+
+
+def externally_managed(interpreter: Interpreter) -> str | None:
+    """PEP 668: the message of the interpreter's EXTERNALLY-MANAGED file, if it has one."""
+    marker = Path(interpreter.stdlib) / "EXTERNALLY-MANAGED"
+    if not marker.is_file():
+        return None
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(marker, encoding="utf-8")
+        message = parser.get("externally-managed", "Error", fallback="")
+    except (configparser.Error, UnicodeDecodeError):
+        message = ""
+    return message.strip() or "this Python is managed by the operating system"
+
+
+def open_system(request: str | None, cache_dir: Path, break_system_packages: bool) -> Environment:
+    """--system: the interpreter itself. A venv is used as usual; an externally managed one
+    (PEP 668) is refused unless --break-system-packages."""
+    import shutil
+
+    from cove.python.discovery import find_interpreter
+    from cove.python.probe import probe
+
+    if request is None:
+        found = shutil.which("python3") or shutil.which("python")
+        if found is None:
+            raise VenvError("no python3 on PATH", hint="name one with --system -p PATH")
+        interpreter = probe(Path(found), cache_dir)
+    else:
+        interpreter = find_interpreter(request, cache_dir)
+    if interpreter.in_venv:
+        return open_environment(Path(interpreter.prefix), cache_dir)
+    managed = externally_managed(interpreter)
+    if managed is not None and not break_system_packages:
+        first = managed.splitlines()[0]
+        raise VenvError(
+            f"{interpreter.executable} is externally managed (PEP 668): {first}",
+            hint="install into an environment instead (cove create, then cove install), "
+            "or pass --break-system-packages if you really mean it",
+        )
+    raise VenvError(
+        f"installing into the interpreter {interpreter.executable} itself is not supported yet",
+        hint="create an environment for it: cove create -p "
+        f"{interpreter.executable}, then cove install",
+    )

@@ -276,3 +276,17 @@ def test_pip_configuration_is_honoured(tmp_path: Path, index: Index) -> None:
     assert "MarkupSafe==2.1" in freeze(env)
     isolated = run_cove("install", "-p", str(env), "--isolated", "--no-index", "click", env=environ)
     assert isolated.returncode == 1
+
+
+def test_system_interpreters_are_protected(tmp_path: Path) -> None:
+    """Without --system an interpreter outside a venv is never touched; PEP 668 is respected."""
+    system = Path("/usr/bin/python3")
+    plain = run_cove("install", "-p", str(system), "requests")
+    assert plain.returncode == 1 and "not a virtual environment" in plain.stderr
+    if not system.exists():
+        pytest.skip("no /usr/bin/python3")
+    marker = next(Path("/usr/lib").glob("python3*/EXTERNALLY-MANAGED"), None)
+    proc = run_cove("install", "--system", "-p", str(system), "--no-index", "requests")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    if marker is not None:
+        assert "externally managed (PEP 668)" in proc.stderr and "cove create" in proc.stderr

@@ -65,8 +65,10 @@ def _ms(seconds: float) -> str:
 
 
 def open_target(args: argparse.Namespace, cache_dir: Path) -> Environment:
-    from cove.target import find_environment, open_environment
+    from cove.target import find_environment, open_environment, open_system
 
+    if getattr(args, "system", False):
+        return open_system(args.python, cache_dir, args.break_system_packages)
     root = find_environment(args.python, Path.cwd(), os.environ)
     return open_environment(root, cache_dir)
 
