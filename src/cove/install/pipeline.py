@@ -139,6 +139,11 @@ def install(
     started = time.perf_counter()
     wheels = _fetch(plan, request, client, cache_dir, reporter)
     done = _apply(plan, env, cache_dir, wheels, request)
+    if any(d.link_fallback for d in done):
+        reporter.warn(
+            "files were copied, not hardlinked: the cache is on another filesystem than the "
+            "environment (set COVE_CACHE_DIR beside it, or --link-mode copy to silence this)"
+        )
     if request.compile_bytecode:
         compile_bytecode(env, done)
     reporter.changed(plan, time.perf_counter() - started, False)

@@ -55,6 +55,14 @@ class Transaction:
 
     def __enter__(self) -> Transaction:
         self._lock.acquire()
+        try:
+            recover(self.root, self._keep)
+            self._backup.mkdir()
+            self._added_log = open(self._backup / ADDED, "a", encoding="utf-8")
+            self._moved_log = open(self._backup / MOVED, "a", encoding="utf-8")
+        except BaseException:
+            self._lock.release()
+            raise
         return self
 
     def __exit__(
@@ -64,6 +72,8 @@ class Transaction:
         tb: TracebackType | None,
     ) -> None:
         try:
+            self._added_log.close()
+            self._moved_log.close()
             if not self._committed:
                 self._rollback()
         finally:
@@ -76,6 +86,8 @@ class Transaction:
             rel = os.path.relpath(path, self.root)
             aside = self._backup / rel
             aside.parent.mkdir(parents=True, exist_ok=True)
+            self._moved_log.write(f"{path}\0{aside}\n")
+            self._moved_log.flush()
             os.replace(path, aside)
             self._moved.append((path, aside))
         _prune({p.parent for p in paths}, self._keep_dirs())
@@ -104,12 +116,18 @@ class Transaction:
             link_mode=link_mode,
             env=self.root,
             extra_files=extra_files,
+            journal=self._journal_add,
         )
         self._added.append(result)
         return result
 
+    def _journal_add(self, path: str) -> None:
+        self._added_log.write(path + "\n")
+        self._added_log.flush()
+
     def commit(self) -> None:
         self._committed = True
+        (self._backup / COMMITTED).touch()
         shutil.rmtree(self._backup, ignore_errors=True)
 
     def _keep_dirs(self) -> set[str]:
@@ -134,6 +152,37 @@ class Transaction:
                 hint=f"the removed files are kept in {self._backup}",
             )
         shutil.rmtree(self._backup, ignore_errors=True)
+
+
+ADDED, MOVED, COMMITTED = "added.log", "moved.log", "COMMITTED"
+
+
+def recover(root: Path, keep: set[str]) -> list[Path]:
+    """Undo what a killed cove process left half done in ``root`` (its journals say what), so
+    every package is back to its old state; a committed leftover is only cleaned up."""
+    undone = []
+    for txn in sorted(root.glob(".cove-txn-*")):
+        if not (txn / COMMITTED).exists():
+            added = _read_lines(txn / ADDED)
+            for path in reversed(added):
+                with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                    os.unlink(path)
+            _prune({Path(p).parent for p in added}, keep)
+            for line in reversed(_read_lines(txn / MOVED)):
+                original, _, aside = line.partition("\0")
+                if os.path.lexists(aside):
+                    Path(original).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(aside, original)
+        shutil.rmtree(txn, ignore_errors=True)
+        undone.append(txn)
+    return undone
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+    except OSError:
+        return []
 
 
 def _prune(dirs: set[Path], keep: set[str]) -> None:

@@ -9,7 +9,7 @@ import errno
 import io
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -148,13 +148,15 @@ def install_wheel(
     link_mode: LinkMode = "hardlink",
     env: Path | None = None,
     extra_files: Mapping[str, bytes] | None = None,
+    journal: Callable[[str], None] | None = None,
 ) -> InstalledDist:
     """Install ``wheel`` into ``scheme``; scripts get ``python`` (of ``python_version``) in their
     shebang and versioned names (pip3.12).
 
     ``env`` bounds where files may go (default: the scheme's data root). ``extra_files`` are
     written into the .dist-info directory (direct_url.json). On any error every file this call
-    wrote is removed again.
+    wrote is removed again. ``journal`` is told each path just before it is created, so a
+    killed process can be undone by the next one.
     """
     unpacked = unpack_wheel(wheel, cache_dir)
     env = env or scheme.data
@@ -196,8 +198,11 @@ def install_wheel(
             f"{wheel.name} would overwrite {dest}", hint="uninstall what owns it first"
         )
 
+    note = journal or (lambda _path: None)
+
     def write(dest: str, data: bytes, mode: int) -> None:
         mkdirs(os.path.dirname(dest))
+        note(dest)
         try:
             with open(dest, "xb") as f:
                 f.write(data)
@@ -221,6 +226,7 @@ def install_wheel(
                 write(p.dest, data, 0o755 if p.source.executable else 0o644)
                 continue
             mkdirs(os.path.dirname(p.dest))
+            note(p.dest)
             try:
                 fallback = _place(src, p.dest, link_mode) or fallback
             except FileExistsError:
@@ -239,6 +245,7 @@ def install_wheel(
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerows(sorted(rows))
+        note(record)
         with open(record, "x", encoding="utf-8", newline="") as out:
             out.write(buf.getvalue())
         written.append(record)

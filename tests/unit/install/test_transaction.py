@@ -134,3 +134,71 @@ def test_record_paths_outside_the_environment_are_ignored(env: Path, tmp_path: P
     rel = os.path.relpath(victim, env / SITE)
     (info / "RECORD").write_text(f"{rel},,\nevil-1.0.dist-info/RECORD,,\n")
     assert victim not in owned_paths(info, env)
+
+
+KILLER = """
+import os, signal, sys
+from pathlib import Path
+from cove.install.scheme import Scheme
+from cove.install.transaction import Transaction
+import cove.install.wheel as wheel_module
+
+env, cache, old_info, new_wheel = map(Path, sys.argv[1:5])
+scheme = Scheme.for_venv(env, site_packages="lib/python3.12/site-packages", bin_dir="bin",
+                         python_short="3.12", dist_name="old")
+count = 0
+real = wheel_module.install_wheel
+
+def dying(*args, **kw):
+    journal = kw["journal"]
+    def note(path):
+        global count
+        journal(path)
+        count += 1
+        if count == 2:
+            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup of any kind runs
+    kw["journal"] = note
+    return real(*args, **kw)
+
+wheel_module.install_wheel = dying
+with Transaction(env, cache, (env / "lib/python3.12/site-packages", env / "bin")) as txn:
+    txn.remove(old_info)
+    txn.install(new_wheel, scheme, python="/x/python", python_version=(3, 12), requested=True,
+                link_mode="hardlink")
+    txn.commit()
+"""
+
+
+def test_killed_install_is_undone_by_the_next_run(env: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    v1 = build_wheel(tmp_path / "w", WheelSpec("old", "1.0", entry_points=EPS))
+    v2 = build_wheel(
+        tmp_path / "w",
+        WheelSpec("old", "2.0", files={"old/a.py": b"a", "old/b.py": b"b", "old/c.py": b"c"}),
+    )
+    cache = tmp_path / "cache"
+    with Transaction(env, cache, (env / SITE, env / "bin")) as txn:
+        install(txn, v1, env, "old")
+        txn.commit()
+    before = snapshot(env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            KILLER,
+            str(env),
+            str(cache),
+            str(env / SITE / "old-1.0.dist-info"),
+            str(v2),
+        ],
+        capture_output=True,
+    )
+    assert proc.returncode == -9
+    assert list(env.glob(".cove-txn-*")), "the killed run left its journal behind"
+    assert snapshot(env) != before
+    with Transaction(env, cache, (env / SITE, env / "bin")) as txn:
+        txn.commit()  # entering repairs the environment first
+    assert snapshot(env) == before
+    assert not list(env.glob(".cove-txn-*"))
