@@ -239,5 +239,6 @@ def _source(
         supported_tags(env.interpreter),
         Version(env.interpreter.version_string),
         cache_dir,
+        markers=env.interpreter.markers,
     )
     return source, client

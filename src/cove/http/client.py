@@ -168,7 +168,7 @@ class HttpClient:
                 f"unsupported URL scheme in {redact(url)}",
                 hint="use an http://, https:// or file:// URL",
             )
-        headers = {"User-Agent": _user_agent(), **headers}
+        headers = {"User-Agent": _user_agent(), "Accept-Encoding": "gzip, deflate", **headers}
         creds = self._credentials(parts.netloc)
         if creds is not None:
             headers.update(urllib3.make_headers(basic_auth=f"{creds[0]}:{creds[1]}"))

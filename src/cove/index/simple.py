@@ -33,6 +33,38 @@ def _split_fragment(url: str) -> tuple[str, dict[str, str]]:
     return urlunsplit(parts._replace(fragment="")), hashes
 
 
+def wheel_tag_strings(filename: str) -> set[str] | None:
+    """The tags a wheel file name declares, as strings (``cp312-cp312-manylinux_2_17_x86_64``),
+    without building packaging objects; None when the name is not a wheel's."""
+    parts = filename[:-4].split("-")
+    if not filename.endswith(".whl") or len(parts) not in (5, 6):
+        return None
+    py, abi, plat = parts[-3:]
+    return {
+        f"{i}-{a}-{p}".lower()
+        for i in py.split(".")
+        for a in abi.split(".")
+        for p in plat.split(".")
+    }
+
+
+class Filter:
+    """Skips wheels the target cannot use before any parsing, and remembers how many."""
+
+    def __init__(self, accept: frozenset[str] | None) -> None:
+        self.accept = accept
+        self.skipped: list[str] = []
+
+    def keep(self, filename: str) -> bool:
+        if self.accept is None:
+            return True
+        tags = wheel_tag_strings(filename)
+        if tags is None or tags & self.accept:
+            return True
+        self.skipped.append(filename)
+        return False
+
+
 def _metadata_attr(value: str | None) -> dict[str, str] | None:
     """data-core-metadata: "true" or "sha256=<hex>"; absent or "false" means no file."""
     if value is None or value.lower() == "false":
@@ -66,7 +98,9 @@ class _Anchors(HTMLParser):
             self._open = None
 
 
-def _parse_html(body: bytes, page_url: str, want: NormalizedName | None) -> list[Link]:
+def _parse_html(
+    body: bytes, page_url: str, want: NormalizedName | None, keep: Filter | None = None
+) -> list[Link]:
     parser = _Anchors()
     parser.feed(body.decode("utf-8", errors="replace"))
     base = urljoin(page_url, parser.base) if parser.base else page_url
@@ -76,10 +110,12 @@ def _parse_html(body: bytes, page_url: str, want: NormalizedName | None) -> list
         if not href:
             continue
         url, hashes = _split_fragment(urljoin(base, href))
-        filename = url.rsplit("/", 1)[-1]
+        filename = unquote(url.rsplit("/", 1)[-1])
+        if keep is not None and not keep.keep(filename):
+            continue
         meta = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
         link = make_link(
-            unquote(filename),
+            filename,
             url,
             hashes=hashes,
             requires_python=attrs.get("data-requires-python") or None,
@@ -100,10 +136,14 @@ def _yanked_json(value: object) -> str | None:
     return None
 
 
-def _parse_json(body: bytes, page_url: str, want: NormalizedName | None) -> list[Link]:
+def _parse_json(
+    body: bytes, page_url: str, want: NormalizedName | None, keep: Filter | None = None
+) -> list[Link]:
     data = json.loads(body)
     out = []
     for entry in data.get("files", []):
+        if keep is not None and not keep.keep(entry["filename"]):
+            continue
         url, frag_hashes = _split_fragment(urljoin(page_url, entry["url"]))
         hashes = {k: str(v).lower() for k, v in (entry.get("hashes") or {}).items()}
         meta = entry.get("core-metadata", entry.get("dist-info-metadata"))
@@ -124,13 +164,18 @@ def _parse_json(body: bytes, page_url: str, want: NormalizedName | None) -> list
 
 
 def parse_project_page(
-    body: bytes, content_type: str, page_url: str, project: str | None = None
+    body: bytes,
+    content_type: str,
+    page_url: str,
+    project: str | None = None,
+    keep: Filter | None = None,
 ) -> list[Link]:
-    """Links on a project page (JSON or HTML, by content type); other projects' files dropped."""
+    """Links on a project page (JSON or HTML, by content type); other projects' files dropped,
+    and wheels ``keep`` refuses never parsed."""
     want = canonicalize_name(project) if project else None
     if content_type.split(";")[0].strip().lower() == JSON_TYPE:
-        return _parse_json(body, page_url, want)
-    return _parse_html(body, page_url, want)
+        return _parse_json(body, page_url, want, keep)
+    return _parse_html(body, page_url, want, keep)
 
 
 def parse_find_links(location: Path | tuple[bytes, str], project: str) -> list[Link]:

@@ -3,7 +3,9 @@ the resolver, links ranked for the target, metadata from PEP 658 files before wh
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +23,13 @@ from cove.http.urls import redact
 from cove.index.evaluate import BinaryPolicy, Evaluation, evaluate
 from cove.index.metadata import MetadataError, parse_metadata, wheel_metadata
 from cove.index.models import Link, make_link
-from cove.index.simple import ACCEPT_HEADER, parse_find_links, parse_project_page, project_url
+from cove.index.simple import (
+    ACCEPT_HEADER,
+    Filter,
+    parse_find_links,
+    parse_project_page,
+    project_url,
+)
 from cove.install.plan import InstalledRef
 from cove.resolve.source import Candidate, CandidateMetadata
 
@@ -49,15 +57,22 @@ class IndexSource:
         tags: Sequence[Tag],
         python_version: Version,
         cache_dir: Path,
+        markers: Mapping[str, str] | None = None,
     ) -> None:
+        """``markers`` (the target's) let the source crawl ahead: each project's newest
+        dependencies are fetched before the resolver asks for them."""
         self.client = client
         self.config = config
         self.tags = list(tags)
+        self._accept = frozenset(str(t) for t in self.tags)
+        self._skipped: dict[NormalizedName, int] = {}
         self.python_version = python_version
         self.cache_dir = cache_dir
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cove-index")
         self._pages: dict[NormalizedName, Future[Evaluation]] = {}
-        self._metadata: dict[object, CandidateMetadata] = {}
+        self._metadata: dict[object, Future[CandidateMetadata]] = {}
+        self._markers = markers
+        self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -65,30 +80,58 @@ class IndexSource:
     # -- PackageSource ------------------------------------------------------------------------
 
     def prefetch(self, names: Iterable[NormalizedName]) -> None:
-        for name in names:
-            if name not in self._pages:
-                self._pages[name] = self._pool.submit(self._collect, name)
+        with self._lock:
+            for name in names:
+                if name not in self._pages:
+                    self._pages[name] = self._pool.submit(self._collect, name)
+
+    def _evaluation(self, name: NormalizedName) -> Evaluation:
+        self.prefetch([name])
+        with self._lock:
+            future = self._pages[name]
+        return future.result()
 
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
-        self.prefetch([name])
-        evaluation = self._pages[name].result()
+        return self._wheels(name, self._evaluation(name))
+
+    @staticmethod
+    def _wheels(name: NormalizedName, evaluation: Evaluation) -> list[Candidate]:
         return [
             Candidate(name, r.version, r.link, yanked=r.yanked)
             for r in evaluation.ranked
             if r.link.is_wheel
         ]
 
+    def _crawl(self, future: Future[CandidateMetadata]) -> None:
+        """Fetch the pages of what the newest version needs (a guess the resolver usually
+        confirms); runs in a worker thread when that metadata arrives."""
+        if self._markers is None or future.cancelled() or future.exception() is not None:
+            return
+        env = {**self._markers, "extra": ""}
+        names = [
+            canonicalize_name(r.name)
+            for r in future.result().requires_dist
+            if r.marker is None or r.marker.evaluate(env)
+        ]
+        with contextlib.suppress(RuntimeError):  # the pool is shutting down: the run is over
+            self.prefetch(names)
+
     def describe_unavailable(self, name: NormalizedName) -> str | None:
-        self.prefetch([name])
-        evaluation = self._pages[name].result()
+        evaluation = self._evaluation(name)
         sdists = [r for r in evaluation.ranked if not r.link.is_wheel]
         if sdists:
             return (
                 f"{name} {sdists[0].version} is only available as a source distribution "
                 f"({sdists[0].link.filename}) and no wheel fits; cove cannot build from source yet"
             )
-        if evaluation.rejected:
-            return "; ".join(evaluation.rejected[:4])
+        reasons = list(evaluation.rejected[:4])
+        if self._skipped.get(name):
+            reasons.append(
+                f"{self._skipped[name]} wheel(s) are built for other Pythons or platforms "
+                f"(this environment takes {self.tags[0]} and compatible tags)"
+            )
+        if reasons:
+            return "; ".join(reasons)
         if evaluation.ranked:
             return None
         where = ", ".join(redact(u) for u in (*self.config.index_urls, *self.config.find_links))
@@ -117,33 +160,47 @@ class IndexSource:
         return Candidate(link.project, link.version, link, url=url)
 
     def metadata(self, candidate: Candidate) -> CandidateMetadata:
+        return self._metadata_future(candidate).result()
+
+    def _metadata_future(self, candidate: Candidate) -> Future[CandidateMetadata]:
         key = (candidate.name, candidate.version, candidate.url, candidate.installed)
-        found = self._metadata.get(key)
-        if found is None:
-            found = self._read_metadata(candidate)
-            if (
-                found.version != candidate.version
-                or canonicalize_name(found.name) != candidate.name
-            ):
-                raise MetadataError(
-                    f"{candidate} says it is {found.name} {found.version} in its metadata",
-                    hint="the index serves an inconsistent file; pin another version",
-                )
-            self._metadata[key] = found
+        with self._lock:
+            found = self._metadata.get(key)
+            if found is None:
+                found = self._pool.submit(self._checked_metadata, candidate)
+                self._metadata[key] = found
+                new = True
+            else:
+                new = False
+        if new and not candidate.installed:
+            found.add_done_callback(self._crawl)
+        return found
+
+    def _checked_metadata(self, candidate: Candidate) -> CandidateMetadata:
+        found = self._read_metadata(candidate)
+        same = canonicalize_name(found.name) == candidate.name
+        if found.version != candidate.version or not same:
+            raise MetadataError(
+                f"{candidate} says it is {found.name} {found.version} in its metadata",
+                hint="the index serves an inconsistent file; pin another version",
+            )
         return found
 
     # -- fetching -----------------------------------------------------------------------------
 
     def _collect(self, name: NormalizedName) -> Evaluation:
         links: list[Link] = []
+        keep = Filter(self._accept)
         for index_url in self.config.index_urls:
             page = self.client.get_page(project_url(index_url, name), ACCEPT_HEADER)
             if page is None:
                 continue
-            found = parse_project_page(page.body, page.content_type, page.url, name)
+            before = len(keep.skipped)
+            found = parse_project_page(page.body, page.content_type, page.url, name, keep)
             links += found
-            if found and self.config.strategy == "first-index":
+            if (found or len(keep.skipped) > before) and self.config.strategy == "first-index":
                 break
+        self._skipped[name] = len(keep.skipped)
         for location in self.config.find_links:
             links += self._find_links(location, name)
         return evaluate(links, name, self.tags, self.python_version, self.config.binary)

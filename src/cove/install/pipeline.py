@@ -228,26 +228,33 @@ def _apply(
     wheels: Mapping[NormalizedName, Path],
     request: InstallRequest,
 ) -> tuple[InstalledDist, ...]:
+    from concurrent.futures import ThreadPoolExecutor
+
     from cove.install.transaction import Transaction
 
-    done = []
+    python = env.script_python()
+    version = (env.interpreter.version[0], env.interpreter.version[1])
     with Transaction(env.root, cache_dir, _protected(env)) as txn:
         for ref in plan.remove:
             txn.remove(ref.path)
-        for candidate in plan.install:
-            done.append(
-                txn.install(
-                    wheels[candidate.name],
-                    env.scheme(candidate.name),
-                    python=env.script_python(),
-                    python_version=(env.interpreter.version[0], env.interpreter.version[1]),
-                    requested=candidate.name in plan.requested,
-                    link_mode=request.link_mode,
-                    extra_files=_direct_url(candidate),
-                )
+
+        def link(candidate: Candidate) -> InstalledDist:
+            return txn.install(
+                wheels[candidate.name],
+                env.scheme(candidate.name),
+                python=python,
+                python_version=version,
+                requested=candidate.name in plan.requested,
+                link_mode=request.link_mode,
+                extra_files=_direct_url(candidate),
             )
+
+        # Linking is system calls that release the GIL: a few threads keep the disk busy.
+        with ThreadPoolExecutor(max_workers=min(4, len(plan.install) or 1)) as pool:
+            futures = [pool.submit(link, c) for c in plan.install]
+        done = tuple(f.result() for f in futures)  # the first failure rolls everything back
         txn.commit()
-    return tuple(done)
+    return done
 
 
 def _direct_url(candidate: Candidate) -> dict[str, bytes] | None:

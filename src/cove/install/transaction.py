@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from types import TracebackType
@@ -52,6 +53,7 @@ class Transaction:
         self._added: list[InstalledDist] = []
         self._lock = environment_lock(env_root)
         self._committed = False
+        self._journal_lock = threading.Lock()  # install() may run in several threads at once
 
     def __enter__(self) -> Transaction:
         self._lock.acquire()
@@ -122,8 +124,9 @@ class Transaction:
         return result
 
     def _journal_add(self, path: str) -> None:
-        self._added_log.write(path + "\n")
-        self._added_log.flush()
+        with self._journal_lock:
+            self._added_log.write(path + "\n")
+            self._added_log.flush()
 
     def commit(self) -> None:
         self._committed = True

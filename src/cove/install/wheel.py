@@ -188,8 +188,13 @@ def install_wheel(
             missing.append(d)
             d = os.path.dirname(d)
         for m in reversed(missing):
-            os.mkdir(m)
-            made_dirs.append(m)
+            try:
+                os.mkdir(m)
+                made_dirs.append(m)
+            except FileExistsError:
+                if not os.path.isdir(m):
+                    raise
+                # another wheel installing in parallel made it first; it is not ours to remove
             known.add(m)
         known.add(d)
 

@@ -3,6 +3,7 @@ packages comes from a PackageSource; the target interpreter comes in as a marker
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
 
 PYTHON = "<python>"  # the identifier of the target interpreter, for Requires-Python
+
+
+@functools.lru_cache(maxsize=65536)
+def _contains(spec: SpecifierSet, version: Version) -> bool:
+    """packaging's check is slow and the resolver asks the same question thousands of times."""
+    return spec.contains(version, prereleases=True)
 
 
 def identifier(name: NormalizedName, extras: Iterable[str] = ()) -> str:
@@ -232,11 +239,11 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             return candidate == need.pinned
         if need.url is not None:
             return candidate.url == need.url
-        return need.specifier.contains(candidate.version, prereleases=True)
+        return _contains(need.specifier, candidate.version)
 
     def is_satisfied_by(self, requirement: Need, candidate: Any) -> bool:
         if isinstance(candidate, PythonCandidate):
-            return requirement.specifier.contains(candidate.version, prereleases=True)
+            return _contains(requirement.specifier, candidate.version)
         base = candidate.base if isinstance(candidate, ExtrasCandidate) else candidate
         if requirement.url is not None:
             return base.direct
