@@ -103,3 +103,32 @@ def wheel_metadata(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         return zf.read(name)
+
+
+def build_sdist(
+    directory: Path, name: str, version: str, requires_python: str | None = None
+) -> Path:
+    """A source distribution setuptools can build offline (setup.py, PKG-INFO, one module)."""
+    import tarfile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    dist = canonicalize_name(name).replace("-", "_")
+    root = f"{dist}-{version}"
+    python = f"    python_requires={requires_python!r},\n" if requires_python else ""
+    members = {
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        "setup.py": (
+            "from setuptools import setup\n"
+            f"setup(\n    name={name!r},\n    version={version!r},\n{python}"
+            f"    py_modules=[{dist!r}],\n)\n"
+        ),
+        f"{dist}.py": f"__version__ = {version!r}\n",
+    }
+    sdist = directory / f"{root}.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tf:
+        for path, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{root}/{path}")
+            info.size, info.mtime, info.mode = len(data), 1577836800, 0o644
+            tf.addfile(info, io.BytesIO(data))
+    return sdist

@@ -138,8 +138,8 @@ class IndexSource:
         links: list[Link] = []
         for index_url in self.config.index_urls:
             page = self.client.get_page(project_url(index_url, name), ACCEPT_HEADER)
-            if page is None:
-                continue
+            if page is None or page.content_type == "x-cove/directory":
+                continue  # a file:// directory without index.html has no page, as for pip
             found = parse_project_page(page.body, page.content_type, page.url, name)
             links += found
             if found and self.config.strategy == "first-index":
