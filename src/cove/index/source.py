@@ -18,7 +18,7 @@ from packaging.version import Version
 from cove.errors import CoveError
 from cove.http.client import HttpClient
 from cove.http.urls import redact
-from cove.index.evaluate import BinaryPolicy, Evaluation, evaluate
+from cove.index.evaluate import BinaryPolicy, Judged, all_versions, judge_links
 from cove.index.metadata import MetadataError, parse_metadata, wheel_metadata
 from cove.index.models import Link, make_link
 from cove.index.simple import ACCEPT_HEADER, parse_find_links, parse_project_page, project_url
@@ -56,7 +56,7 @@ class IndexSource:
         self.python_version = python_version
         self.cache_dir = cache_dir
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cove-index")
-        self._pages: dict[NormalizedName, Future[Evaluation]] = {}
+        self._pages: dict[NormalizedName, Future[Judged]] = {}
         self._metadata: dict[object, CandidateMetadata] = {}
 
     def close(self) -> None:
@@ -71,25 +71,27 @@ class IndexSource:
 
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
         self.prefetch([name])
-        evaluation = self._pages[name].result()
+        judged = self._pages[name].result()
         return [
-            Candidate(name, r.version, r.link, yanked=r.yanked)
-            for r in evaluation.ranked
+            Candidate(name, r.version, r.link, yanked=r.yanked is not None)
+            for r in all_versions(judged)
             if r.link.is_wheel
         ]
 
     def describe_unavailable(self, name: NormalizedName) -> str | None:
         self.prefetch([name])
-        evaluation = self._pages[name].result()
-        sdists = [r for r in evaluation.ranked if not r.link.is_wheel]
+        judged = self._pages[name].result()
+        versions = all_versions(judged)
+        sdists = [r for r in versions if not r.link.is_wheel]
         if sdists:
             return (
                 f"{name} {sdists[0].version} is only available as a source distribution "
                 f"({sdists[0].link.filename}) and no wheel fits; cove cannot build from source yet"
             )
-        if evaluation.rejected:
-            return "; ".join(evaluation.rejected[:4])
-        if evaluation.ranked:
+        reasons = judged.reasons()
+        if reasons:
+            return "; ".join(reasons[:4])
+        if versions:
             return None
         where = ", ".join(redact(u) for u in (*self.config.index_urls, *self.config.find_links))
         return f"{name} was not found in {where or 'any index (--no-index)'}"
@@ -134,7 +136,7 @@ class IndexSource:
 
     # -- fetching -----------------------------------------------------------------------------
 
-    def _collect(self, name: NormalizedName) -> Evaluation:
+    def _collect(self, name: NormalizedName) -> Judged:
         links: list[Link] = []
         for index_url in self.config.index_urls:
             page = self.client.get_page(project_url(index_url, name), ACCEPT_HEADER)
@@ -146,7 +148,14 @@ class IndexSource:
                 break
         for location in self.config.find_links:
             links += self._find_links(location, name)
-        return evaluate(links, name, self.tags, self.python_version, self.config.binary)
+        python = (*self.python_version.release, 0, 0)
+        return judge_links(
+            links,
+            name,
+            tags=self.tags,
+            python_version=(python[0], python[1], python[2]),
+            binary=self.config.binary,
+        )
 
     def _find_links(self, location: str, name: NormalizedName) -> list[Link]:
         if "://" not in location:
