@@ -216,14 +216,44 @@ class Evaluation:
         return self.candidates[0] if self.candidates else None
 
     def reasons(self) -> list[str]:
-        """Why links were left out, one line per cause, for an error that says what to change."""
-        lines: dict[str, None] = {}
+        """Why links were left out, one line per cause (versions grouped, newest first), for an
+        error that says what to change."""
+        groups: dict[tuple[Reason, str], set[Version]] = {}
         for r in self.rejected:
-            if r.reason is Reason.UNSUPPORTED_TAGS:
-                lines[f"no wheel of {self.project} for your platform ({self.target})"] = None
-            elif r.reason is not Reason.WRONG_PROJECT:
-                lines[str(r)] = None
-        return list(lines)
+            if r.reason is not Reason.WRONG_PROJECT:
+                groups.setdefault((r.reason, r.detail), set()).add(r.link.version)
+        return [
+            self._line(reason, detail, versions) for (reason, detail), versions in groups.items()
+        ]
+
+    def _line(self, reason: Reason, detail: str, versions: set[Version]) -> str:
+        p = self.project
+        newest = sorted(versions, reverse=True)
+        vs = ", ".join(map(str, newest[:5])) + (
+            f" and {len(newest) - 5} more" if len(newest) > 5 else ""
+        )
+        one = len(newest) == 1
+        match reason:
+            case Reason.UNSUPPORTED_TAGS:
+                return f"no wheel of {p} for your platform ({self.target})"
+            case Reason.NO_BINARY:
+                return f"wheels of {p} are refused by --no-binary"
+            case Reason.ONLY_BINARY:
+                return f"sources of {p} are refused by --only-binary"
+            case Reason.REQUIRES_PYTHON:
+                return f"{p} {vs} require{'s' if one else ''} Python {detail}"
+            case Reason.SPECIFIER:
+                return f"{p} {vs} {'does' if one else 'do'} not match {detail}"
+            case Reason.PRERELEASE:
+                what = "is a pre-release" if one else "are pre-releases"
+                return f"{p} {vs} {what} (allow with --pre)"
+            case Reason.HASH:
+                return f"files of {p} {vs} do not match the hashes given"
+            case _:  # Reason.YANKED
+                because = f" ({detail})" if detail else ""
+                return (
+                    f"{p} {vs} {'is' if one else 'are'} yanked{because}; pin with == to use anyway"
+                )
 
 
 @dataclass(frozen=True, slots=True)

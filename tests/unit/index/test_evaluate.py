@@ -146,6 +146,26 @@ def test_requires_python_excludes_and_an_invalid_one_is_ignored() -> None:
     assert reasons(ev)["foo-3.0-py3-none-any.whl"] is Reason.REQUIRES_PYTHON
 
 
+def test_reasons_group_versions_per_cause() -> None:
+    old = [link(f"foo-1.{n}-py3-none-any.whl", requires_python="<3") for n in range(8)]
+    ev = run([*old, link("foo-2.0b1-py3-none-any.whl"), link("foo-0.1-py3-none-any.whl")])
+    assert ev.reasons() == [
+        "foo 1.7, 1.6, 1.5, 1.4, 1.3 and 3 more require Python <3",
+        "foo 2.0b1 is a pre-release (allow with --pre)",
+    ]
+    assert order(ev) == ["foo-0.1-py3-none-any.whl"]
+    ev = run([*old[:1], link("foo-2.0b1-py3-none-any.whl")], specifier=SpecifierSet("<2"))
+    assert ev.reasons() == [
+        "foo 1.0 requires Python <3",
+        "foo 2.0b1 does not match <2",
+    ]
+    wheels = run(
+        [*LINKS, link("foo-3.0-cp39-cp39-win32.whl")],
+        binary=BinaryPolicy(no_binary=frozenset({":all:"})),
+    )
+    assert wheels.reasons() == ["wheels of foo are refused by --no-binary"]
+
+
 def test_other_projects_files_are_left_out_quietly() -> None:
     ev = run([link("bar-9.0-py3-none-any.whl"), link("foo-1.0.tar.gz")])
     assert order(ev) == ["foo-1.0.tar.gz"]
