@@ -169,9 +169,9 @@ class Rejection:
 class Ranked:
     """One version of the project the target can install, with its usable files best first.
 
-    ``yanked`` is set (to the reason, "" when none) only when the version was kept although
-    yanked, because the requirement pins it with ==/=== and nothing else fits (PEP 592); the
-    caller should warn.
+    ``yanked`` is set (to the reason, "" when none) when every file kept is yanked: ``select``
+    keeps such a version only for a ==/=== pin that nothing else satisfies (PEP 592), and the
+    caller should warn; ``all_versions`` flags it and leaves the decision to the resolver.
     """
 
     version: Version
