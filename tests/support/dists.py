@@ -103,3 +103,77 @@ def wheel_metadata(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         return zf.read(name)
+
+
+_SDIST_BACKEND = """\
+import base64, hashlib, os, zipfile
+
+NAME, VERSION, METADATA = {dist!r}, {version!r}, {metadata!r}
+DIST_INFO = NAME + "-" + VERSION + ".dist-info"
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    os.makedirs(os.path.join(metadata_directory, DIST_INFO))
+    with open(os.path.join(metadata_directory, DIST_INFO, "METADATA"), "w") as f:
+        f.write(METADATA)
+    return DIST_INFO
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    members = {{
+        NAME + ".py": "__version__ = %r\\n" % VERSION,
+        DIST_INFO + "/METADATA": METADATA,
+        DIST_INFO + "/WHEEL": "Wheel-Version: 1.0\\nGenerator: cove-tests\\n"
+        "Root-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }}
+    record = ""
+    for path, text in members.items():
+        digest = hashlib.sha256(text.encode()).digest()
+        b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        record += "%s,sha256=%s,%d\\n" % (path, b64, len(text.encode()))
+    members[DIST_INFO + "/RECORD"] = record + DIST_INFO + "/RECORD,,\\n"
+    name = NAME + "-" + VERSION + "-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
+        for path, text in members.items():
+            zf.writestr(path, text)
+    return name
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    raise NotImplementedError("this test sdist is built by the test suite")
+"""
+
+
+def build_sdist(
+    directory: Path, name: str, version: str, requires_python: str | None = None
+) -> Path:
+    """A source distribution any PEP 517 frontend can build offline, with no build dependency:
+    its pyproject.toml points at a small backend inside it."""
+    import tarfile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    dist = canonicalize_name(name).replace("-", "_")
+    root = f"{dist}-{version}"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    if requires_python:
+        metadata += f"Requires-Python: {requires_python}\n"
+    members = {
+        "PKG-INFO": metadata,
+        "pyproject.toml": (
+            '[build-system]\nrequires = []\nbuild-backend = "_backend"\nbackend-path = ["."]\n'
+        ),
+        "_backend.py": _SDIST_BACKEND.format(dist=dist, version=version, metadata=metadata),
+        f"{dist}.py": f"__version__ = {version!r}\n",
+    }
+    sdist = directory / f"{root}.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tf:
+        for path, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{root}/{path}")
+            info.size, info.mtime, info.mode = len(data), 1577836800, 0o644
+            tf.addfile(info, io.BytesIO(data))
+    return sdist

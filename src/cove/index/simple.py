@@ -1,36 +1,38 @@
-"""The Simple repository API: PEP 691 JSON and PEP 503 HTML project pages, and find-links
-locations (a directory or an HTML page), parsed into Links. No I/O but reading a directory."""
+"""The Simple repository API parsed into Links: PEP 691 JSON and PEP 503 HTML project pages, and
+find-links locations (a directory, an HTML file or page). Bytes in, values out; no network."""
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from cove.errors import CoveError
+from cove.http.urls import redact
 from cove.index.models import Link, make_link
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-ACCEPT_HEADER = (
-    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
-    "text/html;q=0.01"
-)
+HTML_TYPE = "application/vnd.pypi.simple.v1+html"
+# JSON preferred, the versioned HTML next, plain HTML last (the q-values PEP 691 shows).
+ACCEPT_HEADER = f"{JSON_TYPE}, {HTML_TYPE};q=0.2, text/html;q=0.01"
+_JSON_TYPES = frozenset({JSON_TYPE, "application/vnd.pypi.simple.latest+json"})
+_HTML_TYPES = frozenset({HTML_TYPE, "application/vnd.pypi.simple.latest+html", "text/html", ""})
+_API_MAJOR = 1
+
+
+class IndexPageError(CoveError):
+    """A page is not a Simple API page cove understands (content type, API version, JSON)."""
 
 
 def project_url(index_url: str, name: str) -> str:
+    """The project page of ``name`` under an index root: its normalized name, trailing slash."""
     return index_url.rstrip("/") + "/" + canonicalize_name(name) + "/"
-
-
-def _split_fragment(url: str) -> tuple[str, dict[str, str]]:
-    parts = urlsplit(url)
-    hashes = {}
-    for piece in parts.fragment.split("&"):
-        algo, sep, value = piece.partition("=")
-        if sep and algo in ("sha256", "sha384", "sha512", "sha224", "sha1", "md5"):
-            hashes[algo] = value.lower()
-    return urlunsplit(parts._replace(fragment="")), hashes
 
 
 def wheel_tag_strings(filename: str) -> set[str] | None:
@@ -49,7 +51,8 @@ def wheel_tag_strings(filename: str) -> set[str] | None:
 
 
 class Filter:
-    """Skips wheels the target cannot use before any parsing, and remembers how many."""
+    """Skips wheels the target cannot use before any parsing (projects like numpy list
+    thousands), and remembers how many it skipped for error messages."""
 
     def __init__(self, accept: frozenset[str] | None) -> None:
         self.accept = accept
@@ -65,104 +68,6 @@ class Filter:
         return False
 
 
-def _metadata_attr(value: str | None) -> dict[str, str] | None:
-    """data-core-metadata: "true" or "sha256=<hex>"; absent or "false" means no file."""
-    if value is None or value.lower() == "false":
-        return None
-    algo, sep, digest = value.partition("=")
-    return {algo: digest.lower()} if sep else {}
-
-
-class _Anchors(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.anchors: list[tuple[dict[str, str | None], str]] = []
-        self._open: dict[str, str | None] | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "base" and self.base is None:
-            self.base = dict(attrs).get("href")
-        elif tag == "a":
-            self._open = dict(attrs)
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._open is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._open is not None:
-            self.anchors.append((self._open, "".join(self._text)))
-            self._open = None
-
-
-def _parse_html(
-    body: bytes, page_url: str, want: NormalizedName | None, keep: Filter | None = None
-) -> list[Link]:
-    parser = _Anchors()
-    parser.feed(body.decode("utf-8", errors="replace"))
-    base = urljoin(page_url, parser.base) if parser.base else page_url
-    out = []
-    for attrs, _text in parser.anchors:
-        href = attrs.get("href")
-        if not href:
-            continue
-        url, hashes = _split_fragment(urljoin(base, href))
-        filename = unquote(url.rsplit("/", 1)[-1])
-        if keep is not None and not keep.keep(filename):
-            continue
-        meta = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-        link = make_link(
-            filename,
-            url,
-            hashes=hashes,
-            requires_python=attrs.get("data-requires-python") or None,
-            yanked=attrs.get("data-yanked") if "data-yanked" in attrs else None,
-            core_metadata=_metadata_attr(meta),
-            source=page_url,
-        )
-        if link is not None and (want is None or link.project == want):
-            out.append(link)
-    return out
-
-
-def _yanked_json(value: object) -> str | None:
-    if value is True:
-        return ""
-    if isinstance(value, str) and value:
-        return value
-    return None
-
-
-def _parse_json(
-    body: bytes, page_url: str, want: NormalizedName | None, keep: Filter | None = None
-) -> list[Link]:
-    data = json.loads(body)
-    out = []
-    for entry in data.get("files", []):
-        if keep is not None and not keep.keep(entry["filename"]):
-            continue
-        url, frag_hashes = _split_fragment(urljoin(page_url, entry["url"]))
-        hashes = {k: str(v).lower() for k, v in (entry.get("hashes") or {}).items()}
-        meta = entry.get("core-metadata", entry.get("dist-info-metadata"))
-        link = make_link(
-            entry["filename"],
-            url,
-            hashes=hashes or frag_hashes,
-            requires_python=entry.get("requires-python") or None,
-            yanked=_yanked_json(entry.get("yanked")),
-            core_metadata=(
-                None if meta in (None, False) else (dict(meta) if isinstance(meta, dict) else {})
-            ),
-            source=page_url,
-        )
-        if link is not None and (want is None or link.project == want):
-            out.append(link)
-    return out
-
-
 def parse_project_page(
     body: bytes,
     content_type: str,
@@ -170,26 +75,247 @@ def parse_project_page(
     project: str | None = None,
     keep: Filter | None = None,
 ) -> list[Link]:
-    """Links on a project page (JSON or HTML, by content type); other projects' files dropped,
-    and wheels ``keep`` refuses never parsed."""
+    """The artifacts on a project page, by its content type; ``page_url`` is the final URL the
+    page came from (relative links resolve against it). With ``project``, other projects' files
+    are left out, as on a find-links page listing many."""
+    mime, charset = _content_type(content_type)
     want = canonicalize_name(project) if project else None
-    if content_type.split(";")[0].strip().lower() == JSON_TYPE:
+    if mime in _JSON_TYPES:
         return _parse_json(body, page_url, want, keep)
-    return _parse_html(body, page_url, want, keep)
+    if mime in _HTML_TYPES:
+        return _parse_html(body.decode(charset, errors="replace"), page_url, want, keep)
+    raise IndexPageError(
+        f"{_redact(page_url)} answered {mime}, not a package index page",
+        hint="check the index URL: it should be a PEP 503 or PEP 691 Simple API root",
+    )
 
 
-def parse_find_links(location: Path | tuple[bytes, str], project: str) -> list[Link]:
-    """Links for ``project`` in a find-links directory, or on a find-links page (body, url)."""
-    want = canonicalize_name(project)
+def parse_find_links(location: Path | tuple[bytes, str], project: str | None = None) -> list[Link]:
+    """The artifacts a find-links location offers: a local directory (its files), a local HTML
+    file or a fetched page given as (body, final URL) (the links on it), or one artifact file."""
+    want = canonicalize_name(project) if project else None
     if isinstance(location, tuple):
-        return _parse_html(location[0], location[1], want)
-    out = []
+        body, url = location
+        return _parse_html(body.decode("utf-8", errors="replace"), url, want)
+    if location.is_dir():
+        try:
+            files = sorted(p for p in location.iterdir() if p.is_file())
+        except OSError:
+            return []
+        return _keep([_local(p, want) for p in files], want)
+    if location.suffix.lower() in (".html", ".htm"):
+        try:
+            text = location.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        return _parse_html(text, location.absolute().as_uri(), want)
+    if location.is_file():
+        return _keep([_local(location, want)], want)
+    return []
+
+
+def _local(path: Path, want: NormalizedName | None) -> Link | None:
+    directory = path.parent.absolute().as_uri() + "/"
+    return make_link(path.name, path.absolute().as_uri(), project=want, source=directory)
+
+
+def _keep(links: list[Link | None], want: NormalizedName | None) -> list[Link]:
+    return [link for link in links if link is not None and (want is None or link.project == want)]
+
+
+# -- PEP 691 JSON --------------------------------------------------------------------------------
+
+
+def _parse_json(
+    body: bytes, page_url: str, want: NormalizedName | None, keep: Filter | None = None
+) -> list[Link]:
     try:
-        entries = sorted(location.iterdir())
-    except OSError:
-        return []
-    for path in entries:
-        link = make_link(path.name, path.absolute().as_uri(), source=location.as_uri())
-        if link is not None and link.project == want and path.is_file():
-            out.append(link)
-    return out
+        data = json.loads(body)
+        files = data.get("files", [])
+        version = str((data.get("meta") or {}).get("api-version", "1.0"))
+        if not isinstance(files, list):
+            raise TypeError
+    except (ValueError, TypeError, AttributeError):
+        raise IndexPageError(
+            f"{_redact(page_url)} is not valid Simple API JSON",
+            hint="the index sent a broken page; try again or use another index",
+        ) from None
+    _check_api_version(version, page_url)
+    links: list[Link | None] = []
+    for entry in files:
+        if not isinstance(entry, dict) or not entry.get("filename") or not entry.get("url"):
+            continue
+        if keep is not None and not keep.keep(str(entry["filename"])):
+            continue
+        url, hashes = _split_url(urljoin(page_url, str(entry["url"])))
+        hashes.update(_hashes(entry.get("hashes")))
+        size = entry.get("size")
+        links.append(
+            make_link(
+                str(entry["filename"]),
+                url,
+                project=want,
+                hashes=hashes,
+                requires_python=_str_or_none(entry.get("requires-python")),
+                yanked=_json_yanked(entry.get("yanked")),
+                core_metadata=_json_metadata(entry),
+                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                upload_time=_str_or_none(entry.get("upload-time")),
+                source=page_url,
+            )
+        )
+    return _keep(links, want)
+
+
+def _json_yanked(value: object) -> str | None:
+    """true is yanked without a reason, a string is the reason, anything false is not yanked."""
+    if not value:
+        return None
+    return value if isinstance(value, str) else ""
+
+
+def _json_metadata(entry: dict[str, object]) -> dict[str, str] | None:
+    """PEP 714's core-metadata, else PEP 658's older dist-info-metadata: true, false or hashes."""
+    value = entry.get("core-metadata")
+    if value is None:
+        value = entry.get("dist-info-metadata")
+    if isinstance(value, dict):
+        return _hashes(value)
+    return {} if value else None
+
+
+def _hashes(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(k).lower(): str(v).lower()
+        for k, v in value.items()
+        if str(k).lower() in hashlib.algorithms_guaranteed and isinstance(v, str) and v
+    }
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+# -- PEP 503 HTML --------------------------------------------------------------------------------
+
+
+class _Anchors(HTMLParser):
+    """Collects the attributes of every <a>, the first <base href> and the API version meta."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.api_version: str | None = None
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.anchors.append(values)
+        elif tag == "base" and self.base is None and values.get("href"):
+            self.base = values["href"]
+        elif tag == "meta" and values.get("name") == "pypi:repository-version":
+            self.api_version = values.get("content")
+
+
+def _parse_html(
+    text: str, page_url: str, want: NormalizedName | None, keep: Filter | None = None
+) -> list[Link]:
+    parser = _Anchors()
+    parser.feed(text)
+    parser.close()
+    if parser.api_version is not None:
+        _check_api_version(parser.api_version, page_url)
+    base = urljoin(page_url, parser.base) if parser.base else page_url
+    links: list[Link | None] = []
+    for attrs in parser.anchors:
+        url, hashes = _split_url(urljoin(base, attrs["href"] or ""))
+        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        if keep is not None and not keep.keep(filename):
+            continue
+        requires_python = attrs.get("data-requires-python")
+        # data-yanked without a value is yanked without a reason; absent is not yanked.
+        yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
+        links.append(
+            make_link(
+                filename,
+                url,
+                project=want,
+                hashes=hashes,
+                # Unescaped once more, as pip does, for pages that escape it twice.
+                requires_python=_str_or_none(html.unescape(requires_python or "")),
+                yanked=yanked,
+                core_metadata=_html_metadata(attrs),
+                source=page_url,
+            )
+        )
+    return _keep(links, want)
+
+
+def _html_metadata(attrs: dict[str, str | None]) -> dict[str, str] | None:
+    """data-core-metadata (PEP 714), else data-dist-info-metadata (PEP 658): "true" or
+    "<hashname>=<hex>"; any other value still says the file exists, as pip reads it."""
+    if "data-core-metadata" in attrs:
+        value = attrs["data-core-metadata"]
+    elif "data-dist-info-metadata" in attrs:
+        value = attrs["data-dist-info-metadata"]
+    else:
+        return None
+    algo, sep, digest = (value or "").partition("=")
+    if sep and algo.lower() in hashlib.algorithms_guaranteed and digest:
+        return {algo.lower(): digest.lower()}
+    return {}
+
+
+# -- URLs ----------------------------------------------------------------------------------------
+
+
+def _split_url(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without its fragment, with unsafe path characters quoted, and the hashes the
+    fragment carries (``#sha256=<hex>``, several joined by ``&``)."""
+    parts = urlsplit(url)
+    hashes = {}
+    for piece in parts.fragment.split("&"):
+        algo, sep, digest = piece.partition("=")
+        if sep and algo.lower() in hashlib.algorithms_guaranteed and digest:
+            hashes[algo.lower()] = digest.lower()
+    # Quote each path segment the way pip does, so the URL asked for is the one pip asks for
+    # (a literal + becomes %2B, which object stores need), keeping @ and escaped slashes.
+    safe = "@:" if parts.scheme == "file" else "@"
+    path = "/".join(
+        "".join(
+            piece if piece.upper() == "%2F" else quote(unquote(piece), safe=safe)
+            for piece in re.split(r"(%2F)", segment, flags=re.IGNORECASE)
+        )
+        for segment in parts.path.split("/")
+    )
+    return urlunsplit(parts._replace(path=path, fragment="")), hashes
+
+
+def _content_type(value: str) -> tuple[str, str]:
+    """(mime type, charset) of a Content-Type header; UTF-8 unless it names another."""
+    mime, *params = value.split(";")
+    charset = "utf-8"
+    for param in params:
+        key, _, val = param.strip().partition("=")
+        if key.lower() == "charset" and val:
+            charset = val.strip("\"'")
+    try:
+        "".encode(charset)
+    except LookupError:
+        charset = "utf-8"
+    return mime.strip().lower(), charset
+
+
+def _check_api_version(version: str, page_url: str) -> None:
+    found = re.match(r"\s*(\d+)", version)
+    if found and int(found.group(1)) != _API_MAJOR:
+        raise IndexPageError(
+            f"{_redact(page_url)} speaks Simple API version {version}; cove knows {_API_MAJOR}.x",
+            hint="use an index that serves version 1 of the Simple API",
+        )
+
+
+_redact = redact

@@ -20,7 +20,7 @@ from packaging.version import Version
 from cove.errors import CoveError
 from cove.http.client import HttpClient
 from cove.http.urls import redact
-from cove.index.evaluate import BinaryPolicy, Evaluation, evaluate
+from cove.index.evaluate import BinaryPolicy, Judged, all_versions, judge_links
 from cove.index.metadata import MetadataError, parse_metadata, wheel_metadata
 from cove.index.models import Link, make_link
 from cove.index.simple import (
@@ -69,7 +69,7 @@ class IndexSource:
         self.python_version = python_version
         self.cache_dir = cache_dir
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cove-index")
-        self._pages: dict[NormalizedName, Future[Evaluation]] = {}
+        self._pages: dict[NormalizedName, Future[Judged]] = {}
         self._metadata: dict[object, Future[CandidateMetadata]] = {}
         self._markers = markers
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
@@ -85,20 +85,22 @@ class IndexSource:
                 if name not in self._pages:
                     self._pages[name] = self._pool.submit(self._collect, name)
 
-    def _evaluation(self, name: NormalizedName) -> Evaluation:
+    def _judged(self, name: NormalizedName) -> Judged:
         self.prefetch([name])
         with self._lock:
             future = self._pages[name]
         return future.result()
 
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
-        return self._wheels(name, self._evaluation(name))
+        return self._wheels(name, self._judged(name))
 
     @staticmethod
-    def _wheels(name: NormalizedName, evaluation: Evaluation) -> list[Candidate]:
+    def _wheels(name: NormalizedName, judged: Judged) -> list[Candidate]:
+        """Every usable version's best wheel, newest first; the provider applies specifiers,
+        pre-release rules and yanked pins."""
         return [
-            Candidate(name, r.version, r.link, yanked=r.yanked)
-            for r in evaluation.ranked
+            Candidate(name, r.version, r.link, yanked=r.yanked is not None)
+            for r in all_versions(judged)
             if r.link.is_wheel
         ]
 
@@ -117,14 +119,15 @@ class IndexSource:
             self.prefetch(names)
 
     def describe_unavailable(self, name: NormalizedName) -> str | None:
-        evaluation = self._evaluation(name)
-        sdists = [r for r in evaluation.ranked if not r.link.is_wheel]
+        judged = self._judged(name)
+        versions = all_versions(judged)
+        sdists = [r for r in versions if not r.link.is_wheel]
         if sdists:
             return (
                 f"{name} {sdists[0].version} is only available as a source distribution "
                 f"({sdists[0].link.filename}) and no wheel fits; cove cannot build from source yet"
             )
-        reasons = list(evaluation.rejected[:4])
+        reasons = judged.reasons()[:4]
         if self._skipped.get(name):
             reasons.append(
                 f"{self._skipped[name]} wheel(s) are built for other Pythons or platforms "
@@ -132,7 +135,7 @@ class IndexSource:
             )
         if reasons:
             return "; ".join(reasons)
-        if evaluation.ranked:
+        if versions:
             return None
         where = ", ".join(redact(u) for u in (*self.config.index_urls, *self.config.find_links))
         return f"{name} was not found in {where or 'any index (--no-index)'}"
@@ -188,13 +191,13 @@ class IndexSource:
 
     # -- fetching -----------------------------------------------------------------------------
 
-    def _collect(self, name: NormalizedName) -> Evaluation:
+    def _collect(self, name: NormalizedName) -> Judged:
         links: list[Link] = []
         keep = Filter(self._accept)
         for index_url in self.config.index_urls:
             page = self.client.get_page(project_url(index_url, name), ACCEPT_HEADER)
-            if page is None:
-                continue
+            if page is None or page.content_type == "x-cove/directory":
+                continue  # a file:// directory without index.html has no page, as for pip
             before = len(keep.skipped)
             found = parse_project_page(page.body, page.content_type, page.url, name, keep)
             links += found
@@ -203,7 +206,19 @@ class IndexSource:
         self._skipped[name] = len(keep.skipped)
         for location in self.config.find_links:
             links += self._find_links(location, name)
-        return evaluate(links, name, self.tags, self.python_version, self.config.binary)
+        python = (*self.python_version.release, 0, 0)
+        judged = judge_links(
+            links,
+            name,
+            tags=self.tags,
+            python_version=(python[0], python[1], python[2]),
+            binary=self.config.binary,
+        )
+        best = self._wheels(name, judged)
+        if best and self._markers is not None:
+            with contextlib.suppress(RuntimeError):
+                self._metadata_future(best[0])  # most likely asked for next: fetch it now
+        return judged
 
     def _find_links(self, location: str, name: NormalizedName) -> list[Link]:
         if "://" not in location:

@@ -31,7 +31,7 @@ class Interpreter:
     markers: dict[str, str] = field(default_factory=dict)
     soabi: str | None = None
     platform_tag: str = ""  # sysconfig.get_platform()
-    libc: tuple[str, str] = ("", "")  # platform.libc_ver()
+    libc: tuple[str, str] = ("", "")  # platform.libc_ver(), or ("musl", "1.2.4") on musl
     ensurepip_wheels: tuple[str, ...] = ()  # bundled wheels in ensurepip/_bundled
 
     @property

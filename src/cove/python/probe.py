@@ -12,7 +12,8 @@ from typing import Any
 from cove.errors import InterpreterError
 from cove.python.interpreter import Interpreter
 
-CACHE_BUCKET = "interpreters-v1"
+# v2: "libc" is ["musl", version] on musl, where platform.libc_ver() knows nothing.
+CACHE_BUCKET = "interpreters-v2"
 MIN_VERSION = (3, 8)
 
 

@@ -6,6 +6,8 @@ Kept compatible with old Pythons so cove can say "too old" instead of crashing.
 import json
 import os
 import platform
+import re
+import struct
 import sys
 import sysconfig
 
@@ -66,6 +68,60 @@ def _bundled(stdlib):
     return [os.path.join(bundled, n) for n in names if n.endswith(".whl")]
 
 
+def _elf_interpreter(path):
+    # type: (str) -> str
+    """The dynamic loader an ELF executable names (its PT_INTERP), or '' for anything else."""
+    try:
+        with open(path, "rb") as f:
+            ident = f.read(16)
+            if len(ident) < 16 or ident[:4] != b"\x7fELF":
+                return ""
+            wide = ident[4:5] == b"\x02"
+            order = "<" if ident[5:6] == b"\x01" else ">"
+            f.seek(32 if wide else 28)
+            (phoff,) = struct.unpack(order + ("Q" if wide else "I"), f.read(8 if wide else 4))
+            f.seek(54 if wide else 42)
+            phentsize, phnum = struct.unpack(order + "HH", f.read(4))
+            for i in range(phnum):
+                f.seek(phoff + i * phentsize)
+                if wide:
+                    p_type, _, offset, _, _, size = struct.unpack(order + "IIQQQQ", f.read(40))
+                else:
+                    p_type, offset, _, _, size = struct.unpack(order + "IIIII", f.read(20))
+                if p_type == 3:  # PT_INTERP
+                    f.seek(offset)
+                    return f.read(size).rstrip(b"\0").decode("latin-1")
+    except (IOError, OSError, struct.error, ValueError):
+        pass
+    return ""
+
+
+def _musl_version(loader):
+    # type: (str) -> str
+    """'1.2.4' from the banner a musl loader prints when run bare; '' when it is not musl."""
+    import subprocess
+
+    try:
+        proc = subprocess.Popen([loader], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        err = proc.communicate()[1].decode("latin-1")
+    except (IOError, OSError):
+        return ""
+    match = re.match(r"\s*musl libc[^\n]*\n\s*Version (\d+\.\d+[0-9.]*)", err)
+    return match.group(1) if match else ""
+
+
+def _libc(executable):
+    # type: (str) -> list[str]
+    """platform.libc_ver(), except that a musl interpreter reports ['musl', version] (PEP 656):
+    older Pythons cannot tell musl apart, so ask the loader it was linked against."""
+    lib, version = platform.libc_ver()
+    if lib == "glibc" or not sys.platform.startswith("linux"):
+        return [lib, version]
+    loader = _elf_interpreter(executable)
+    musl = _musl_version(loader) if "musl" in os.path.basename(loader) else ""
+    return ["musl", musl] if musl else [lib, version]
+
+
 def main():
     # type: () -> None
     stdlib = sysconfig.get_paths()["stdlib"]
@@ -89,7 +145,7 @@ def main():
         "markers": _markers(),
         "soabi": sysconfig.get_config_var("SOABI"),
         "platform_tag": sysconfig.get_platform(),
-        "libc": list(platform.libc_ver()),
+        "libc": _libc(os.path.realpath(executable)),
         "ensurepip_wheels": _bundled(stdlib),
     }
     sys.stdout.write(json.dumps(info))
