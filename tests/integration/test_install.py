@@ -290,3 +290,36 @@ def test_system_interpreters_are_protected(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     if marker is not None:
         assert "externally managed (PEP 668)" in proc.stderr and "cove create" in proc.stderr
+
+
+def test_two_processes_queue_on_one_environment(tmp_path: Path, index: Index) -> None:
+    import sys
+
+    web_index(index)
+    env = make_env(tmp_path)
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cove",
+                "install",
+                "-q",
+                "-p",
+                str(env),
+                "-i",
+                index.file_url,
+                req,
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for req in ("flask", "click")  # both want click: the second must see the first's
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    frozen = freeze(env)
+    assert {"Flask==2.0", "click==8.1"} <= set(frozen)
+    assert pip(env, "check").returncode == 0
+    assert not list(env.glob(".cove-txn-*"))

@@ -125,7 +125,7 @@ def install_session(args: argparse.Namespace) -> int:
         settings = _settings(args, env.root)
         cache_dir = Path(scratch) if settings.no_cache else base.cache_dir
         reqs = _gather(args, settings)
-        from cove.install.pipeline import InstallRequest, install, scan_installed
+        from cove.install.pipeline import InstallRequest, install
 
         lines = [line for line in reqs.lines if not line.constraint]
         hashes: dict[object, frozenset[str]] = {}
@@ -157,7 +157,6 @@ def install_session(args: argparse.Namespace) -> int:
                 client,
                 cache_dir,
                 Reporter(args.quiet, args.verbose),
-                scan_installed(env.site_packages),
             )
         finally:
             source.close()

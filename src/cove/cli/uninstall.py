@@ -47,5 +47,5 @@ def run(args: argparse.Namespace) -> int:
         listing = ", ".join(f"{r.display_name}=={r.version}" for r in present)
         if not output.confirm(f"Remove {listing} from {env.root}?"):
             return 1
-    plan = uninstall(names, env, settings.cache_dir, reporter, installed, args.dry_run)
+    plan = uninstall(names, env, settings.cache_dir, reporter, args.dry_run)
     return 0 if plan.remove or not names else 1

@@ -18,6 +18,8 @@ from cove.install.plan import InstalledRef, Plan, plan_install, plan_uninstall
 from cove.resolve.source import Candidate
 
 if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
     from cove.http.client import HttpClient
     from cove.install.prepare import ProgressEvent
     from cove.install.wheel import InstalledDist, LinkMode
@@ -92,7 +94,26 @@ def install(
     client: HttpClient,
     cache_dir: Path,
     reporter: Reporter,
+) -> InstallOutcome:
+    """Holds the environment's lock from reading what is installed to the last file linked, so
+    two cove processes on one environment queue instead of planning from the same state."""
+    from cove.install.transaction import environment_lock
+
+    lock = environment_lock(env.root)
+    with lock:
+        installed = scan_installed(env.site_packages)
+        return _install(request, env, source, client, cache_dir, reporter, installed, lock)
+
+
+def _install(
+    request: InstallRequest,
+    env: Environment,
+    source: PackageSource,
+    client: HttpClient,
+    cache_dir: Path,
+    reporter: Reporter,
     installed: Mapping[NormalizedName, InstalledRef],
+    lock: BaseFileLock,
 ) -> InstallOutcome:
     from cove.index.source import installed_candidates
     from cove.resolve.provider import Policy
@@ -138,7 +159,7 @@ def install(
         return InstallOutcome(plan, resolution, ())
     started = time.perf_counter()
     wheels = _fetch(plan, request, client, cache_dir, reporter)
-    done = _apply(plan, env, cache_dir, wheels, request)
+    done = _apply(plan, env, cache_dir, wheels, request, lock)
     if any(d.link_fallback for d in done):
         reporter.warn(
             "files were copied, not hardlinked: the cache is on another filesystem than the "
@@ -155,17 +176,31 @@ def uninstall(
     env: Environment,
     cache_dir: Path,
     reporter: Reporter,
-    installed: Mapping[NormalizedName, InstalledRef],
     dry_run: bool = False,
 ) -> Plan:
+    from cove.install.transaction import environment_lock
+
+    lock = environment_lock(env.root)
+    with lock:
+        return _uninstall(names, env, cache_dir, reporter, dry_run, lock)
+
+
+def _uninstall(
+    names: list[NormalizedName],
+    env: Environment,
+    cache_dir: Path,
+    reporter: Reporter,
+    dry_run: bool,
+    lock: BaseFileLock,
+) -> Plan:
     started = time.perf_counter()
-    plan, missing = plan_uninstall(names, installed)
+    plan, missing = plan_uninstall(names, scan_installed(env.site_packages))
     for name in missing:
         reporter.warn(f"skipping {name}: it is not installed")
     if not dry_run and plan.remove:
         from cove.install.transaction import Transaction
 
-        with Transaction(env.root, cache_dir, _protected(env)) as txn:
+        with Transaction(env.root, cache_dir, _protected(env), lock) as txn:
             for ref in plan.remove:
                 txn.remove(ref.path)
             txn.commit()
@@ -227,6 +262,7 @@ def _apply(
     cache_dir: Path,
     wheels: Mapping[NormalizedName, Path],
     request: InstallRequest,
+    lock: BaseFileLock,
 ) -> tuple[InstalledDist, ...]:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -234,7 +270,7 @@ def _apply(
 
     python = env.script_python()
     version = (env.interpreter.version[0], env.interpreter.version[1])
-    with Transaction(env.root, cache_dir, _protected(env)) as txn:
+    with Transaction(env.root, cache_dir, _protected(env), lock) as txn:
         for ref in plan.remove:
             txn.remove(ref.path)
 

@@ -39,8 +39,15 @@ def environment_lock(env_root: Path) -> BaseFileLock:
 class Transaction:
     """Use as a context manager; call :meth:`commit` at the end of the ``with`` block."""
 
-    def __init__(self, env_root: Path, cache_dir: Path, protected: tuple[Path, ...] = ()) -> None:
-        """``protected`` directories (site-packages, bin) stay even when they become empty."""
+    def __init__(
+        self,
+        env_root: Path,
+        cache_dir: Path,
+        protected: tuple[Path, ...] = (),
+        lock: BaseFileLock | None = None,
+    ) -> None:
+        """``protected`` directories (site-packages, bin) stay even when they become empty;
+        ``lock`` is the environment's lock when the caller already holds it (it is reentrant)."""
         self.root = env_root
         self.cache_dir = cache_dir
         self._keep = {str(env_root)}
@@ -51,7 +58,7 @@ class Transaction:
         self._backup = env_root / f".cove-txn-{uuid.uuid4().hex[:12]}"
         self._moved: list[tuple[Path, Path]] = []  # (original, backup copy)
         self._added: list[InstalledDist] = []
-        self._lock = environment_lock(env_root)
+        self._lock = lock if lock is not None else environment_lock(env_root)
         self._committed = False
         self._journal_lock = threading.Lock()  # install() may run in several threads at once
 
