@@ -279,7 +279,8 @@ class HttpClient:
         with self._lock:
             if netloc in self._auth:
                 return self._auth[netloc]
-        return _netrc(netloc.rpartition(":")[0] or netloc, self.options.environ)
+        host = netloc.rpartition(":")[0] or netloc
+        return _keyring_env(netloc, self.options.environ) or _netrc(host, self.options.environ)
 
     # -- file:// ------------------------------------------------------------------------------
 
@@ -367,6 +368,23 @@ def _describe(reason: object) -> str:
     if ": " in text and "object at 0x" in text:
         text = text.rsplit(": ", 1)[-1]
     return text.rstrip(")'\"") or type(reason).__name__
+
+
+def _keyring_env(netloc: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """Credentials in the variables the keyrings.envvars backend reads:
+    KEYRING_SERVICE_NAME_<n> (a host, host:port or URL), _USERNAME_<n>, _PASSWORD_<n>."""
+    host = netloc.rpartition(":")[0] or netloc
+    for key, service in environ.items():
+        if not key.startswith("KEYRING_SERVICE_NAME_"):
+            continue
+        n = key.removeprefix("KEYRING_SERVICE_NAME_")
+        target = urlsplit(service).netloc if "://" in service else service
+        if target in (netloc, host):
+            user = environ.get(f"KEYRING_SERVICE_USERNAME_{n}", "")
+            password = environ.get(f"KEYRING_SERVICE_PASSWORD_{n}")
+            if password is not None:
+                return user, password
+    return None
 
 
 def _netrc(host: str, environ: Mapping[str, str]) -> tuple[str, str] | None:

@@ -98,3 +98,20 @@ def test_url_helpers() -> None:
     assert redact("https://u:pw@h.example/x") == "https://u:****@h.example/x"
     assert redact("https://token@h.example/x") == "https://****@h.example/x"
     assert redact("https://h.example/x") == "https://h.example/x"
+
+
+def test_keyring_environment_credentials(tmp_path: Path, index: Index) -> None:
+    index.add("demo")
+    with IndexServer(index, ServerOptions(auth=("carol", "k3y"))) as server:
+        environ = {
+            "KEYRING_SERVICE_NAME_1": f"http://127.0.0.1:{server.port}/simple/",
+            "KEYRING_SERVICE_USERNAME_1": "carol",
+            "KEYRING_SERVICE_PASSWORD_1": "k3y",
+        }
+        c = HttpClient(HttpOptions(cache_dir=None, environ=environ))
+        assert c.get_page(server.url + "demo/", JSON) is not None
+        wrong = HttpClient(
+            HttpOptions(cache_dir=None, environ={**environ, "KEYRING_SERVICE_PASSWORD_1": "no"})
+        )
+        with pytest.raises(NetworkError, match="access denied"):
+            wrong.get_page(server.url + "demo/", JSON)
