@@ -28,13 +28,34 @@ def stdout(text: str) -> None:
     sys.stdout.flush()
 
 
-def download_progress(label: str, done: int, total: int | None, finished: bool) -> None:
-    """One line per file on a terminal, rewritten in place while it downloads."""
-    if finished:
-        print(f"\r\033[K  downloaded {label} ({_size(done)})", file=sys.stderr)
-        return
-    share = f" {done * 100 // total:3d}%" if total else ""
-    print(f"\r\033[K  {label} {_size(done)}{share}", end="", file=sys.stderr, flush=True)
+class DownloadBoard:
+    """Progress of parallel downloads on a terminal: a line per finished file and one total line
+    (files done, bytes so far, the file being fetched) rewritten in place."""
+
+    def __init__(self, total_files: int) -> None:
+        import threading
+
+        self.total_files = total_files
+        self.done_files = 0
+        self.bytes: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, label: str, done: int, total: int | None, finished: bool) -> None:
+        with self.lock:
+            self.bytes[label] = done
+            if finished:
+                self.done_files += 1
+            if finished and done:
+                print(f"\r\033[K  downloaded {label} ({_size(done)})", file=sys.stderr)
+            share = f" ({done * 100 // total}% of {label})" if total and not finished else ""
+            line = (
+                f"  {self.done_files}/{self.total_files} files, "
+                f"{_size(sum(self.bytes.values()))}{share}"
+            )
+            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def _size(n: int) -> str:

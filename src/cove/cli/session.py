@@ -33,10 +33,10 @@ class Reporter:
         if self.quiet == 0 and self.verbose >= 0:
             output.info(f"Resolved {count} package{'s' * (count != 1)} in {_ms(seconds)}")
 
-    def progress(self) -> ProgressEvent | None:
-        if self.quiet or not self.tty:
+    def progress(self, files: int) -> ProgressEvent | None:
+        if self.quiet or not self.tty or not files:
             return None
-        return output.download_progress
+        return output.DownloadBoard(files)
 
     def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None:
         if self.quiet and not dry_run:

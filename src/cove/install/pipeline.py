@@ -36,7 +36,7 @@ class Reporter(Protocol):
     """What the pipeline tells the person running it (implemented by the CLI)."""
 
     def resolved(self, count: int, seconds: float) -> None: ...
-    def progress(self) -> ProgressEvent | None: ...
+    def progress(self, files: int) -> ProgressEvent | None: ...
     def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None: ...
     def warn(self, message: str) -> None: ...
 
@@ -248,7 +248,13 @@ def _fetch(
             required=request.hashes.get(c.name, frozenset()),
             label=f"{c.name} {c.version}",
         )
-    paths = fetch_all(list(items.values()), client, cache_dir, reporter.progress())
+    board = reporter.progress(len(items))
+    try:
+        paths = fetch_all(list(items.values()), client, cache_dir, board)
+    finally:
+        close = getattr(board, "close", None)
+        if close is not None:
+            close()
     return {name: paths[item.url] for name, item in items.items()}
 
 

@@ -73,6 +73,8 @@ def _fetch_one(
         cached = find_artifact(cache_dir, known, item.filename)
         if cached is not None:
             _verify(item, known, cached)
+            if progress is not None:
+                progress(item.label or item.filename, 0, 0, True)  # counted, nothing fetched
             return cached
 
     def report(done: int, total: int | None) -> None:
