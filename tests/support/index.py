@@ -154,6 +154,8 @@ class IndexServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real indexes serve
+
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
