@@ -177,3 +177,75 @@ def build_sdist(
             info.size, info.mtime, info.mode = len(data), 1577836800, 0o644
             tf.addfile(info, io.BytesIO(data))
     return sdist
+
+
+_EDITABLE_BACKEND = """\
+import base64, hashlib, os, zipfile
+
+NAME, VERSION = {name!r}, {version!r}
+DIST = NAME.lower().replace("-", "_").replace(".", "_")
+DIST_INFO = DIST + "-" + VERSION + ".dist-info"
+METADATA = "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (NAME, VERSION)
+
+
+def _wheel(wheel_directory, members):
+    record = ""
+    for path, text in members.items():
+        digest = hashlib.sha256(text.encode()).digest()
+        b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        record += "%s,sha256=%s,%d\\n" % (path, b64, len(text.encode()))
+    members[DIST_INFO + "/RECORD"] = record + DIST_INFO + "/RECORD,,\\n"
+    name = DIST + "-" + VERSION + "-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
+        for path, text in members.items():
+            zf.writestr(path, text)
+    return name
+
+
+def _meta():
+    return {{
+        DIST_INFO + "/METADATA": METADATA,
+        DIST_INFO + "/WHEEL": "Wheel-Version: 1.0\\nGenerator: cove-tests\\n"
+        "Root-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }}
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+get_requires_for_build_editable = get_requires_for_build_wheel
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "src")
+    members = _meta()
+    for entry in sorted(os.listdir(src)):
+        with open(os.path.join(src, entry)) as f:
+            members[entry] = f.read()
+    return _wheel(wheel_directory, members)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "src")
+    members = _meta()
+    members["__editable__." + DIST + ".pth"] = src + "\\n"
+    return _wheel(wheel_directory, members)
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    raise NotImplementedError
+"""
+
+
+def source_project(where: Path, name: str, version: str = "0.3") -> Path:
+    """A project directory pip (and cove) can build or install editable offline: a PEP 517/660
+    backend inside it, modules under ``src/``."""
+    (where / "src").mkdir(parents=True)
+    (where / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "_backend"\nbackend-path = ["."]\n'
+    )
+    (where / "_backend.py").write_text(_EDITABLE_BACKEND.format(name=name, version=version))
+    module = canonicalize_name(name).replace("-", "_")
+    (where / "src" / f"{module}.py").write_text(f"VALUE = {version!r}\n")
+    return where

@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "python": ("python", "find and list Python interpreters"),
     "install": ("install", "install packages into an environment"),
     "uninstall": ("uninstall", "remove packages from an environment"),
+    "freeze": ("freeze", "print installed packages in requirements format, as pip freeze"),
 }
 
 

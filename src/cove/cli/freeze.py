@@ -1,0 +1,54 @@
+"""``cove freeze``: the bytes ``pip freeze`` prints for the same environment."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p", "--python", metavar="ENV", help="the environment (default: $VIRTUAL_ENV, else .venv)"
+    )
+    parser.add_argument("--all", action="store_true", help="also list pip (and setuptools, wheel)")
+    parser.add_argument(
+        "--exclude", action="append", default=[], metavar="NAME", help="leave a package out"
+    )
+    parser.add_argument("--exclude-editable", action="store_true")
+    parser.add_argument(
+        "-l", "--local", action="store_true", help="leave out the interpreter's own packages"
+    )
+    parser.add_argument(
+        "--path", action="append", default=[], metavar="DIR", help="list only what DIR holds"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from cove.cli import output
+    from cove.inspect.freeze import freeze_lines, read_installed
+    from cove.settings import default_cache_dir
+    from cove.target import find_environment, open_environment
+
+    env = open_environment(
+        find_environment(args.python, Path.cwd(), os.environ), default_cache_dir()
+    )
+    if args.path:
+        dirs = [Path(p).absolute() for p in args.path]
+    elif args.local:
+        dirs = [env.site_packages]
+    else:
+        dirs = env.site_dirs()
+    dists, warnings = read_installed(dirs)
+    for message in warnings:
+        output.warn(message)
+    lines = freeze_lines(
+        dists,
+        python_version=(env.interpreter.version[0], env.interpreter.version[1]),
+        show_all=args.all,
+        exclude=args.exclude,
+        exclude_editable=args.exclude_editable,
+    )
+    output.stdout("".join(line + "\n" for line in lines))
+    return 0

@@ -1,0 +1,102 @@
+"""`cove freeze` prints the bytes `pip freeze` prints for the same environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import pyenv_python, run_cove
+from tests.support.dists import WheelSpec, build_wheel, source_project
+from tests.support.index import Index
+
+
+def pip(env: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+    }
+    return subprocess.run(
+        [str(env / "bin/pip"), *args], capture_output=True, text=True, env=environ, cwd=cwd
+    )
+
+
+def same_as_pip(env: Path, *flags: str) -> str:
+    ours = run_cove("freeze", "-p", str(env), *flags)
+    theirs = pip(env, "freeze", *flags)
+    assert ours.returncode == theirs.returncode == 0, ours.stderr + theirs.stderr
+    assert ours.stdout == theirs.stdout
+    return ours.stdout
+
+
+@pytest.mark.parametrize("minor", ["3.11", "3.12"])
+def test_freeze_matches_pip(minor: str, tmp_path: Path, index: Index) -> None:
+    python = pyenv_python(minor)
+    if python is None:
+        pytest.skip(f"no Python {minor}")
+    index.add("Flask", "2.0", requires=["click"])
+    index.add("click", "8.1")
+    index.add("zope.interface", "6.0")
+    index.add("Odd_Name", "1.0.post1")
+    env = tmp_path / "env"
+    run_cove("create", "-q", "-p", str(python), str(env), check=True)
+    run_cove(
+        "install", "-q", "-p", str(env), "-i", index.file_url, "flask", "zope.interface", check=True
+    )
+    pip(env, "install", "-q", "-i", index.file_url, "odd-name")
+    wheel = build_wheel(tmp_path / "direct", WheelSpec("Direct", "2.0"))
+    assert pip(env, "install", "-q", "--no-deps", str(wheel)).returncode == 0
+    out = same_as_pip(env)
+    assert "Flask==2.0\n" in out and "Odd_Name==1.0.post1\n" in out
+    assert f"Direct @ {wheel.as_uri()}" in out
+    same_as_pip(env, "--all")
+    same_as_pip(env, "--exclude", "flask", "--exclude", "Click")
+    same_as_pip(env, "-l")
+
+
+def test_editable_installs_match_pip(tmp_path: Path) -> None:
+    python = pyenv_python("3.12")
+    git = shutil.which("git")
+    if python is None or git is None:
+        pytest.skip("needs Python 3.11 and git")
+    env = tmp_path / "env"
+    run_cove("create", "-q", "-p", str(python), str(env), check=True)
+    plain = source_project(tmp_path / "plain", "Plain")
+    tracked = source_project(tmp_path / "tracked", "tracked")
+    for args in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "init"],
+        ["remote", "add", "origin", "https://git.example/t.git"],
+    ):
+        subprocess.run([git, "-C", str(tracked), *args], check=True)
+    for where in (plain, tracked):
+        proc = pip(env, "install", "-q", "--no-build-isolation", "-e", str(where))
+        assert proc.returncode == 0, proc.stderr
+    out = same_as_pip(env)
+    assert f"# Editable install with no version control (Plain==0.3)\n-e {plain}\n" in out
+    assert "-e git+https://git.example/t.git@" in out and "#egg=tracked" in out
+    same_as_pip(env, "--exclude-editable")
+
+
+def test_broken_metadata_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    run_cove("create", "-q", str(env), check=True)
+    site = next(env.glob("lib/python3*/site-packages"))
+    broken = site / "broken-1.0.dist-info"
+    broken.mkdir()
+    (broken / "METADATA").write_text("Metadata-Version: 2.1\n")
+    ours = run_cove("freeze", "-p", str(env))
+    assert ours.returncode == 0 and "broken" not in ours.stdout
+    assert "Skipping" in ours.stderr and "Traceback" not in ours.stderr
+
+
+def test_no_environment(tmp_path: Path) -> None:
+    proc = run_cove("freeze", cwd=tmp_path)
+    assert proc.returncode == 1 and "cove create" in proc.stderr
