@@ -27,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cove.cli import output
-    from cove.inspect.freeze import freeze_lines, read_installed
+    from cove.inspect.freeze import freeze_lines
+    from cove.inspect.installed import read_installed
     from cove.settings import default_cache_dir
     from cove.target import find_environment, open_environment
 

@@ -4,78 +4,14 @@ comments, and the packages pip hides unless ``--all``."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-
-@dataclass(frozen=True, slots=True)
-class Installed:
-    """One installed distribution as freeze sees it."""
-
-    name: str  # as written in METADATA / PKG-INFO
-    version: str
-    path: Path  # the .dist-info or .egg-info directory
-
-    @property
-    def canonical_name(self) -> NormalizedName:
-        return canonicalize_name(self.name)
-
-    def direct_url(self) -> dict[str, object] | None:
-        try:
-            data = json.loads((self.path / "direct_url.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) and isinstance(data.get("url"), str) else None
-
-
-def _headers(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line:
-            break
-        key, sep, value = line.partition(":")
-        if sep and not line[0].isspace():
-            out.setdefault(key.strip().lower(), value.strip())
-    return out
-
-
-def read_installed(site_dirs: Sequence[Path]) -> tuple[list[Installed], list[str]]:
-    """Distributions in ``site_dirs`` (the first of a name wins), and warnings for broken ones."""
-    found: dict[NormalizedName, Installed] = {}
-    warnings: list[str] = []
-    for site in site_dirs:
-        try:
-            entries = sorted(os.listdir(site))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.endswith(".dist-info"):
-                meta_file = "METADATA"
-            elif entry.endswith(".egg-info"):
-                meta_file = "PKG-INFO"
-            else:
-                continue
-            path = Path(site) / entry
-            meta = path / meta_file if path.is_dir() else path
-            try:
-                headers = _headers(meta.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                warnings.append(f"Skipping {path} due to invalid metadata entry 'name'")
-                continue
-            name, version = headers.get("name", ""), headers.get("version", "")
-            if not name:
-                warnings.append(f"Skipping {path} due to invalid metadata entry 'name'")
-                continue
-            dist = Installed(name, version, path)
-            found.setdefault(dist.canonical_name, dist)
-    return list(found.values()), warnings
+from cove.inspect.installed import Installed
 
 
 def hidden(python_version: tuple[int, int]) -> frozenset[str]:

@@ -1,0 +1,170 @@
+"""Installed distributions read straight from ``*.dist-info`` / ``*.egg-info`` directories: no
+import, no subprocess, nothing run in the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+
+@dataclass(frozen=True, slots=True)
+class Installed:
+    """One installed distribution; its files are read only when asked for."""
+
+    name: str  # as written in METADATA / PKG-INFO
+    version: str
+    path: Path  # the .dist-info or .egg-info directory (or an .egg-info file)
+
+    @property
+    def canonical_name(self) -> NormalizedName:
+        return canonicalize_name(self.name)
+
+    @property
+    def location(self) -> Path:
+        return self.path.parent
+
+    @property
+    def normalized_version(self) -> str:
+        """The version as pip prints it (``str(Version(...))``), the raw text when invalid."""
+        try:
+            return str(Version(self.version))
+        except InvalidVersion:
+            return self.version
+
+    def read_text(self, filename: str) -> str | None:
+        try:
+            return (self.path / filename).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def metadata(self) -> Message:
+        """The metadata as the email parser reads it (what pip shows)."""
+        from email.parser import HeaderParser
+
+        name = "METADATA" if self.path.suffix == ".dist-info" else "PKG-INFO"
+        source = self.path / name if self.path.is_dir() else self.path
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        return HeaderParser().parsestr(text)
+
+    def requires(self, markers: Mapping[str, str]) -> list[Requirement]:
+        """Requires-Dist without extras, markers evaluated for the environment's interpreter.
+        Raises ValueError on a requirement that does not parse (pip reports those)."""
+        out = []
+        for text in self.metadata().get_all("Requires-Dist") or []:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement as exc:
+                raise ValueError(f"invalid requirement {text!r}: {exc}") from None
+            if req.marker is None or req.marker.evaluate({**markers, "extra": ""}):
+                out.append(req)
+        return out
+
+    def direct_url(self) -> dict[str, object] | None:
+        text = self.read_text("direct_url.json")
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("url"), str) else None
+
+    def editable_location(self) -> str | None:
+        """Where an editable install's source lives (PEP 660 direct_url.json)."""
+        info = self.direct_url()
+        dir_info = info.get("dir_info") if info else None
+        if info is None or not isinstance(dir_info, dict) or not dir_info.get("editable"):
+            return None
+        from urllib.parse import unquote, urlsplit
+
+        return unquote(urlsplit(str(info["url"])).path)
+
+    @property
+    def installer(self) -> str:
+        text = self.read_text("INSTALLER")
+        return text.strip() if text else ""
+
+    @property
+    def requested(self) -> bool:
+        return (self.path / "REQUESTED").exists()
+
+    def files(self) -> list[str] | None:
+        """RECORD's paths (or installed-files.txt's), None when neither exists."""
+        record = self.read_text("RECORD")
+        if record is not None:
+            import csv
+
+            return [row[0] for row in csv.reader(record.splitlines()) if row]
+        legacy = self.read_text("installed-files.txt")
+        return None if legacy is None else [line for line in legacy.splitlines() if line]
+
+
+def _headers(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line:
+            break
+        key, sep, value = line.partition(":")
+        if sep and not line[0].isspace():
+            out.setdefault(key.strip().lower(), value.strip())
+    return out
+
+
+def iter_installed(
+    site_dirs: Sequence[Path], warnings: list[str] | None = None, *, sort: bool = True
+) -> Iterator[Installed]:
+    """Every distribution in ``site_dirs``, duplicates included, in directory order (or sorted);
+    broken ones are skipped with a warning appended to ``warnings``."""
+    for site in site_dirs:
+        try:
+            entries = os.listdir(site)
+        except OSError:
+            continue
+        for entry in sorted(entries) if sort else entries:
+            if entry.endswith(".dist-info"):
+                meta_file = "METADATA"
+            elif entry.endswith(".egg-info"):
+                meta_file = "PKG-INFO"
+            else:
+                continue
+            path = Path(site) / entry
+            meta = path / meta_file if path.is_dir() else path
+            try:
+                headers = _headers(meta.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                headers = {}
+            if not headers.get("name"):
+                if warnings is not None:
+                    warnings.append(f"Skipping {path} due to invalid metadata entry 'name'")
+                continue
+            yield Installed(headers["name"], headers.get("version", ""), path)
+
+
+def read_installed(
+    site_dirs: Sequence[Path], *, sort: bool = True
+) -> tuple[list[Installed], list[str]]:
+    """One distribution per project (the first found wins, as on sys.path), and warnings."""
+    found: dict[NormalizedName, Installed] = {}
+    warnings: list[str] = []
+    for dist in iter_installed(site_dirs, warnings, sort=sort):
+        found.setdefault(dist.canonical_name, dist)
+    return list(found.values()), warnings
+
+
+def duplicates(site_dirs: Sequence[Path]) -> dict[NormalizedName, list[Installed]]:
+    """Projects installed more than once across ``site_dirs`` (only the first is imported)."""
+    seen: dict[NormalizedName, list[Installed]] = {}
+    for dist in iter_installed(site_dirs):
+        seen.setdefault(dist.canonical_name, []).append(dist)
+    return {name: dists for name, dists in seen.items() if len(dists) > 1}
