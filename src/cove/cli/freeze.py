@@ -6,9 +6,9 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-p", "--python", metavar="ENV", help="the environment (default: $VIRTUAL_ENV, else .venv)"
-    )
+    from cove.cli.environment import add_env_argument
+
+    add_env_argument(parser)
     parser.add_argument("--all", action="store_true", help="also list pip (and setuptools, wheel)")
     parser.add_argument(
         "--exclude", action="append", default=[], metavar="NAME", help="leave a package out"

@@ -18,6 +18,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install": ("install", "install packages into an environment"),
     "uninstall": ("uninstall", "remove packages from an environment"),
     "freeze": ("freeze", "print installed packages in requirements format, as pip freeze"),
+    "list": ("list", "list installed packages, as pip list"),
+    "show": ("show", "show details of installed packages, as pip show"),
+    "check": ("check", "check installed packages have compatible dependencies, as pip check"),
+    "tree": ("tree", "show the dependency tree of an environment"),
+    "inspect": ("inspect", "print a JSON report of installed packages, as pip inspect"),
 }
 
 

@@ -46,8 +46,10 @@ class Installed:
             return None
 
     def metadata(self) -> Message:
-        """The metadata as the email parser reads it (what pip shows)."""
-        from email.parser import HeaderParser
+        """The metadata as pip sees it through importlib.metadata: folded values dedented by
+        their 8-space indent, and the body repeated as a Description header."""
+        import textwrap
+        from email.parser import Parser
 
         name = "METADATA" if self.path.suffix == ".dist-info" else "PKG-INFO"
         source = self.path / name if self.path.is_dir() else self.path
@@ -55,7 +57,17 @@ class Installed:
             text = source.read_text(encoding="utf-8", errors="replace")
         except OSError:
             text = ""
-        return HeaderParser().parsestr(text)
+        parsed = Parser().parsestr(text)
+        repaired = Message()
+        for key, value in parsed.items():
+            if value and "\n" in value:
+                value = textwrap.dedent(" " * 8 + value)
+            repaired[key] = value
+        body = parsed.get_payload()
+        if isinstance(body, str) and body:
+            repaired["Description"] = body
+            repaired.set_payload(body)
+        return repaired
 
     def requires(self, markers: Mapping[str, str]) -> list[Requirement]:
         """Requires-Dist without extras, markers evaluated for the environment's interpreter.

@@ -1,0 +1,26 @@
+"""The -p/--python option every inspecting command shares, and the environment it names."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cove.target import Environment
+
+
+def add_env_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p", "--python", metavar="ENV", help="the environment (default: $VIRTUAL_ENV, else .venv)"
+    )
+
+
+def target_environment(args: argparse.Namespace) -> Environment:
+    import os
+    from pathlib import Path
+
+    from cove.settings import default_cache_dir
+    from cove.target import find_environment, open_environment
+
+    root = find_environment(args.python, Path.cwd(), os.environ)
+    return open_environment(root, default_cache_dir())
