@@ -100,3 +100,28 @@ def test_broken_metadata_is_skipped_with_a_warning(tmp_path: Path) -> None:
 def test_no_environment(tmp_path: Path) -> None:
     proc = run_cove("freeze", cwd=tmp_path)
     assert proc.returncode == 1 and "cove create" in proc.stderr
+
+
+def test_freeze_with_requirements_file_matches_pip(tmp_path: Path, index: Index) -> None:
+    python = pyenv_python("3.12")
+    if python is None:
+        pytest.skip("no Python 3.12")
+    index.add("Flask", "2.0", requires=["click"])
+    index.add("click", "8.1")
+    index.add("extra-thing", "1.0")
+    env = tmp_path / "env"
+    run_cove("create", "-q", "-p", str(python), str(env), check=True)
+    run_cove(
+        "install", "-q", "-p", str(env), "-i", index.file_url, "flask", "extra-thing", check=True
+    )
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        "# app\n-i https://idx.example/simple\n\nFLASK>=1  # web\n\n# tools\nmissing==1\n"
+        "pip\nflask\n./dist/click-8.1-py3-none-any.whl\n"
+    )
+    ours = run_cove("freeze", "-p", str(env), "-r", str(req))
+    theirs = pip(env, "freeze", "-r", str(req))
+    assert ours.returncode == theirs.returncode == 0
+    assert ours.stdout == theirs.stdout
+    assert "## The following requirements were added by pip freeze:\n" in ours.stdout
+    assert "but package 'missing' is not installed" in ours.stderr

@@ -20,6 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--path", action="append", default=[], metavar="DIR", help="list only what DIR holds"
     )
+    parser.add_argument(
+        "-r", "--requirement", action="append", default=[], metavar="FILE",
+        help="keep this file's order and comments, then add the rest",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,12 +48,32 @@ def run(args: argparse.Namespace) -> int:
     dists, warnings = read_installed(dirs)
     for message in warnings:
         output.warn(message)
-    lines = freeze_lines(
-        dists,
-        python_version=(env.interpreter.version[0], env.interpreter.version[1]),
-        show_all=args.all,
-        exclude=args.exclude,
-        exclude_editable=args.exclude_editable,
-    )
+    version = (env.interpreter.version[0], env.interpreter.version[1])
+    if args.requirement:
+        from cove.errors import CoveError
+        from cove.inspect.freeze import freeze_with_requirements
+
+        files = [Path(f) for f in args.requirement]
+        for f in files:
+            if not f.is_file():
+                raise CoveError(f"cannot read requirements file {f}", hint="check the path")
+        lines, notes = freeze_with_requirements(
+            dists,
+            files,
+            python_version=version,
+            show_all=args.all,
+            exclude=args.exclude,
+            exclude_editable=args.exclude_editable,
+        )
+        for message in notes:
+            output.warn(message)
+    else:
+        lines = freeze_lines(
+            dists,
+            python_version=version,
+            show_all=args.all,
+            exclude=args.exclude,
+            exclude_editable=args.exclude_editable,
+        )
     output.stdout("".join(line + "\n" for line in lines))
     return 0

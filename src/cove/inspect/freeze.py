@@ -5,8 +5,10 @@ comments, and the packages pip hides unless ``--all``."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -77,6 +79,17 @@ def _editable(dist: Installed, location: str) -> list[str]:
     return [f"-e git+{url}@{commit}{fragment}"]
 
 
+def frozen(dist: Installed) -> list[str]:
+    """The lines pip freeze prints for one distribution (comments first for editables)."""
+    info = dist.direct_url()
+    location = dist.editable_location()
+    if location is not None:
+        return _editable(dist, location)
+    if info is not None:
+        return [_direct_reference(dist, info)]
+    return [_name_version(dist)]
+
+
 def freeze_lines(
     dists: Iterable[Installed],
     *,
@@ -92,17 +105,98 @@ def freeze_lines(
     for dist in sorted(dists, key=lambda d: d.name.lower()):
         if dist.canonical_name in skip:
             continue
-        info = dist.direct_url()
-        dir_info = info.get("dir_info") if info else None
-        editable = isinstance(dir_info, dict) and bool(dir_info.get("editable"))
-        if editable and info is not None:
-            if exclude_editable:
-                continue
-            from urllib.parse import unquote, urlsplit
-
-            out += _editable(dist, unquote(urlsplit(str(info["url"])).path))
-        elif info is not None:
-            out.append(_direct_reference(dist, info))
-        else:
-            out.append(_name_version(dist))
+        if exclude_editable and dist.editable_location() is not None:
+            continue
+        out += frozen(dist)
     return out
+
+
+# Lines of a requirements file that freeze copies through unchanged (once each).
+_PASS_THROUGH = (
+    "-r", "--requirement", "-f", "--find-links", "-i", "--index-url", "--pre",
+    "--trusted-host", "--process-dependency-links", "--extra-index-url", "--use-feature",
+)  # fmt: skip
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+
+
+def _line_name(line: str) -> str | None:
+    """The project a requirements-file line names, as pip works it out (None: unclear)."""
+    editable = line.startswith(("-e", "--editable"))
+    text = line[2:] if line.startswith("-e") else line[len("--editable") :]
+    text = text.strip().lstrip("=") if editable else _COMMENT.sub("", line).strip()
+    egg = re.search(r"#egg=([^&]+)", text)
+    if egg:
+        return egg.group(1)
+    if editable:
+        return None
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    if text.endswith(".whl"):
+        return text.rsplit("/", 1)[-1].split("-", 1)[0]
+    try:
+        return Requirement(text).name
+    except InvalidRequirement:
+        return None
+
+
+def freeze_with_requirements(
+    dists: Iterable[Installed],
+    requirement_files: Sequence[Path],
+    *,
+    python_version: tuple[int, int],
+    show_all: bool = False,
+    exclude: Iterable[str] = (),
+    exclude_editable: bool = False,
+) -> tuple[list[str], list[str]]:
+    """``pip freeze -r FILE``: the file's lines in order with each named project frozen in
+    place, then the rest. Returns stdout lines and warnings."""
+    skip: set[str] = {canonicalize_name(n) for n in exclude}
+    if not show_all:
+        skip |= hidden(python_version)
+    installations = {
+        d.canonical_name: d
+        for d in dists
+        if not (exclude_editable and d.editable_location() is not None)
+    }
+    out: list[str] = []
+    warnings: list[str] = []
+    emitted: set[str] = set()
+    seen_in: dict[str, list[str]] = {}
+    for path in requirement_files:
+        for raw in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            if not raw.strip() or raw.strip().startswith("#") or raw.startswith(_PASS_THROUGH):
+                line = raw.rstrip()
+                if line not in emitted:
+                    emitted.add(line)
+                    out.append(line)
+                continue
+            name = _line_name(raw)
+            if name is None:
+                out.append(
+                    f"Skipping line in requirement file [{path}] because it's not clear what "
+                    f"it would install: {raw.strip()}"
+                )
+                out.append("  (add #egg=PackageName to the URL to avoid this warning)")
+                continue
+            key = canonicalize_name(name)
+            if key not in installations:
+                if not seen_in.get(name):
+                    warnings.append(
+                        f"Requirement file [{path}] contains "
+                        f"{_COMMENT.sub('', raw).strip()}, but package {name!r} is not installed"
+                    )
+                else:
+                    seen_in[name].append(str(path))
+                continue
+            out += frozen(installations.pop(key))
+            seen_in.setdefault(name, []).append(str(path))
+    for name, files in seen_in.items():
+        if len(files) > 1:
+            warnings.append(
+                f"Requirement {name} included multiple times [{', '.join(sorted(set(files)))}]"
+            )
+    out.append("## The following requirements were added by pip freeze:")
+    for dist in sorted(installations.values(), key=lambda d: d.name.lower()):
+        if dist.canonical_name not in skip:
+            out += frozen(dist)
+    return out, warnings
