@@ -105,3 +105,28 @@ def test_tree_cycles_are_shown_once(tmp_path: Path, index: Index) -> None:
     run_cove("install", "-q", "-p", str(env), "-i", index.file_url, "ping", check=True)
     out = run_cove("tree", "-p", str(env), check=True).stdout
     assert "(cycle)" in out and out.count("\n") < 10
+
+
+def test_outdated_and_uptodate_match_pip(tmp_path: Path, index: Index) -> None:
+    index.add("click", "7.0")
+    index.add("click", "8.1")
+    index.add("click", "9.0a1")
+    index.add("six", "1.16")
+    env = tmp_path / "env"
+    run_cove("create", "-q", "-p", str(PY), str(env), check=True)
+    run_cove("install", "-q", "-p", str(env), "-i", index.file_url, "click==7.0", "six", check=True)
+    url = index.file_url
+    for args in (
+        ["--outdated"],
+        ["--uptodate"],
+        ["--outdated", "--pre"],
+        ["--outdated", "--format", "json"],
+        ["--uptodate", "--format", "json"],
+    ):
+        ours = run_cove("list", "-p", str(env), "-i", url, *args)
+        theirs = pip(env, "list", "-i", url, *args)
+        assert ours.stdout == theirs.stdout, args
+    out = run_cove("list", "-p", str(env), "-i", url, "--outdated").stdout
+    assert "click   7.0     8.1    wheel" in out
+    both = run_cove("list", "-p", str(env), "--outdated", "--uptodate")
+    assert both.returncode == 2

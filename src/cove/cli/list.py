@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from cove.inspect.installed import Installed
+    from cove.target import Environment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,8 +24,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-l", "--local", action="store_true")
     parser.add_argument("--path", action="append", default=[], metavar="DIR")
     parser.add_argument("-v", "--verbose", action="store_true", help="add location, installer")
-    parser.add_argument("-o", "--outdated", action="store_true")
-    parser.add_argument("-u", "--uptodate", action="store_true")
+    parser.add_argument(
+        "-o", "--outdated", action="store_true", help="only what has a newer release"
+    )
+    parser.add_argument("-u", "--uptodate", action="store_true", help="only what is the newest")
+    parser.add_argument("--pre", action="store_true", help="count pre-releases as newer")
+    parser.add_argument("--isolated", action="store_true")
+    parser.add_argument("--no-cache", action="store_true")
+    from cove.cli.install import add_index_arguments
+
+    add_index_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,16 +43,15 @@ def run(args: argparse.Namespace) -> int:
 
     from cove.cli import output
     from cove.cli.environment import target_environment
-    from cove.errors import CoveError, UsageError
+    from cove.errors import UsageError
     from cove.inspect.installed import read_installed
     from cove.inspect.listing import STDLIB_NAMES, list_text, not_required
 
     if args.outdated and args.uptodate:
         raise UsageError("--outdated and --uptodate cannot be combined", hint="pick one")
-    if args.outdated or args.uptodate:
-        raise CoveError(
-            "--outdated and --uptodate are not built yet",
-            hint="compare with the index by hand for now: cove install --dry-run -U NAME",
+    if args.outdated and args.format == "freeze":
+        raise UsageError(
+            "--format freeze cannot be used with --outdated", hint="use columns or json"
         )
     env = target_environment(args)
     if args.path:
@@ -55,5 +69,54 @@ def run(args: argparse.Namespace) -> int:
         dists = [d for d in dists if not d.editable_location()]
     if args.not_required:
         dists = not_required(dists, env.interpreter.markers)
-    output.stdout(list_text(dists, args.format, args.verbose))
+    latest = None
+    if args.outdated or args.uptodate:
+        latest = _latest(args, env, dists)
+        kept = []
+        for d in dists:
+            if d.canonical_name not in latest:
+                continue
+            newest, installed = latest[d.canonical_name][0], _version(d.version)
+            if (newest > installed) if args.outdated else (newest == installed):
+                kept.append(d)
+        dists = kept
+    # pip shows the Latest and Type columns for --outdated only.
+    output.stdout(list_text(dists, args.format, args.verbose, latest if args.outdated else None))
     return 0
+
+
+def _version(text: str) -> Version:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return Version("0")
+
+
+def _latest(
+    args: argparse.Namespace, env: Environment, dists: list[Installed]
+) -> dict[str, tuple[Version, str]]:
+    """Newest release and its file kind per project, from the configured indexes in parallel."""
+    import tempfile
+    from pathlib import Path
+
+    from cove.cli.session import _settings, _source
+    from cove.requirements.files import FileOptions
+    from cove.settings import Settings
+
+    settings = _settings(args, env.root)
+    base = Settings.from_environ()
+    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
+        cache_dir = Path(scratch) if settings.no_cache else base.cache_dir
+        source, _client = _source(env, settings, FileOptions(), cache_dir)
+        try:
+            source.prefetch(d.canonical_name for d in dists)
+            out: dict[str, tuple[Version, str]] = {}
+            for d in dists:
+                found = source.latest(d.canonical_name, pre=args.pre)
+                if found is not None:
+                    out[d.canonical_name] = found
+            return out
+        finally:
+            source.close()

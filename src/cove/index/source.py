@@ -118,6 +118,19 @@ class IndexSource:
         with contextlib.suppress(RuntimeError):  # the pool is shutting down: the run is over
             self.prefetch(names)
 
+    def latest(self, name: NormalizedName, pre: bool = False) -> tuple[Version, str] | None:
+        """The newest version the target could install and its best file's kind ("wheel" or
+        "sdist"), as ``pip list --outdated`` reports it; pre-releases only with ``pre``."""
+        options = [
+            r
+            for r in all_versions(self._judged(name))
+            if r.yanked is None and (pre or not r.version.is_prerelease)
+        ]
+        if not options:
+            return None
+        best = max(options, key=lambda r: r.version)
+        return best.version, "wheel" if best.link.is_wheel else "sdist"
+
     def describe_unavailable(self, name: NormalizedName) -> str | None:
         judged = self._judged(name)
         versions = all_versions(judged)

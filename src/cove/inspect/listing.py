@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
 
 from cove.inspect.installed import Installed
 
@@ -33,8 +34,14 @@ def not_required(dists: Sequence[Installed], markers: Mapping[str, str]) -> list
     return [d for d in dists if d.canonical_name not in needed]
 
 
-def list_text(dists: Sequence[Installed], fmt: str, verbose: bool = False) -> str:
-    """``pip list`` output in ``columns``, ``freeze`` or ``json`` format."""
+def list_text(
+    dists: Sequence[Installed],
+    fmt: str,
+    verbose: bool = False,
+    latest: Mapping[str, tuple[Version, str]] | None = None,
+) -> str:
+    """``pip list`` output in ``columns``, ``freeze`` or ``json`` format; ``latest`` adds the
+    newest release and its file kind (--outdated / --uptodate)."""
     ordered = sorted(dists, key=lambda d: d.canonical_name)
     if fmt == "json":
         data = []
@@ -43,6 +50,9 @@ def list_text(dists: Sequence[Installed], fmt: str, verbose: bool = False) -> st
             if verbose:
                 info["location"] = str(d.location)
                 info["installer"] = d.installer
+            if latest is not None:
+                info["latest_version"] = str(latest[d.canonical_name][0])
+                info["latest_filetype"] = latest[d.canonical_name][1]
             location = d.editable_location()
             if location:
                 info["editable_project_location"] = location
@@ -57,6 +67,8 @@ def list_text(dists: Sequence[Installed], fmt: str, verbose: bool = False) -> st
         return ""
     editable = {d.canonical_name: d.editable_location() for d in ordered}
     header = ["Package", "Version"]
+    if latest is not None:
+        header += ["Latest", "Type"]
     if any(editable.values()):
         header.append("Editable project location")
     if verbose:
@@ -64,6 +76,8 @@ def list_text(dists: Sequence[Installed], fmt: str, verbose: bool = False) -> st
     rows = [header]
     for d in ordered:
         row = [d.name, d.normalized_version]
+        if latest is not None:
+            row += [str(latest[d.canonical_name][0]), latest[d.canonical_name][1]]
         if any(editable.values()):
             row.append(editable[d.canonical_name] or "")
         if verbose:
