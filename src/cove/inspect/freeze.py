@@ -10,10 +10,10 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from cove.inspect.installed import Installed
+from cove.names import canonical
 
 
 def hidden(python_version: tuple[int, int]) -> frozenset[str]:
@@ -73,7 +73,7 @@ def _editable(dist: Installed, location: str) -> list[str]:
     if "://" not in url and ":" in url:  # scp-like git@host:path
         host, _, path = url.partition(":")
         url = f"ssh://{host}/{path}"
-    egg = canonicalize_name(dist.name).replace("-", "_")
+    egg = canonical(dist.name).replace("-", "_")
     subdir = os.path.relpath(location, top)
     fragment = f"#egg={egg}" + (f"&subdirectory={subdir}" if subdir != "." else "")
     return [f"-e git+{url}@{commit}{fragment}"]
@@ -98,7 +98,7 @@ def freeze_lines(
     exclude: Iterable[str] = (),
     exclude_editable: bool = False,
 ) -> list[str]:
-    skip: set[str] = {canonicalize_name(n) for n in exclude}
+    skip: set[str] = {canonical(n) for n in exclude}
     if not show_all:
         skip |= hidden(python_version)
     out: list[str] = []
@@ -150,7 +150,7 @@ def freeze_with_requirements(
 ) -> tuple[list[str], list[str]]:
     """``pip freeze -r FILE``: the file's lines in order with each named project frozen in
     place, then the rest. Returns stdout lines and warnings."""
-    skip: set[str] = {canonicalize_name(n) for n in exclude}
+    skip: set[str] = {canonical(n) for n in exclude}
     if not show_all:
         skip |= hidden(python_version)
     installations = {
@@ -178,7 +178,7 @@ def freeze_with_requirements(
                 )
                 out.append("  (add #egg=PackageName to the URL to avoid this warning)")
                 continue
-            key = canonicalize_name(name)
+            key = canonical(name)
             if key not in installations:
                 if not seen_in.get(name):
                     warnings.append(

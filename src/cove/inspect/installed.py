@@ -7,12 +7,18 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from cove.names import canonical
+
+if TYPE_CHECKING:
+    from email.message import Message
+
+    from packaging.requirements import Requirement
+    from packaging.utils import NormalizedName
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +31,7 @@ class Installed:
 
     @property
     def canonical_name(self) -> NormalizedName:
-        return canonicalize_name(self.name)
+        return canonical(self.name)
 
     @property
     def location(self) -> Path:
@@ -49,6 +55,7 @@ class Installed:
         """The metadata as pip sees it through importlib.metadata: folded values dedented by
         their 8-space indent, and the body repeated as a Description header."""
         import textwrap
+        from email.message import Message
         from email.parser import Parser
 
         name = "METADATA" if self.path.suffix == ".dist-info" else "PKG-INFO"
@@ -72,6 +79,8 @@ class Installed:
     def requires(self, markers: Mapping[str, str]) -> list[Requirement]:
         """Requires-Dist without extras, markers evaluated for the environment's interpreter.
         Raises ValueError on a requirement that does not parse (pip reports those)."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
         out = []
         for text in self.metadata().get_all("Requires-Dist") or []:
             try:
