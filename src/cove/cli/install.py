@@ -56,7 +56,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-c", "--constraint", action="append", default=[], metavar="FILE",
         help="constrain versions with a file",
     )  # fmt: skip
-    parser.add_argument("-e", "--editable", action="append", default=[], metavar="PATH")
+    parser.add_argument(
+        "-e", "--editable", action="append", default=[], metavar="PATH",
+        help="install a project directory in development mode (PEP 660)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-build-isolation", action="store_true",
+        help="build with the environment's own packages instead of a fresh build environment",
+    )  # fmt: skip
+    parser.add_argument(
+        "-C", "--config-settings", action="append", default=[], metavar="KEY=VALUE",
+        help="pass a setting to the build backend",
+    )  # fmt: skip
+    parser.add_argument("--no-build", action="store_true", help="never build from source")
     parser.add_argument("-U", "--upgrade", action="store_true", help="upgrade what is named")
     parser.add_argument(
         "--upgrade-strategy", choices=["only-if-needed", "eager"], default="only-if-needed"

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 from cove.cli import output
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from cove.build.builder import Builder
     from cove.http.client import HttpClient
     from cove.index.source import IndexSource
     from cove.install.plan import Plan
     from cove.install.prepare import ProgressEvent
-    from cove.requirements.files import FileOptions, Requirements
+    from cove.requirements.files import FileOptions, RequirementLine, Requirements
     from cove.settings import InstallSettings
     from cove.target import Environment
 
@@ -108,14 +111,7 @@ def install_session(args: argparse.Namespace) -> int:
     from cove.errors import UsageError
     from cove.settings import Settings
 
-    if args.editable:
-        from cove.errors import CoveError
-
-        raise CoveError(
-            f"editable installs (-e {args.editable[0]}) are not supported yet",
-            hint="build a wheel of the project (python -m build) and install it",
-        )
-    if not args.requirements and not args.requirement:
+    if not args.requirements and not args.requirement and not args.editable:
         raise UsageError(
             "nothing to install", hint="name a package (cove install requests) or -r FILE"
         )
@@ -124,7 +120,7 @@ def install_session(args: argparse.Namespace) -> int:
         env = open_target(args, base.cache_dir)
         settings = _settings(args, env.root)
         cache_dir = Path(scratch) if settings.no_cache else base.cache_dir
-        reqs = _gather(args, settings)
+        reqs, unnamed = _gather(args, settings)
         from cove.install.pipeline import InstallRequest, install
 
         lines = [line for line in reqs.lines if not line.constraint]
@@ -134,6 +130,7 @@ def install_session(args: argparse.Namespace) -> int:
                 name = canonicalize_name(line.requirement.name)
                 hashes[name] = hashes.get(name, frozenset()) | line.hashes
         opts = reqs.options
+        editable = [line.requirement for line in lines if line.editable]
         request = InstallRequest(
             requirements=tuple(line.requirement for line in lines),
             constraints=tuple(line.requirement for line in reqs.lines if line.constraint),
@@ -147,8 +144,26 @@ def install_session(args: argparse.Namespace) -> int:
             link_mode="copy" if settings.link_mode == "clone" else settings.link_mode,  # type: ignore[arg-type]
             compile_bytecode=settings.compile_bytecode,
             dry_run=args.dry_run,
+            editable=frozenset(canonicalize_name(r.name) for r in editable),
         )
         source, client = _source(env, settings, opts, cache_dir)
+        builder = _builder(args, env, source, client, cache_dir)
+        if unnamed:
+            # Only a build tells these projects' names: build them now (once; reused below).
+            from dataclasses import replace
+
+            named = _name_by_building(unnamed, builder)
+            lines += [line for line in named if not line.constraint]
+            editable += [line.requirement for line in named if line.editable]
+            request = replace(
+                request,
+                requirements=request.requirements + tuple(line.requirement for line in named),
+                editable=request.editable
+                | frozenset(
+                    canonicalize_name(line.requirement.name) for line in named if line.editable
+                ),
+            )
+        source.set_builder(builder, frozenset(r.url for r in editable if r.url))
         try:
             outcome = install(
                 request,
@@ -171,25 +186,87 @@ def install_session(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gather(args: argparse.Namespace, settings: InstallSettings) -> Requirements:
+def _gather(
+    args: argparse.Namespace, settings: InstallSettings
+) -> tuple[Requirements, list[tuple[Path, bool]]]:
+    """Requirements from arguments and files, and project directories (editable or not) whose
+    names only a build can tell."""
     from cove.requirements.files import (
         RequirementLine,
         Requirements,
+        UnnamedProject,
         parse_file,
         parse_requirement,
     )
 
     reqs = Requirements()
     cwd = Path.cwd()
-    for text in args.requirements:
-        reqs.lines.append(
-            RequirementLine(parse_requirement(text, cwd, "argument"), source="argument")
-        )
+    unnamed: list[tuple[Path, bool]] = []
+    wanted = [(t, False) for t in args.requirements] + [(t, True) for t in args.editable]
+    for text, is_editable in wanted:
+        try:
+            req = parse_requirement(text, cwd, "argument")
+        except UnnamedProject as exc:
+            unnamed.append((exc.path, is_editable))
+            continue
+        reqs.lines.append(RequirementLine(req, source="argument", editable=is_editable))
     for path in args.requirement:
         parse_file(Path(path), into=reqs)
     for path in [*settings.constraints, *args.constraint]:
         parse_file(Path(path), constraint=True, into=reqs)
-    return reqs
+    return reqs, unnamed
+
+
+def _name_by_building(unnamed: list[tuple[Path, bool]], builder: Builder) -> list[RequirementLine]:
+    from packaging.requirements import Requirement
+    from packaging.utils import parse_wheel_filename
+
+    from cove.requirements.files import RequirementLine
+
+    out = []
+    for path, is_editable in unnamed:
+        wheel = builder.from_tree(path, str(path), editable=is_editable)
+        name = parse_wheel_filename(wheel.name)[0]
+        req = Requirement(f"{name} @ {path.absolute().as_uri()}")
+        out.append(RequirementLine(req, source="argument", editable=is_editable))
+    return out
+
+
+def _builder(
+    args: argparse.Namespace,
+    env: Environment,
+    source: IndexSource,
+    client: HttpClient,
+    cache_dir: Path,
+) -> Builder:
+    """Builds run in fresh cove environments filled through the same indexes and cache."""
+    from packaging.requirements import Requirement
+
+    from cove.build.builder import Builder
+    from cove.errors import UsageError
+    from cove.install.pipeline import InstallRequest, install
+    from cove.target import open_environment
+
+    def install_into(root: Path, requirements: Sequence[str]) -> None:
+        request = InstallRequest(requirements=tuple(Requirement(r) for r in requirements))
+        build_env = open_environment(root, cache_dir)
+        install(request, build_env, source, client, cache_dir, Reporter(2, 0))
+
+    settings: dict[str, str | list[str]] = {}
+    for item in args.config_settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"-C {item!r} is not KEY=VALUE", hint="write -C key=value")
+        old = settings.get(key)
+        settings[key] = value if old is None else [*([old] if isinstance(old, str) else old), value]
+    return Builder(
+        env.interpreter,
+        cache_dir,
+        install_into,
+        isolation=not args.no_build_isolation,
+        config_settings=settings,
+        allowed=not args.no_build,
+    )
 
 
 def _source(

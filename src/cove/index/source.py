@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from packaging.requirements import Requirement
 from packaging.tags import Tag
@@ -31,6 +31,9 @@ from cove.index.simple import (
     project_url,
 )
 from cove.install.plan import InstalledRef
+
+if TYPE_CHECKING:
+    from cove.build.builder import Builder
 from cove.resolve.source import Candidate, CandidateMetadata
 
 METADATA_BUCKET = "metadata-v1"
@@ -58,6 +61,8 @@ class IndexSource:
         python_version: Version,
         cache_dir: Path,
         markers: Mapping[str, str] | None = None,
+        builder: Builder | None = None,
+        editable_urls: frozenset[str] = frozenset(),
     ) -> None:
         """``markers`` (the target's) let the source crawl ahead: each project's newest
         dependencies are fetched before the resolver asks for them."""
@@ -72,6 +77,9 @@ class IndexSource:
         self._pages: dict[NormalizedName, Future[Judged]] = {}
         self._metadata: dict[object, Future[CandidateMetadata]] = {}
         self._markers = markers
+        self._builder = builder
+        self._editable = editable_urls
+        self._built: dict[tuple[NormalizedName, Version], Path] = {}  # sdist candidates
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
 
     def close(self) -> None:
@@ -94,15 +102,25 @@ class IndexSource:
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
         return self._wheels(name, self._judged(name))
 
-    @staticmethod
-    def _wheels(name: NormalizedName, judged: Judged) -> list[Candidate]:
-        """Every usable version's best wheel, newest first; the provider applies specifiers,
-        pre-release rules and yanked pins."""
+    def _wheels(self, name: NormalizedName, judged: Judged) -> list[Candidate]:
+        """Every usable version's best file, newest first (an sdist only where no wheel fits and
+        building is allowed); the provider applies specifiers, pre-releases and yanked pins."""
+        can_build = self._builder is not None and self._builder.allowed
         return [
             Candidate(name, r.version, r.link, yanked=r.yanked is not None)
             for r in all_versions(judged)
-            if r.link.is_wheel
+            if r.link.is_wheel or can_build
         ]
+
+    def set_builder(self, builder: Builder | None, editable_urls: frozenset[str]) -> None:
+        """Allow building sdists and source trees (the builder installs build requirements
+        through this very source, so it is attached after construction)."""
+        self._builder = builder
+        self._editable = editable_urls
+
+    def built_wheel(self, candidate: Candidate) -> Path | None:
+        """The wheel built for an sdist candidate during resolution, if one was."""
+        return self._built.get((candidate.name, candidate.version))
 
     def _crawl(self, future: Future[CandidateMetadata]) -> None:
         """Fetch the pages of what the newest version needs (a guess the resolver usually
@@ -138,7 +156,8 @@ class IndexSource:
         if sdists:
             return (
                 f"{name} {sdists[0].version} is only available as a source distribution "
-                f"({sdists[0].link.filename}) and no wheel fits; cove cannot build from source yet"
+                f"({sdists[0].link.filename}) and no wheel fits, and building is switched off "
+                "(--no-build)"
             )
         reasons = judged.reasons()[:4]
         if self._skipped.get(name):
@@ -155,28 +174,72 @@ class IndexSource:
 
     def direct(self, requirement: Requirement) -> Candidate:
         url = requirement.url or ""
-        filename = url.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-        link = make_link(filename, url.split("#", 1)[0], source="direct")
+        plain = url.split("#", 1)[0]
+        filename = plain.rstrip("/").rsplit("/", 1)[-1]
+        link = make_link(filename, plain, source="direct")
         if link is None or not link.is_wheel:
-            raise SourceError(
-                f"{requirement.name} @ {redact(url)}: only wheel URLs can be installed so far",
-                hint="build a wheel first (python -m build) and give its path or URL",
-            )
+            wheel = self._build_direct(requirement, plain)
+            link = make_link(wheel.name, wheel.as_uri(), source="direct")
+            assert link is not None
         if link.project != canonicalize_name(requirement.name):
             raise SourceError(
-                f"{requirement.name} @ {redact(url)}: the file is for {link.project}",
-                hint="make the name before @ match the file",
+                f"{requirement.name} @ {redact(url)}: the project is {link.project}",
+                hint="make the name before @ match the project",
             )
         assert link.tags is not None
         if not set(link.tags) & set(self.tags):
             raise SourceError(
-                f"{filename} does not fit the environment's interpreter",
+                f"{link.filename} does not fit the environment's interpreter",
                 hint="use a wheel built for this Python and platform",
             )
         return Candidate(link.project, link.version, link, url=url)
 
+    def _build_direct(self, requirement: Requirement, url: str) -> Path:
+        """Build the source tree or sdist a direct reference names into a wheel."""
+        if self._builder is None:
+            raise SourceError(
+                f"{requirement.name} @ {redact(url)} must be built from source, and building "
+                "is not possible here",
+                hint="give a wheel instead",
+            )
+        label = f"{requirement.name} ({redact(url)})"
+        if url.startswith("file:"):
+            from urllib.parse import urlsplit
+            from urllib.request import url2pathname
+
+            path = Path(url2pathname(urlsplit(url).path))
+            if path.is_dir():
+                editable = (requirement.url or "") in self._editable
+                return self._builder.from_tree(path, label, editable=editable)
+            if not path.is_file():
+                raise SourceError(f"{path} does not exist", hint="check the path")
+            return self._builder.from_sdist(path, label)
+        from cove.install.prepare import Fetch, fetch_all
+
+        filename = url.rstrip("/").rsplit("/", 1)[-1]
+        archive = fetch_all([Fetch(url, filename, label=label)], self.client, self.cache_dir)[url]
+        return self._builder.from_sdist(archive, label)
+
     def metadata(self, candidate: Candidate) -> CandidateMetadata:
+        origin = candidate.origin
+        if isinstance(origin, Link) and not origin.is_wheel:
+            return self._sdist_metadata(candidate, origin)
         return self._metadata_future(candidate).result()
+
+    def _sdist_metadata(self, candidate: Candidate, link: Link) -> CandidateMetadata:
+        """Build the sdist (in this thread: a build installs its own requirements through the
+        same source) and read the wheel it gives."""
+        key = (candidate.name, candidate.version)
+        wheel = self._built.get(key)
+        if wheel is None:
+            assert self._builder is not None
+            from cove.install.prepare import Fetch, fetch_all
+
+            fetch = Fetch(link.url, link.filename, link.hashes, label=str(candidate))
+            archive = fetch_all([fetch], self.client, self.cache_dir)[link.url]
+            wheel = self._builder.from_sdist(archive, str(candidate))
+            self._built[key] = wheel
+        return parse_metadata(wheel_metadata(wheel), wheel.name)
 
     def _metadata_future(self, candidate: Candidate) -> Future[CandidateMetadata]:
         key = (candidate.name, candidate.version, candidate.url, candidate.installed)
@@ -228,7 +291,12 @@ class IndexSource:
             binary=self.config.binary,
         )
         best = self._wheels(name, judged)
-        if best and self._markers is not None:
+        if (
+            best
+            and self._markers is not None
+            and isinstance(best[0].origin, Link)
+            and (best[0].origin.is_wheel)
+        ):
             with contextlib.suppress(RuntimeError):
                 self._metadata_future(best[0])  # most likely asked for next: fetch it now
         return judged

@@ -55,6 +55,7 @@ class InstallRequest:
     link_mode: LinkMode = "hardlink"
     compile_bytecode: bool = False
     dry_run: bool = False
+    editable: frozenset[NormalizedName] = frozenset()  # installed in development mode (PEP 660)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ def _install(
         reporter.changed(plan, 0.0, request.dry_run)
         return InstallOutcome(plan, resolution, ())
     started = time.perf_counter()
-    wheels = _fetch(plan, request, client, cache_dir, reporter)
+    wheels = _fetch(plan, request, source, client, cache_dir, reporter)
     done = _apply(plan, env, cache_dir, wheels, request, lock)
     if any(d.link_fallback for d in done):
         reporter.warn(
@@ -232,6 +233,7 @@ def _check_hashes(plan: Plan, request: InstallRequest) -> None:
 def _fetch(
     plan: Plan,
     request: InstallRequest,
+    source: PackageSource,
     client: HttpClient,
     cache_dir: Path,
     reporter: Reporter,
@@ -239,7 +241,12 @@ def _fetch(
     from cove.install.prepare import Fetch, fetch_all
 
     items = {}
+    built: dict[NormalizedName, Path] = {}
     for c in plan.install:
+        wheel = source.built_wheel(c)
+        if wheel is not None:
+            built[c.name] = wheel
+            continue
         link = c.origin
         items[c.name] = Fetch(
             url=link.url,  # type: ignore[attr-defined]
@@ -255,7 +262,7 @@ def _fetch(
         close = getattr(board, "close", None)
         if close is not None:
             close()
-    return {name: paths[item.url] for name, item in items.items()}
+    return {**built, **{name: paths[item.url] for name, item in items.items()}}
 
 
 def _protected(env: Environment) -> tuple[Path, ...]:
@@ -288,7 +295,7 @@ def _apply(
                 python_version=version,
                 requested=candidate.name in plan.requested,
                 link_mode=request.link_mode,
-                extra_files=_direct_url(candidate),
+                extra_files=_direct_url(candidate, candidate.name in request.editable),
             )
 
         # Linking is system calls that release the GIL: a few threads keep the disk busy.
@@ -299,18 +306,30 @@ def _apply(
     return done
 
 
-def _direct_url(candidate: Candidate) -> dict[str, bytes] | None:
-    """PEP 610 direct_url.json for `name @ url` installs, as pip writes it."""
+def _direct_url(candidate: Candidate, editable: bool) -> dict[str, bytes] | None:
+    """PEP 610 direct_url.json for `name @ url` installs, as pip writes it: dir_info for a
+    project directory (editable or not), archive_info with the file's hash otherwise."""
     if candidate.url is None:
         return None
+    import hashlib
     import json
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
 
     from cove.http.urls import redact
 
-    info: dict[str, object] = {"archive_info": {}, "url": redact(candidate.url)}
-    sha = getattr(candidate.origin, "hashes", {}).get("sha256")
-    if sha:
-        info["archive_info"] = {"hash": f"sha256={sha}", "hashes": {"sha256": sha}}
+    url = candidate.url.split("#", 1)[0]
+    local = Path(url2pathname(urlsplit(url).path)) if url.startswith("file:") else None
+    info: dict[str, object]
+    if local is not None and local.is_dir():
+        info = {"dir_info": {"editable": True} if editable else {}, "url": url}
+    else:
+        info = {"archive_info": {}, "url": redact(url)}
+        sha = getattr(candidate.origin, "hashes", {}).get("sha256")
+        if local is not None and local.is_file():
+            sha = hashlib.sha256(local.read_bytes()).hexdigest()
+        if sha:
+            info["archive_info"] = {"hash": f"sha256={sha}", "hashes": {"sha256": sha}}
     return {"direct_url.json": json.dumps(info, sort_keys=True).encode()}
 
 

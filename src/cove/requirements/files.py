@@ -19,12 +19,24 @@ class RequirementsError(CoveError):
     """A requirements file or argument cannot be read or understood."""
 
 
+class UnnamedProject(RequirementsError):
+    """A project directory whose name only a build can tell (no static [project] name)."""
+
+    def __init__(self, path: Path, where: str) -> None:
+        super().__init__(
+            f"{where}: cannot tell the project name of {path} without building it",
+            hint=f"write it as NAME @ {path.absolute().as_uri()}",
+        )
+        self.path = path
+
+
 @dataclass(frozen=True, slots=True)
 class RequirementLine:
     requirement: Requirement
     hashes: frozenset[str] = frozenset()  # "sha256:<hex>"
     source: str = ""  # "requirements.txt:3" or "argument"
     constraint: bool = False
+    editable: bool = False  # -e: installed in development mode (PEP 660)
 
 
 @dataclass
@@ -231,9 +243,9 @@ def _parse_option(
     elif key == "no_binary":
         opts.no_binary.append(value)
     elif key == "editable":
-        raise RequirementsError(
-            f"{where}: editable installs (-e {value}) are not supported yet",
-            hint="install the project's built wheel instead",
+        req = parse_requirement(value, base, where)
+        result.lines.append(
+            RequirementLine(req, source=where, constraint=constraint, editable=True)
         )
 
 
@@ -263,12 +275,29 @@ def parse_requirement(text: str, base: Path, where: str) -> Requirement:
             ) from None
         url = text if "://" in text else local.absolute().as_uri()
         return Requirement(f"{name} @ {url}")
-    if local.exists() or "://" in text:
-        raise RequirementsError(
-            f"{where}: {text!r} is a source tree or archive; building from source is not "
-            "supported yet",
-            hint="build a wheel (python -m build) and install that",
-        )
+    if local.is_dir():
+        from cove.build.backend import static_name
+
+        project = static_name(local)
+        if project is None:
+            raise UnnamedProject(local, where)
+        return Requirement(f"{project} @ {local.absolute().as_uri()}")
+    archive = text.rsplit("/", 1)[-1].split("#", 1)[0]
+    if archive.endswith((".tar.gz", ".zip", ".tgz")):
+        from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+        try:
+            sdist_name = parse_sdist_filename(archive)[0]
+        except InvalidSdistFilename:
+            raise RequirementsError(
+                f"{where}: {archive!r} is not a source distribution's file name",
+                hint="source distributions are named NAME-VERSION.tar.gz",
+            ) from None
+        if "://" in text:
+            return Requirement(f"{sdist_name} @ {text}")
+        if not local.is_file():
+            raise RequirementsError(f"{where}: {local} does not exist", hint="check the path")
+        return Requirement(f"{sdist_name} @ {local.absolute().as_uri()}")
     if not error:
         raise RequirementsError(
             f"{where}: {text!r} is neither a requirement nor an existing path",

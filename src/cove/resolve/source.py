@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from packaging.requirements import Requirement
@@ -62,6 +63,10 @@ class PackageSource(Protocol):
 
     def prefetch(self, names: Iterable[NormalizedName]) -> None:
         """A hint that these projects will be asked for soon (fetch their pages in parallel)."""
+        ...
+
+    def built_wheel(self, candidate: Candidate) -> Path | None:
+        """The wheel built for a source-only candidate during resolution, if any."""
         ...
 
     def describe_unavailable(self, name: NormalizedName) -> str | None:
