@@ -252,7 +252,7 @@ def _parse_option(
 def parse_requirement(text: str, base: Path, where: str) -> Requirement:
     """A PEP 508 requirement, or a path or URL to a wheel (turned into ``name @ url``)."""
     local = Path(text) if os.path.isabs(text) else base / text
-    looks_like_path = (
+    looks_like_path = "@" not in text.split("://", 1)[0] and (
         text.endswith((".whl", ".tar.gz", ".zip", ".tgz"))
         or text.startswith((".", "/", "~"))
         or ("://" in text and "@" not in text.split("://", 1)[0])

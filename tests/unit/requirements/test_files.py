@@ -80,7 +80,7 @@ def test_hashes(tmp_path: Path) -> None:
         ("ok\n--bogus\n", "r.txt:2: unknown option '--bogus'"),
         ("flask --hash=nothing\n", "r.txt:1: bad --hash"),
         ("-r missing.txt\n", "cannot read requirements file"),
-        ("-e ./proj\n", "editable installs"),
+        ("-e ./proj\n", "r.txt:1: './proj' is neither a requirement nor an existing path"),
     ],
 )
 def test_errors_name_file_and_line(tmp_path: Path, text: str, message: str) -> None:
@@ -96,5 +96,12 @@ def test_paths_and_urls_to_wheels(tmp_path: Path) -> None:
     url = parse_requirement("https://h.example/x/demo-1.0-py3-none-any.whl", tmp_path, "arg")
     assert url.url == "https://h.example/x/demo-1.0-py3-none-any.whl"
     (tmp_path / "proj").mkdir()
-    with pytest.raises(RequirementsError, match="building from source is not supported yet"):
+    with pytest.raises(RequirementsError, match="cannot tell the project name"):
         parse_requirement("./proj", tmp_path, "argument")
+    (tmp_path / "proj" / "pyproject.toml").write_text('[project]\nname = "Named"\n')
+    assert (
+        str(parse_requirement("./proj", tmp_path, "x")) == f"Named @ {(tmp_path / 'proj').as_uri()}"
+    )
+    (tmp_path / "x_y-1.0.tar.gz").write_bytes(b"")
+    sdist = parse_requirement("x_y-1.0.tar.gz", tmp_path, "x")
+    assert sdist.name == "x-y" and sdist.url == (tmp_path / "x_y-1.0.tar.gz").as_uri()

@@ -1,0 +1,125 @@
+"""Installing from source: project directories, editable installs, sdists on an index or on
+disk, with build isolation through cove's own environments, against pip's results."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import pyenv_python, run_cove
+from tests.integration.test_freeze import pip
+from tests.support.dists import WheelSpec, build_sdist, source_project
+from tests.support.index import Index
+
+PY = pyenv_python("3.12")
+pytestmark = pytest.mark.skipif(PY is None, reason="needs pyenv's Python 3.12")
+
+
+def make_env(where: Path) -> Path:
+    run_cove("create", "-q", "-p", str(PY), str(where), check=True)
+    return where
+
+
+def python(env: Path, code: str) -> str:
+    done = subprocess.run([str(env / "bin/python"), "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def snapshot(env: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(env).as_posix(): p.read_bytes()
+        for p in sorted(env.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def test_project_directories_and_editables_match_pip(tmp_path: Path) -> None:
+    proj = source_project(tmp_path / "proj", "My-Proj")
+    live = source_project(tmp_path / "live", "live-code")
+    ours, theirs = make_env(tmp_path / "a" / "env"), make_env(tmp_path / "b" / "env")
+    proc = run_cove("install", "-p", str(ours), str(proj), "-e", str(live))
+    assert proc.returncode == 0, proc.stderr
+    assert pip(theirs, "install", "-q", str(proj), "-e", str(live)).returncode == 0
+    freeze = run_cove("freeze", "-p", str(ours), check=True).stdout
+    assert freeze == pip(theirs, "freeze").stdout
+    assert f"-e {live}\n" in freeze and f"My-Proj @ {proj.as_uri()}\n" in freeze
+    assert python(ours, "import live_code; print(live_code.VALUE)") == "0.3"
+    (live / "src" / "live_code.py").write_text("VALUE = 'changed'\n")
+    assert python(ours, "import live_code; print(live_code.VALUE)") == "changed"
+
+
+def test_sdist_only_package_is_built_once_and_cached(tmp_path: Path, index: Index) -> None:
+    index.add_file(build_sdist(tmp_path / "sd", "sdonly", "1.2"))
+    index.add("needs-sdonly", "1.0", requires=["sdonly>=1"])
+    first, second = make_env(tmp_path / "one"), make_env(tmp_path / "two")
+    run_cove("install", "-q", "-p", str(first), "-i", index.file_url, "needs-sdonly", check=True)
+    assert python(first, "import sdonly; print(sdonly.__version__)") == "1.2"
+    cache = Path(os.environ["COVE_CACHE_DIR"]) / "built-v1"
+    built = sorted(p for p in cache.rglob("*.whl") if "trees" not in p.parts)
+    run_cove("install", "-q", "-p", str(second), "-i", index.file_url, "sdonly", check=True)
+    assert sorted(p for p in cache.rglob("*.whl") if "trees" not in p.parts) == built
+    no_build = run_cove("install", "-p", str(make_env(tmp_path / "three")), "-i",
+                        index.file_url, "--no-build", "sdonly")  # fmt: skip
+    assert no_build.returncode == 1 and "--no-build" in no_build.stderr
+
+
+def test_build_requirements_come_from_the_index(tmp_path: Path, index: Index) -> None:
+    index.add_wheel(WheelSpec("buildhelper", "1.0", files={"buildhelper.py": b"OK = True\n"}))
+    proj = source_project(tmp_path / "proj", "uses-helper")
+    text = (
+        (proj / "pyproject.toml").read_text().replace("requires = []", 'requires = ["buildhelper"]')
+    )
+    (proj / "pyproject.toml").write_text(text)
+    backend = proj / "_backend.py"
+    backend.write_text("import buildhelper\nassert buildhelper.OK\n" + backend.read_text())
+    env = make_env(tmp_path / "env")
+    proc = run_cove("install", "-p", str(env), "-i", index.file_url, str(proj))
+    assert proc.returncode == 0, proc.stderr
+    assert "buildhelper" not in run_cove("freeze", "-p", str(env), check=True).stdout
+
+
+def test_failed_build_shows_its_output_and_changes_nothing(tmp_path: Path) -> None:
+    proj = source_project(tmp_path / "broken", "broken-proj")
+    backend = proj / "_backend.py"
+    backend.write_text(
+        backend.read_text().replace(
+            "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n",
+            "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n"
+            "    import sys\n    print('compiler exploded here', file=sys.stderr)\n"
+            "    raise SystemExit(3)\n",
+        )
+    )
+    env = make_env(tmp_path / "env")
+    before = snapshot(env)
+    proc = run_cove("install", "-p", str(env), str(proj))
+    assert proc.returncode == 1
+    assert f"building {proj}" in proc.stderr and "compiler exploded here" in proc.stderr
+    assert "the full log is in" in proc.stderr and "Traceback (most recent" not in proc.stderr
+    assert snapshot(env) == before
+
+
+def test_unsafe_sdist_is_refused(tmp_path: Path) -> None:
+    sdist = tmp_path / "evil-1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tf:
+        data = b"pwned"
+        info = tarfile.TarInfo("../../escaped.txt")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    env = make_env(tmp_path / "env")
+    proc = run_cove("install", "-p", str(env), str(sdist))
+    assert proc.returncode == 1 and "unsafe member" in proc.stderr
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_local_sdist_and_direct_reference_match_pip(tmp_path: Path) -> None:
+    sdist = build_sdist(tmp_path / "sd", "local-sd", "2.0")
+    ours, theirs = make_env(tmp_path / "a" / "env"), make_env(tmp_path / "b" / "env")
+    run_cove("install", "-q", "-p", str(ours), f"local-sd @ {sdist.as_uri()}", check=True)
+    assert pip(theirs, "install", "-q", f"local-sd @ {sdist.as_uri()}").returncode == 0
+    assert run_cove("freeze", "-p", str(ours), check=True).stdout == pip(theirs, "freeze").stdout
