@@ -123,3 +123,63 @@ def test_local_sdist_and_direct_reference_match_pip(tmp_path: Path) -> None:
     run_cove("install", "-q", "-p", str(ours), f"local-sd @ {sdist.as_uri()}", check=True)
     assert pip(theirs, "install", "-q", f"local-sd @ {sdist.as_uri()}").returncode == 0
     assert run_cove("freeze", "-p", str(ours), check=True).stdout == pip(theirs, "freeze").stdout
+
+
+def _git_repo(root: Path) -> Path:
+    """A repository with a project in pkg/: tag v1.0 is version 1.0, branch next is 2.0."""
+    import shutil
+
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("needs git")
+    source_project(root / "pkg", "git-proj", "1.0")
+
+    def run(*args: str) -> None:
+        subprocess.run(
+            [git, "-c", "user.email=t@e.example", "-c", "user.name=t", *args],
+            cwd=root, check=True, capture_output=True,
+        )  # fmt: skip
+
+    run("init", "-q", "-b", "main")
+    run("add", ".")
+    run("commit", "-qm", "one")
+    run("tag", "v1.0")
+    run("checkout", "-q", "-b", "next")
+    backend = root / "pkg" / "_backend.py"
+    backend.write_text(backend.read_text().replace("'1.0'", "'2.0'"))
+    run("commit", "-qam", "two")
+    run("checkout", "-q", "main")
+    return root
+
+
+def test_git_sources_match_pip_and_are_cloned_once(tmp_path: Path) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    url = f"git+{repo.as_uri()}@next#egg=git-proj&subdirectory=pkg"
+    ours, theirs = make_env(tmp_path / "a" / "env"), make_env(tmp_path / "b" / "env")
+    proc = run_cove("install", "-p", str(ours), url)
+    assert proc.returncode == 0, proc.stderr
+    assert pip(theirs, "install", "-q", url).returncode == 0
+    freeze = run_cove("freeze", "-p", str(ours), check=True).stdout
+    assert freeze == pip(theirs, "freeze").stdout
+    assert freeze.startswith(f"git-proj @ git+{repo.as_uri()}@") and "#subdirectory=pkg" in freeze
+    site = "lib/python3.12/site-packages/git_proj-2.0.dist-info/direct_url.json"
+    assert (ours / site).read_bytes() == (theirs / site).read_bytes()
+    vcs = Path(os.environ["COVE_CACHE_DIR"]) / "vcs-v1"
+    mirrors = list(vcs.glob("*/mirror.git"))
+    assert len(mirrors) == 1
+    stamp = mirrors[0].stat().st_mtime_ns
+    third = make_env(tmp_path / "c" / "env")
+    tagged = f"git-proj @ git+{repo.as_uri()}@v1.0#subdirectory=pkg"
+    run_cove("install", "-q", "-p", str(third), tagged, check=True)
+    assert "git-proj @ git+" in run_cove("freeze", "-p", str(third), check=True).stdout
+    assert python(third, "import git_proj; print(git_proj.VALUE)") == "1.0"
+    assert mirrors[0].stat().st_mtime_ns == stamp  # the tag was in the mirror already
+
+
+def test_git_refs_cannot_inject_options(tmp_path: Path) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    env = make_env(tmp_path / "env")
+    for bad in ("--upload-pack=touch", "-oProxyCommand=touch"):
+        proc = run_cove("install", "-p", str(env), f"git-proj @ git+{repo.as_uri()}@{bad}")
+        assert proc.returncode == 1 and "invalid git ref" in proc.stderr
+    assert not (tmp_path / "pwned").exists()

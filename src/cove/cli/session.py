@@ -131,6 +131,14 @@ def install_session(args: argparse.Namespace) -> int:
                 hashes[name] = hashes.get(name, frozenset()) | line.hashes
         opts = reqs.options
         editable = [line.requirement for line in lines if line.editable]
+        for req in editable:
+            if (req.url or "").startswith("git+"):
+                from cove.errors import CoveError
+
+                raise CoveError(
+                    f"editable installs from git ({req.url}) are not supported",
+                    hint="clone the repository and install the clone with -e PATH",
+                )
         request = InstallRequest(
             requirements=tuple(line.requirement for line in lines),
             constraints=tuple(line.requirement for line in reqs.lines if line.constraint),

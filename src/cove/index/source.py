@@ -80,6 +80,7 @@ class IndexSource:
         self._builder = builder
         self._editable = editable_urls
         self._built: dict[tuple[NormalizedName, Version], Path] = {}  # sdist candidates
+        self._vcs: dict[str, tuple[str, str]] = {}  # direct git URL -> (commit, repository)
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
 
     def close(self) -> None:
@@ -117,6 +118,40 @@ class IndexSource:
         through this very source, so it is attached after construction)."""
         self._builder = builder
         self._editable = editable_urls
+
+    def direct_url_info(self, candidate: Candidate, editable: bool) -> dict[str, object] | None:
+        """PEP 610 direct_url.json for a direct reference, as pip writes it: vcs_info with the
+        commit, dir_info for a project directory, archive_info with the file's hash."""
+        if candidate.url is None:
+            return None
+        import hashlib
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        if candidate.url in self._vcs:
+            from cove.build.vcs import parse_git_url
+
+            commit, repo = self._vcs[candidate.url]
+            git = parse_git_url(candidate.url)
+            vcs_info: dict[str, object] = {"commit_id": commit, "vcs": "git"}
+            if git.ref:
+                vcs_info["requested_revision"] = git.ref
+            info: dict[str, object] = {"url": redact(repo), "vcs_info": vcs_info}
+            if git.subdirectory:
+                info["subdirectory"] = git.subdirectory
+            return info
+        url = candidate.url.split("#", 1)[0]
+        local = Path(url2pathname(urlsplit(url).path)) if url.startswith("file:") else None
+        if local is not None and local.is_dir():
+            return {"dir_info": {"editable": True} if editable else {}, "url": url}
+        info = {"archive_info": {}, "url": redact(url)}
+        origin = candidate.origin
+        sha = origin.hashes.get("sha256") if isinstance(origin, Link) else None
+        if local is not None and local.is_file():
+            sha = hashlib.sha256(local.read_bytes()).hexdigest()
+        if sha:
+            info["archive_info"] = {"hash": f"sha256={sha}", "hashes": {"sha256": sha}}
+        return info
 
     def built_wheel(self, candidate: Candidate) -> Path | None:
         """The wheel built for an sdist candidate during resolution, if one was."""
@@ -203,6 +238,19 @@ class IndexSource:
                 hint="give a wheel instead",
             )
         label = f"{requirement.name} ({redact(url)})"
+        if url.startswith("git+"):
+            from cove.build.vcs import checkout, parse_git_url
+
+            git = parse_git_url(requirement.url or url)
+            commit, tree = checkout(git, self.cache_dir)
+            self._vcs[requirement.url or url] = (commit, git.repo)
+            source = tree / git.subdirectory if git.subdirectory else tree
+            if not source.is_dir():
+                raise SourceError(
+                    f"{label}: the repository has no directory {git.subdirectory!r}",
+                    hint="check #subdirectory=",
+                )
+            return self._builder.from_tree(source, label, editable=False)
         if url.startswith("file:"):
             from urllib.parse import urlsplit
             from urllib.request import url2pathname

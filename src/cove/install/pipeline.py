@@ -160,7 +160,7 @@ def _install(
         return InstallOutcome(plan, resolution, ())
     started = time.perf_counter()
     wheels = _fetch(plan, request, source, client, cache_dir, reporter)
-    done = _apply(plan, env, cache_dir, wheels, request, lock)
+    done = _apply(plan, env, cache_dir, wheels, request, lock, source)
     if any(d.link_fallback for d in done):
         reporter.warn(
             "files were copied, not hardlinked: the cache is on another filesystem than the "
@@ -276,6 +276,7 @@ def _apply(
     wheels: Mapping[NormalizedName, Path],
     request: InstallRequest,
     lock: BaseFileLock,
+    source: PackageSource,
 ) -> tuple[InstalledDist, ...]:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -295,7 +296,7 @@ def _apply(
                 python_version=version,
                 requested=candidate.name in plan.requested,
                 link_mode=request.link_mode,
-                extra_files=_direct_url(candidate, candidate.name in request.editable),
+                extra_files=_direct_url(source, candidate, candidate.name in request.editable),
             )
 
         # Linking is system calls that release the GIL: a few threads keep the disk busy.
@@ -306,30 +307,14 @@ def _apply(
     return done
 
 
-def _direct_url(candidate: Candidate, editable: bool) -> dict[str, bytes] | None:
-    """PEP 610 direct_url.json for `name @ url` installs, as pip writes it: dir_info for a
-    project directory (editable or not), archive_info with the file's hash otherwise."""
-    if candidate.url is None:
-        return None
-    import hashlib
+def _direct_url(
+    source: PackageSource, candidate: Candidate, editable: bool
+) -> dict[str, bytes] | None:
     import json
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
 
-    from cove.http.urls import redact
-
-    url = candidate.url.split("#", 1)[0]
-    local = Path(url2pathname(urlsplit(url).path)) if url.startswith("file:") else None
-    info: dict[str, object]
-    if local is not None and local.is_dir():
-        info = {"dir_info": {"editable": True} if editable else {}, "url": url}
-    else:
-        info = {"archive_info": {}, "url": redact(url)}
-        sha = getattr(candidate.origin, "hashes", {}).get("sha256")
-        if local is not None and local.is_file():
-            sha = hashlib.sha256(local.read_bytes()).hexdigest()
-        if sha:
-            info["archive_info"] = {"hash": f"sha256={sha}", "hashes": {"sha256": sha}}
+    info = source.direct_url_info(candidate, editable)
+    if info is None:
+        return None
     return {"direct_url.json": json.dumps(info, sort_keys=True).encode()}
 
 

@@ -251,6 +251,17 @@ def _parse_option(
 
 def parse_requirement(text: str, base: Path, where: str) -> Requirement:
     """A PEP 508 requirement, or a path or URL to a wheel (turned into ``name @ url``)."""
+    if text.startswith("git+"):
+        egg = re.search(r"[#&]egg=([^&]+)", text)
+        if egg is None:
+            raise RequirementsError(
+                f"{where}: cannot tell the project name of {text!r}",
+                hint="write it as NAME @ " + text + ", or add #egg=NAME",
+            )
+        head, _, fragment = text.partition("#")
+        kept = [p for p in fragment.split("&") if p and not p.startswith("egg=")]
+        url = head + ("#" + "&".join(kept) if kept else "")
+        return Requirement(f"{egg.group(1)} @ {url}")
     local = Path(text) if os.path.isabs(text) else base / text
     looks_like_path = "@" not in text.split("://", 1)[0] and (
         text.endswith((".whl", ".tar.gz", ".zip", ".tgz"))

@@ -65,6 +65,10 @@ class PackageSource(Protocol):
         """A hint that these projects will be asked for soon (fetch their pages in parallel)."""
         ...
 
+    def direct_url_info(self, candidate: Candidate, editable: bool) -> dict[str, object] | None:
+        """PEP 610 direct_url.json contents for a direct reference (None otherwise)."""
+        ...
+
     def built_wheel(self, candidate: Candidate) -> Path | None:
         """The wheel built for a source-only candidate during resolution, if any."""
         ...
