@@ -183,3 +183,23 @@ def test_git_refs_cannot_inject_options(tmp_path: Path) -> None:
         proc = run_cove("install", "-p", str(env), f"git-proj @ git+{repo.as_uri()}@{bad}")
         assert proc.returncode == 1 and "invalid git ref" in proc.stderr
     assert not (tmp_path / "pwned").exists()
+
+
+def test_build_constraints_pin_build_requirements(tmp_path: Path, index: Index) -> None:
+    for version in ("1.0", "2.0"):
+        files = {"buildhelper.py": f"VERSION = {version!r}\n".encode()}
+        index.add_wheel(WheelSpec("buildhelper", version, files=files))
+    proj = source_project(tmp_path / "proj", "pinned-helper")
+    pyproject = proj / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[]", '["buildhelper"]'))
+    backend = proj / "_backend.py"
+    backend.write_text(
+        "import buildhelper\nassert buildhelper.VERSION == '1.0'\n" + backend.read_text()
+    )
+    env = make_env(tmp_path / "env")
+    unpinned = run_cove("install", "-p", str(env), "-i", index.file_url, str(proj))
+    assert unpinned.returncode == 1 and "AssertionError" in unpinned.stderr
+    pins = tmp_path / "build-constraints.txt"
+    pins.write_text("buildhelper==1.0\n")
+    pinned = run_cove("install", "-p", str(env), "-i", index.file_url, "-b", str(pins), str(proj))
+    assert pinned.returncode == 0, pinned.stderr

@@ -69,6 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="pass a setting to the build backend",
     )  # fmt: skip
     parser.add_argument("--no-build", action="store_true", help="never build from source")
+    parser.add_argument(
+        "-b", "--build-constraint", action="append", default=[], metavar="FILE",
+        help="constrain the versions installed into build environments",
+    )  # fmt: skip
     parser.add_argument("-U", "--upgrade", action="store_true", help="upgrade what is named")
     parser.add_argument(
         "--upgrade-strategy", choices=["only-if-needed", "eager"], default="only-if-needed"

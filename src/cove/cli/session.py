@@ -253,10 +253,18 @@ def _builder(
     from cove.build.builder import Builder
     from cove.errors import UsageError
     from cove.install.pipeline import InstallRequest, install
+    from cove.requirements.files import Requirements, parse_file
     from cove.target import open_environment
 
+    build_constraints = Requirements()
+    for path in getattr(args, "build_constraint", []):
+        parse_file(Path(path), constraint=True, into=build_constraints)
+
     def install_into(root: Path, requirements: Sequence[str]) -> None:
-        request = InstallRequest(requirements=tuple(Requirement(r) for r in requirements))
+        request = InstallRequest(
+            requirements=tuple(Requirement(r) for r in requirements),
+            constraints=tuple(line.requirement for line in build_constraints.lines),
+        )
         build_env = open_environment(root, cache_dir)
         install(request, build_env, source, client, cache_dir, Reporter(2, 0))
 

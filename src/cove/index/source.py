@@ -250,7 +250,9 @@ class IndexSource:
                     f"{label}: the repository has no directory {git.subdirectory!r}",
                     hint="check #subdirectory=",
                 )
-            return self._builder.from_tree(source, label, editable=False)
+            return self._builder.from_tree(
+                source, label, cache_key=f"git:{git.repo}@{commit}#{git.subdirectory or ''}"
+            )
         if url.startswith("file:"):
             from urllib.parse import urlsplit
             from urllib.request import url2pathname
