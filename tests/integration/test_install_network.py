@@ -41,3 +41,27 @@ def test_real_packages_match_pip(tmp_path: Path) -> None:
     for name in a:
         if not name.endswith(("/INSTALLER", "/RECORD")):
             assert a[name] == b[name], name
+
+
+def test_sdist_only_package_builds_like_pip(tmp_path: Path) -> None:
+    """docopt 0.6.2 ships only a setup.py sdist: built through setuptools' PEP 517 fallback."""
+    python = pyenv_python("3.12")
+    if python is None:
+        pytest.skip("needs Python 3.12")
+    ours, theirs = tmp_path / "a" / "env", tmp_path / "b" / "env"
+    for env in (ours, theirs):
+        run_cove("create", "-q", "-p", str(python), str(env), check=True)
+    run_cove("install", "-q", "-p", str(ours), "docopt==0.6.2", check=True)
+    environ = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    subprocess.run(
+        [str(theirs / "bin/pip"), "install", "-q", "--no-compile", "docopt==0.6.2"],
+        env=environ,
+        check=True,
+    )
+    a, b = snapshot(ours), snapshot(theirs)
+    assert sorted(a) == sorted(b)
+    assert (
+        a["lib/python3.12/site-packages/docopt.py"] == b["lib/python3.12/site-packages/docopt.py"]
+    )
+    again = run_cove("install", "-p", str(ours), "--force-reinstall", "docopt==0.6.2", check=True)
+    assert "+ docopt==0.6.2" in again.stderr
