@@ -34,6 +34,8 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     """No test sees the developer's pip config, cove cache or active venv."""
     cache = tmp_path_factory.getbasetemp() / "cove-cache"
     for name in list(os.environ):
+        if name == "COVE_TEST_BACKEND_WHEELS":
+            continue
         if name.startswith(("PIP_", "COVE_", "UV_")) or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("COVE_CACHE_DIR", str(cache))
@@ -90,3 +92,13 @@ def index_server(index: object) -> Iterator[object]:
     assert isinstance(index, Index)
     with IndexServer(index) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def backend_wheels() -> Path:
+    """Wheels of real build backends (setuptools, wheel, flit_core, hatchling and what they
+    need), downloaded by .ci/run into $COVE_TEST_BACKEND_WHEELS; the tests read them offline."""
+    where = os.environ.get("COVE_TEST_BACKEND_WHEELS")
+    if not where or not any(Path(where).glob("hatchling-*.whl")):
+        pytest.skip("set COVE_TEST_BACKEND_WHEELS to a directory of build backend wheels")
+    return Path(where)

@@ -203,3 +203,60 @@ def test_build_constraints_pin_build_requirements(tmp_path: Path, index: Index) 
     pins.write_text("buildhelper==1.0\n")
     pinned = run_cove("install", "-p", str(env), "-i", index.file_url, "-b", str(pins), str(proj))
     assert pinned.returncode == 0, pinned.stderr
+
+
+BACKENDS = {
+    "setuptools": (
+        '[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n',
+        "{name}.py",
+    ),
+    "flit": (
+        '[build-system]\nrequires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"\n',
+        "{name}.py",
+    ),
+    "hatchling": (
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+        "{name}/__init__.py",
+    ),
+}
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_real_backends_match_pip(backend: str, tmp_path: Path, backend_wheels: Path) -> None:
+    """Projects built by setuptools, flit and hatchling, plain and editable, offline from a
+    find-links directory: the same freeze and the same importable code as with pip."""
+    build_system, module_path = BACKENDS[backend]
+    name = f"via_{backend}"
+    results = {}
+    for who in ("cove", "pip"):
+        proj = tmp_path / who / "proj"
+        (proj / module_path.format(name=name)).parent.mkdir(parents=True, exist_ok=True)
+        (proj / module_path.format(name=name)).write_text(
+            '"""A test module."""\n__version__ = "1.5"\n'
+        )
+        (proj / "pyproject.toml").write_text(
+            build_system + f'[project]\nname = "{name}"\nversion = "1.5"\n'
+            'description = "A test project"\n'
+        )
+        env = make_env(tmp_path / who / "env")
+        args = ["--no-index", "-f", str(backend_wheels)]
+        for editable in (False, True):
+            target = ["-e", str(proj)] if editable else [str(proj)]
+            if who == "cove":
+                proc = run_cove("install", "-p", str(env), *args, *target)
+            else:
+                proc = pip(env, "install", "-q", *args, *target)
+            assert proc.returncode == 0, proc.stderr
+            assert python(env, f"import {name}; print({name}.__version__)") == "1.5"
+            freeze = pip(env, "freeze").stdout
+            results[(who, editable)] = freeze.replace(str(tmp_path / who), "<tmp>")
+            if not editable:
+                uninstall = ["uninstall", "-q", "-y", name]
+                done = (
+                    run_cove(*uninstall[:1], "-y", "-p", str(env), name)
+                    if who == "cove"
+                    else pip(env, *uninstall)
+                )
+                assert done.returncode == 0
+    assert results[("cove", False)] == results[("pip", False)]
+    assert results[("cove", True)] == results[("pip", True)]
