@@ -1,0 +1,171 @@
+"""Run a project's build backend (PEP 517, PEP 660 for editables) with pyproject-hooks, in an
+environment cove creates and fills with the project's build requirements."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cove.errors import CoveError
+
+# pip's fallback for projects with no [build-system] table (setup.py only).
+LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
+LEGACY_REQUIRES = ("setuptools>=40.8.0",)
+
+
+class BuildError(CoveError):
+    """A build backend failed; the message carries the end of its output."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSystem:
+    requires: tuple[str, ...]
+    backend: str
+    backend_path: tuple[str, ...]
+
+
+def read_build_system(source: Path) -> BuildSystem:
+    """The [build-system] table of ``source``/pyproject.toml, or pip's setuptools fallback."""
+    import tomllib
+
+    pyproject = source / "pyproject.toml"
+    data: dict[str, Any] = {}
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise BuildError(
+                f"{pyproject} is not valid TOML: {exc}", hint="fix the file"
+            ) from None
+    table = data.get("build-system")
+    if not isinstance(table, dict):
+        if not (source / "setup.py").is_file() and not pyproject.is_file():
+            raise BuildError(
+                f"{source} has neither pyproject.toml nor setup.py",
+                hint="give the directory of a Python project",
+            )
+        return BuildSystem(LEGACY_REQUIRES, LEGACY_BACKEND, ())
+    requires = table.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise BuildError(
+            f"{pyproject}: build-system.requires must be a list of strings",
+            hint="fix the [build-system] table",
+        )
+    backend = table.get("build-backend") or LEGACY_BACKEND
+    return BuildSystem(tuple(requires), str(backend), tuple(table.get("backend-path", [])))
+
+
+def static_name(source: Path) -> str | None:
+    """The project name when pyproject.toml or setup.cfg states it (no build needed)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
+        name = data.get("project", {}).get("name")
+        if isinstance(name, str) and name:
+            return name
+    except (OSError, ValueError):
+        pass
+    import configparser
+
+    cfg = configparser.ConfigParser(interpolation=None)
+    try:
+        cfg.read(source / "setup.cfg", encoding="utf-8")
+        return cfg.get("metadata", "name", fallback=None) or None
+    except configparser.Error:
+        return None
+
+
+Installer = Callable[[Path, Sequence[str]], None]  # (build env root, requirements)
+
+
+def build_wheel(
+    source: Path,
+    out_dir: Path,
+    *,
+    python: str,
+    make_env: Callable[[Path], Path],
+    install: Installer,
+    editable: bool = False,
+    isolation: bool = True,
+    config_settings: Mapping[str, str | list[str]] | None = None,
+    label: str = "",
+    log_dir: Path | None = None,
+) -> Path:
+    """Build ``source`` into a wheel in ``out_dir`` and return its path. ``make_env`` creates an
+    empty environment at a path and returns its python; ``install`` fills it."""
+    from pyproject_hooks import BuildBackendHookCaller, HookMissing
+
+    system = read_build_system(source)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    label = label or source.name
+    log = Path(tempfile.mkstemp(prefix="cove-build-", suffix=".log", dir=log_dir)[1])
+    with tempfile.TemporaryDirectory(prefix="cove-build-env-") as scratch:
+        def install_requirements(requirements: Sequence[str]) -> None:
+            try:
+                install(Path(scratch) / "env", requirements)
+            except BuildError:
+                raise
+            except CoveError as exc:
+                raise BuildError(
+                    f"cannot install the build requirements of {label} "
+                    f"({', '.join(requirements)}): {exc.message}",
+                    hint=exc.hint,
+                ) from None
+
+        if isolation:
+            env_python = str(make_env(Path(scratch) / "env"))
+            if system.requires:
+                install_requirements(system.requires)
+        else:
+            env_python = python
+
+        def runner(cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None) -> None:
+            env = dict(os.environ)
+            env.pop("PYTHONHOME", None)
+            env.pop("VIRTUAL_ENV", None)
+            if extra_environ:
+                env.update(extra_environ)
+            with open(log, "ab") as out:
+                proc = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+            if proc.returncode != 0:
+                tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+                raise BuildError(
+                    f"building {label} failed (the backend {system.backend} exited with "
+                    f"{proc.returncode}):\n    " + "\n    ".join(tail),
+                    hint=f"the full log is in {log}; fix the project or pin a version with a "
+                    "wheel",
+                )
+
+        hooks = BuildBackendHookCaller(
+            str(source),
+            system.backend,
+            backend_path=list(system.backend_path) or None,
+            runner=runner,
+            python_executable=env_python,
+        )
+        settings = dict(config_settings or {})
+        try:
+            if editable:
+                extra = hooks.get_requires_for_build_editable(settings)
+            else:
+                extra = hooks.get_requires_for_build_wheel(settings)
+            if extra and isolation:
+                install_requirements(extra)
+            if editable:
+                name = hooks.build_editable(str(out_dir), settings)
+            else:
+                name = hooks.build_wheel(str(out_dir), settings)
+        except HookMissing:
+            raise BuildError(
+                f"{label}: the backend {system.backend} cannot build editable installs "
+                "(no build_editable hook, PEP 660)",
+                hint="install it without -e, or upgrade its build backend",
+            ) from None
+    log.unlink(missing_ok=True)
+    return out_dir / name

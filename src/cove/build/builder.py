@@ -1,0 +1,130 @@
+"""Turn sdists and source trees into wheels for one target interpreter: build environments are
+cove environments filled by cove's own installer, and wheels built from an sdist are cached by
+the sdist's sha256 so the second install builds nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from cove.build.backend import BuildError, build_wheel
+from cove.build.sdist import unpack_sdist
+from cove.python.interpreter import Interpreter
+
+BUCKET = "built-v1"
+Install = Callable[[Path, Sequence[str]], None]
+
+
+class Builder:
+    def __init__(
+        self,
+        interpreter: Interpreter,
+        cache_dir: Path,
+        install: Install,
+        *,
+        isolation: bool = True,
+        config_settings: Mapping[str, str | list[str]] | None = None,
+        allowed: bool = True,
+    ) -> None:
+        """``install`` puts requirements into a build environment; ``allowed`` is False with
+        --no-build."""
+        self.interpreter = interpreter
+        self.cache_dir = cache_dir
+        self.install = install
+        self.isolation = isolation
+        self.config_settings = dict(config_settings or {})
+        self.allowed = allowed
+        self._trees: dict[tuple[Path, bool], Path] = {}  # built once per run
+
+    def _refuse(self, what: str) -> None:
+        if not self.allowed:
+            raise BuildError(
+                f"{what} would have to be built from source, and --no-build forbids it",
+                hint="drop --no-build, or pin a version that has a wheel for this platform",
+            )
+
+    def _make_env(self, path: Path) -> Path:
+        from cove.venv.create import CreateOptions, create_environment
+
+        created = create_environment(
+            path,
+            self.interpreter,
+            CreateOptions(with_pip=False, gitignore=False),
+            cache_dir=self.cache_dir,
+            cwd=path.parent,
+        )
+        return Path(created.layout.python(created.path))
+
+    def _build(self, source: Path, out: Path, label: str, editable: bool) -> Path:
+        return build_wheel(
+            source,
+            out,
+            python=self.interpreter.executable,
+            make_env=self._make_env,
+            install=self.install,
+            editable=editable,
+            isolation=self.isolation,
+            config_settings=self.config_settings,
+            label=label,
+        )
+
+    def from_sdist(self, sdist: Path, label: str) -> Path:
+        """The wheel built from ``sdist`` (cached by its sha256)."""
+        self._refuse(label)
+        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+        # One wheel per sdist and interpreter: a build may depend on the Python it ran on.
+        python_key = hashlib.sha256(self.interpreter.real_executable.encode()).hexdigest()[:16]
+        entry = self.cache_dir / BUCKET / digest[:2] / digest / python_key
+        found = sorted(entry.glob("*.whl")) if entry.is_dir() else []
+        if found:
+            return found[0]
+        with tempfile.TemporaryDirectory(prefix="cove-sdist-") as scratch:
+            tree = unpack_sdist(sdist, Path(scratch) / "src")
+            staging = self.cache_dir / BUCKET / "incoming" / uuid.uuid4().hex
+            try:
+                wheel = self._build(tree, staging, label, editable=False)
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.replace(staging, entry)
+                except OSError:  # another process cached it first
+                    pass
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        return entry / wheel.name
+
+    def from_tree(
+        self, tree: Path, label: str, editable: bool = False, cache_key: str | None = None
+    ) -> Path:
+        """A wheel (editable with ``editable``) built from a project directory. Only a tree
+        that cannot change (a git commit, given as ``cache_key``) is cached across runs."""
+        key = (tree.resolve(), editable)
+        if key in self._trees:
+            return self._trees[key]
+        if cache_key is not None:
+            python_key = hashlib.sha256(self.interpreter.real_executable.encode()).hexdigest()
+            digest = hashlib.sha256(f"{cache_key}\0{python_key}".encode()).hexdigest()
+            entry = self.cache_dir / BUCKET / "trees-by-commit" / digest
+            found = sorted(entry.glob("*.whl")) if entry.is_dir() else []
+            if found:
+                return found[0]
+        self._refuse(label)
+        out = self.cache_dir / BUCKET / "trees" / uuid.uuid4().hex
+        try:
+            wheel = self._build(tree, out, label, editable)
+        except BuildError:
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+        if cache_key is not None:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(out, entry)
+                wheel = entry / wheel.name
+            except OSError:
+                pass  # another process cached it first; this run uses its own build
+        self._trees[key] = wheel
+        return wheel
