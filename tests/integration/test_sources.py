@@ -260,3 +260,36 @@ def test_real_backends_match_pip(backend: str, tmp_path: Path, backend_wheels: P
                 assert done.returncode == 0
     assert results[("cove", False)] == results[("pip", False)]
     assert results[("cove", True)] == results[("pip", True)]
+
+
+def test_resolution_asks_for_metadata_not_a_build(tmp_path: Path, index: Index) -> None:
+    """prepare_metadata_for_build_wheel first: a dry run builds no wheel at all."""
+    index.add_file(build_sdist(tmp_path / "sd", "meta-only", "3.0"))
+    env = make_env(tmp_path / "env")
+    proc = run_cove("install", "-p", str(env), "-i", index.file_url, "--dry-run", "meta-only")
+    assert proc.returncode == 0 and "+ meta-only==3.0" in proc.stderr
+    built = Path(os.environ["COVE_CACHE_DIR"]) / "built-v1"
+    assert list(built.rglob("*.METADATA")) and not list(built.rglob("meta_only-*.whl"))
+
+
+def test_wheel_paths_no_isolation_and_commits(tmp_path: Path) -> None:
+    wheel_dir = tmp_path / "wheels"
+    from tests.support.dists import build_wheel
+
+    wheel = build_wheel(wheel_dir, WheelSpec("From-Path", "1.1"))
+    proj = source_project(tmp_path / "proj", "no-iso")
+    repo = _git_repo(tmp_path / "repo")
+    commit = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "v1.0"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    git_url = f"git+{repo.as_uri()}@{commit}#egg=git-proj&subdirectory=pkg"
+    ours, theirs = make_env(tmp_path / "a" / "env"), make_env(tmp_path / "b" / "env")
+    proc = run_cove("install", "-p", str(ours), str(wheel), git_url)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cove("install", "-p", str(ours), "--no-build-isolation", str(proj))
+    assert proc.returncode == 0, proc.stderr
+    assert pip(theirs, "install", "-q", str(wheel), git_url).returncode == 0
+    assert pip(theirs, "install", "-q", "--no-build-isolation", str(proj)).returncode == 0
+    freeze = run_cove("freeze", "-p", str(ours), check=True).stdout
+    assert freeze == pip(theirs, "freeze").stdout
+    assert f"@{commit}#subdirectory=pkg" in freeze and f"From-Path @ {wheel.as_uri()}" in freeze

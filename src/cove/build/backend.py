@@ -39,9 +39,7 @@ def read_build_system(source: Path) -> BuildSystem:
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise BuildError(
-                f"{pyproject} is not valid TOML: {exc}", hint="fix the file"
-            ) from None
+            raise BuildError(f"{pyproject} is not valid TOML: {exc}", hint="fix the file") from None
     table = data.get("build-system")
     if not isinstance(table, dict):
         if not (source / "setup.py").is_file() and not pyproject.is_file():
@@ -96,9 +94,12 @@ def build_wheel(
     config_settings: Mapping[str, str | list[str]] | None = None,
     label: str = "",
     log_dir: Path | None = None,
+    metadata_only: bool = False,
 ) -> Path:
     """Build ``source`` into a wheel in ``out_dir`` and return its path. ``make_env`` creates an
-    empty environment at a path and returns its python; ``install`` fills it."""
+    empty environment at a path and returns its python; ``install`` fills it. With
+    ``metadata_only`` only the .dist-info directory is made (``prepare_metadata_for_build_wheel``,
+    which pyproject-hooks falls back to a full build for when the backend lacks it)."""
     from pyproject_hooks import BuildBackendHookCaller, HookMissing
 
     system = read_build_system(source)
@@ -106,6 +107,7 @@ def build_wheel(
     label = label or source.name
     log = Path(tempfile.mkstemp(prefix="cove-build-", suffix=".log", dir=log_dir)[1])
     with tempfile.TemporaryDirectory(prefix="cove-build-env-") as scratch:
+
         def install_requirements(requirements: Sequence[str]) -> None:
             try:
                 install(Path(scratch) / "env", requirements)
@@ -125,21 +127,26 @@ def build_wheel(
         else:
             env_python = python
 
-        def runner(cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None) -> None:
+        def runner(
+            cmd: Sequence[str],
+            cwd: str | None = None,
+            extra_environ: Mapping[str, str] | None = None,
+        ) -> None:
             env = dict(os.environ)
             env.pop("PYTHONHOME", None)
             env.pop("VIRTUAL_ENV", None)
             if extra_environ:
                 env.update(extra_environ)
             with open(log, "ab") as out:
-                proc = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+                proc = subprocess.run(
+                    list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
+                )
             if proc.returncode != 0:
                 tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
                 raise BuildError(
                     f"building {label} failed (the backend {system.backend} exited with "
                     f"{proc.returncode}):\n    " + "\n    ".join(tail),
-                    hint=f"the full log is in {log}; fix the project or pin a version with a "
-                    "wheel",
+                    hint=f"the full log is in {log}; fix the project or pin a version with a wheel",
                 )
 
         hooks = BuildBackendHookCaller(
@@ -157,7 +164,9 @@ def build_wheel(
                 extra = hooks.get_requires_for_build_wheel(settings)
             if extra and isolation:
                 install_requirements(extra)
-            if editable:
+            if metadata_only:
+                name = hooks.prepare_metadata_for_build_wheel(str(out_dir), settings)
+            elif editable:
                 name = hooks.build_editable(str(out_dir), settings)
             else:
                 name = hooks.build_wheel(str(out_dir), settings)

@@ -4,6 +4,7 @@ the sdist's sha256 so the second install builds nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -60,7 +61,9 @@ class Builder:
         )
         return Path(created.layout.python(created.path))
 
-    def _build(self, source: Path, out: Path, label: str, editable: bool) -> Path:
+    def _build(
+        self, source: Path, out: Path, label: str, editable: bool, metadata_only: bool = False
+    ) -> Path:
         return build_wheel(
             source,
             out,
@@ -71,15 +74,42 @@ class Builder:
             isolation=self.isolation,
             config_settings=self.config_settings,
             label=label,
+            metadata_only=metadata_only,
         )
+
+    def _sdist_entry(self, sdist: Path) -> Path:
+        # One wheel per sdist and interpreter: a build may depend on the Python it ran on.
+        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+        python_key = hashlib.sha256(self.interpreter.real_executable.encode()).hexdigest()[:16]
+        return self.cache_dir / BUCKET / digest[:2] / digest / python_key
+
+    def metadata_from_sdist(self, sdist: Path, label: str) -> bytes:
+        """The core metadata the sdist would build, through prepare_metadata_for_build_wheel so
+        that resolving does not need a whole build (cached like the wheel)."""
+        self._refuse(label)
+        entry = self._sdist_entry(sdist)
+        wheels = sorted(entry.glob("*.whl")) if entry.is_dir() else []
+        if wheels:
+            from cove.index.metadata import wheel_metadata
+
+            return wheel_metadata(wheels[0])
+        cached = entry.with_name(entry.name + ".METADATA")
+        if cached.is_file():
+            return cached.read_bytes()
+        with tempfile.TemporaryDirectory(prefix="cove-sdist-") as scratch:
+            tree = unpack_sdist(sdist, Path(scratch) / "src")
+            info = self._build(tree, Path(scratch) / "meta", label, False, metadata_only=True)
+            data = (info / "METADATA").read_bytes()
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, cached)
+        return data
 
     def from_sdist(self, sdist: Path, label: str) -> Path:
         """The wheel built from ``sdist`` (cached by its sha256)."""
         self._refuse(label)
-        digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-        # One wheel per sdist and interpreter: a build may depend on the Python it ran on.
-        python_key = hashlib.sha256(self.interpreter.real_executable.encode()).hexdigest()[:16]
-        entry = self.cache_dir / BUCKET / digest[:2] / digest / python_key
+        entry = self._sdist_entry(sdist)
         found = sorted(entry.glob("*.whl")) if entry.is_dir() else []
         if found:
             return found[0]
@@ -89,10 +119,8 @@ class Builder:
             try:
                 wheel = self._build(tree, staging, label, editable=False)
                 entry.parent.mkdir(parents=True, exist_ok=True)
-                try:
+                with contextlib.suppress(OSError):  # another process cached it first
                     os.replace(staging, entry)
-                except OSError:  # another process cached it first
-                    pass
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         return entry / wheel.name

@@ -52,7 +52,9 @@ def parse_git_url(url: str) -> GitUrl:
         if key == "subdirectory" and value:
             subdirectory = value
     if ref is not None and (not ref or ref.startswith("-")):
-        raise VcsError(f"invalid git ref {ref!r} in {redact(url)}", hint="name a branch, tag or commit")
+        raise VcsError(
+            f"invalid git ref {ref!r} in {redact(url)}", hint="name a branch, tag or commit"
+        )
     if subdirectory and (subdirectory.startswith("/") or ".." in Path(subdirectory).parts):
         raise VcsError(
             f"subdirectory {subdirectory!r} in {redact(url)} leaves the repository",

@@ -80,6 +80,7 @@ class IndexSource:
         self._builder = builder
         self._editable = editable_urls
         self._built: dict[tuple[NormalizedName, Version], Path] = {}  # sdist candidates
+        self._sdists: dict[tuple[NormalizedName, Version], Path] = {}  # fetched, not yet built
         self._vcs: dict[str, tuple[str, str]] = {}  # direct git URL -> (commit, repository)
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
 
@@ -154,8 +155,11 @@ class IndexSource:
         return info
 
     def built_wheel(self, candidate: Candidate) -> Path | None:
-        """The wheel built for an sdist candidate during resolution, if one was."""
-        return self._built.get((candidate.name, candidate.version))
+        """The wheel of a chosen sdist candidate, built now (or taken from the cache)."""
+        key = (candidate.name, candidate.version)
+        if key not in self._built and key in self._sdists and self._builder is not None:
+            self._built[key] = self._builder.from_sdist(self._sdists[key], str(candidate))
+        return self._built.get(key)
 
     def _crawl(self, future: Future[CandidateMetadata]) -> None:
         """Fetch the pages of what the newest version needs (a guess the resolver usually
@@ -277,19 +281,20 @@ class IndexSource:
         return self._metadata_future(candidate).result()
 
     def _sdist_metadata(self, candidate: Candidate, link: Link) -> CandidateMetadata:
-        """Build the sdist (in this thread: a build installs its own requirements through the
-        same source) and read the wheel it gives."""
+        """Ask the sdist's backend for its metadata (prepare_metadata_for_build_wheel, in this
+        thread: it installs build requirements through this same source); the wheel itself is
+        built only if the candidate is chosen (``built_wheel``)."""
         key = (candidate.name, candidate.version)
-        wheel = self._built.get(key)
-        if wheel is None:
-            assert self._builder is not None
+        assert self._builder is not None
+        archive = self._sdists.get(key)
+        if archive is None:
             from cove.install.prepare import Fetch, fetch_all
 
             fetch = Fetch(link.url, link.filename, link.hashes, label=str(candidate))
             archive = fetch_all([fetch], self.client, self.cache_dir)[link.url]
-            wheel = self._builder.from_sdist(archive, str(candidate))
-            self._built[key] = wheel
-        return parse_metadata(wheel_metadata(wheel), wheel.name)
+            self._sdists[key] = archive
+        data = self._builder.metadata_from_sdist(archive, str(candidate))
+        return parse_metadata(data, link.filename)
 
     def _metadata_future(self, candidate: Candidate) -> Future[CandidateMetadata]:
         key = (candidate.name, candidate.version, candidate.url, candidate.installed)
