@@ -293,3 +293,81 @@ def test_wheel_paths_no_isolation_and_commits(tmp_path: Path) -> None:
     freeze = run_cove("freeze", "-p", str(ours), check=True).stdout
     assert freeze == pip(theirs, "freeze").stdout
     assert f"@{commit}#subdirectory=pkg" in freeze and f"From-Path @ {wheel.as_uri()}" in freeze
+
+
+def _sdist_with(backend: str, where: Path, backend_wheels: Path) -> Path:
+    """A real sdist of a small project, made by ``backend``'s own build_sdist hook."""
+    from pyproject_hooks import BuildBackendHookCaller
+
+    build_system, module_path = BACKENDS[backend]
+    name = f"sd_{backend}"
+    proj = where / "proj"
+    module = proj / module_path.format(name=name)
+    module.parent.mkdir(parents=True)
+    module.write_text('"""A test module."""\n__version__ = "2.5"\n')
+    (proj / "pyproject.toml").write_text(
+        build_system + f'[project]\nname = "{name}"\nversion = "2.5"\ndescription = "x"\n'
+    )
+    tools = make_env(where / "tools")
+    run_cove("install", "-q", "-p", str(tools), "--no-index", "-f", str(backend_wheels),
+             "setuptools", "flit_core", "hatchling", check=True)  # fmt: skip
+    hooks = BuildBackendHookCaller(
+        str(proj),
+        build_system.split('build-backend = "')[1].split('"')[0],
+        python_executable=str(tools / "bin/python"),
+    )
+    out = where / "dist"
+    out.mkdir()
+    return out / hooks.build_sdist(str(out))
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_real_sdists_from_the_index_match_pip(
+    backend: str, tmp_path: Path, backend_wheels: Path
+) -> None:
+    """Sdists made by setuptools, flit and hatchling, served by the index server and built
+    with isolation (backends from find-links) and without (backend already in the env)."""
+    from tests.support.index import IndexServer
+
+    sdist = _sdist_with(backend, tmp_path / "make", backend_wheels)
+    index = Index(tmp_path / "index")
+    index.add_file(sdist)
+    name = f"sd_{backend}"
+    with IndexServer(index) as server:
+        links = ["-i", server.url, "-f", str(backend_wheels)]
+        for isolated in (True, False):
+            ours = make_env(tmp_path / f"ours-{isolated}" / "env")
+            theirs = make_env(tmp_path / f"theirs-{isolated}" / "env")
+            extra: list[str] = []
+            if not isolated:
+                need = ["setuptools", "wheel", "flit_core", "hatchling", "editables"]
+                for env in (ours, theirs):
+                    run_cove("install", "-q", "-p", str(env), "--no-index", "-f",
+                             str(backend_wheels), *need, check=True)  # fmt: skip
+                extra = ["--no-build-isolation"]
+            proc = run_cove("install", "-p", str(ours), *links, *extra, name)
+            assert proc.returncode == 0, proc.stderr
+            done = pip(theirs, "install", "-q", *links, *extra, name)
+            assert done.returncode == 0, done.stderr
+            assert python(ours, f"import {name}; print({name}.__version__)") == "2.5"
+            assert (
+                run_cove("freeze", "-p", str(ours), check=True).stdout
+                == pip(theirs, "freeze").stdout
+            )
+
+
+def test_wheel_and_sdist_urls_over_http_match_pip(tmp_path: Path, index: Index) -> None:
+    from tests.support.index import IndexServer
+
+    wheel = index.add("Remote-Wheel", "1.0")
+    index.add_file(build_sdist(tmp_path / "sd", "remote-sd", "1.0"))
+    ours, theirs = make_env(tmp_path / "a" / "env"), make_env(tmp_path / "b" / "env")
+    with IndexServer(index) as server:
+        base = f"http://127.0.0.1:{server.port}/files/"
+        reqs = [f"Remote-Wheel @ {base}{wheel.name}", f"remote-sd @ {base}remote_sd-1.0.tar.gz"]
+        proc = run_cove("install", "-p", str(ours), *reqs)
+        assert proc.returncode == 0, proc.stderr
+        assert pip(theirs, "install", "-q", *reqs).returncode == 0
+    frozen = run_cove("freeze", "-p", str(ours), check=True).stdout
+    assert frozen == pip(theirs, "freeze").stdout
+    assert f"Remote-Wheel @ {base}{wheel.name}" in frozen

@@ -150,6 +150,10 @@ class IndexSource:
         sha = origin.hashes.get("sha256") if isinstance(origin, Link) else None
         if local is not None and local.is_file():
             sha = hashlib.sha256(local.read_bytes()).hexdigest()
+        elif not sha and local is None:
+            from cove.cache.artifacts import recall_url
+
+            sha = recall_url(self.cache_dir, url)  # hashed when it was downloaded, as pip does
         if sha:
             info["archive_info"] = {"hash": f"sha256={sha}", "hashes": {"sha256": sha}}
         return info
