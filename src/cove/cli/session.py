@@ -149,7 +149,7 @@ def install_session(args: argparse.Namespace) -> int:
             force_reinstall=args.force_reinstall,
             no_deps=args.no_deps,
             pre=settings.pre or opts.pre,
-            link_mode="copy" if settings.link_mode == "clone" else settings.link_mode,  # type: ignore[arg-type]
+            link_mode=settings.link_mode,  # type: ignore[arg-type]
             compile_bytecode=settings.compile_bytecode,
             dry_run=args.dry_run,
             editable=frozenset(canonicalize_name(r.name) for r in editable),

@@ -162,9 +162,11 @@ def _install(
     wheels = _fetch(plan, request, source, client, cache_dir, reporter)
     done = _apply(plan, env, cache_dir, wheels, request, lock, source)
     if any(d.link_fallback for d in done):
+        what = "cloned" if request.link_mode == "clone" else "hardlinked"
         reporter.warn(
-            "files were copied, not hardlinked: the cache is on another filesystem than the "
-            "environment (set COVE_CACHE_DIR beside it, or --link-mode copy to silence this)"
+            f"files were copied, not {what}: the filesystem cannot do it between the cache "
+            "and the environment (set COVE_CACHE_DIR beside it, or --link-mode copy to silence "
+            "this)"
         )
     if request.compile_bytecode:
         compile_bytecode(env, done)

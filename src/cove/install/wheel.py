@@ -19,7 +19,8 @@ from cove.errors import WheelError
 from cove.install.scheme import Scheme
 from cove.install.scripts import launcher, parse_entry_points, shebang, versioned_pip_names
 
-LinkMode = Literal["hardlink", "copy", "symlink"]
+LinkMode = Literal["hardlink", "copy", "symlink", "clone"]
+_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, xfs)
 _DATA_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
 
 
@@ -122,10 +123,34 @@ def _place(src: str, dest: str, mode: LinkMode) -> bool:
     if mode == "symlink":
         os.symlink(src, dest)
         return False
+    if mode == "clone":
+        return _clone(src, dest)
     if os.path.lexists(dest):
         raise FileExistsError(errno.EEXIST, "exists", dest)
     shutil.copy2(src, dest)
     return fallback
+
+
+def _clone(src: str, dest: str) -> bool:
+    """A copy-on-write clone where the filesystem offers one, else a plain copy (returns True
+    when it had to copy)."""
+    import fcntl
+
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with open(src, "rb") as source:
+            try:
+                fcntl.ioctl(fd, _FICLONE, source.fileno())
+                cloned = True
+            except OSError:
+                cloned = False
+        if not cloned:
+            with open(dest, "wb") as out, open(src, "rb") as source:
+                shutil.copyfileobj(source, out)
+    finally:
+        os.close(fd)
+    shutil.copystat(src, dest)
+    return not cloned
 
 
 def _record_path(path: str, site: str) -> str:

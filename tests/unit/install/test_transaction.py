@@ -202,3 +202,31 @@ def test_killed_install_is_undone_by_the_next_run(env: Path, tmp_path: Path) -> 
         txn.commit()  # entering repairs the environment first
     assert snapshot(env) == before
     assert not list(env.glob(".cove-txn-*"))
+
+
+@pytest.mark.parametrize("mode", ["copy", "clone", "symlink"])
+def test_link_modes(mode: str, env: Path, tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path / "w", WheelSpec("moded", "1.0"))
+    with Transaction(env, tmp_path / "cache", (env / SITE,)) as txn:
+        done = txn.install(
+            wheel,
+            scheme(env, "moded"),
+            python="/x/python",
+            python_version=(3, 12),
+            requested=True,
+            link_mode=mode,  # type: ignore[arg-type]
+        )
+        txn.commit()
+    module = env / SITE / "moded" / "__init__.py"
+    assert module.read_text() == "__version__ = '1.0'\n"
+    cached = next((tmp_path / "cache").rglob("moded/__init__.py"))
+    if mode == "symlink":
+        assert module.is_symlink()
+    else:
+        assert not module.is_symlink() and module.stat().st_ino != cached.stat().st_ino
+    if mode != "symlink":
+        # A copy or a copy-on-write clone: editing the environment's file leaves the cache alone.
+        with open(module, "a") as f:
+            f.write("# edited\n")
+        assert cached.read_text() == "__version__ = '1.0'\n"
+    assert done.files and str(module) in done.files
