@@ -140,6 +140,7 @@ class ServerOptions:
     json: bool = True  # answer PEP 691 JSON when asked
     auth: tuple[str, str] | None = None  # required basic-auth credentials
     fail_next: int = 0  # answer this many requests with 503 before serving
+    truncate_files: int = 0  # cut this many file bodies short (full Content-Length, half sent)
     etag: bool = True
 
 
@@ -224,7 +225,20 @@ class IndexServer:
         if len(parts) == 2 and parts[0] == "files":
             target = self.index.root / "files" / parts[1]
             if target.is_file():
-                return self._send(h, 200, target.read_bytes(), "application/octet-stream")
+                body = target.read_bytes()
+                with self._lock:
+                    truncate = self.options.truncate_files > 0 and parts[1].endswith(".whl")
+                    if truncate:
+                        self.options.truncate_files -= 1
+                if truncate:
+                    h.send_response(200)
+                    h.send_header("Content-Length", str(len(body)))
+                    h.end_headers()
+                    h.wfile.write(body[: len(body) // 2])
+                    h.wfile.flush()
+                    h.close_connection = True
+                    return None
+                return self._send(h, 200, body, "application/octet-stream")
         return self._send(h, 404, b"not found", "text/plain")
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:

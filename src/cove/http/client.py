@@ -128,11 +128,30 @@ class HttpClient:
     def download(
         self, url: str, dest_dir: Path, progress: Progress | None = None
     ) -> tuple[Path, str]:
-        """Stream ``url`` into a new temporary file in ``dest_dir``; return it and its sha256."""
+        """Stream ``url`` into a new temporary file in ``dest_dir``; return it and its sha256.
+        A body cut short or a connection reset mid-transfer is retried from the start."""
+        import urllib3
+
         url = self._remember_auth(url)
         self._refuse_offline(url)
-        digest = hashlib.sha256()
         dest_dir.mkdir(parents=True, exist_ok=True)
+        attempt = 0
+        while True:
+            try:
+                return self._download_once(url, dest_dir, progress)
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError) as exc:
+                attempt += 1
+                if attempt > self.options.retries:
+                    raise NetworkError(
+                        f"downloading {redact(url)} kept failing: {_describe(exc)}",
+                        hint="check your connection or proxy, then try again",
+                    ) from None
+                time.sleep(min(0.25 * 2 ** (attempt - 1), 5))
+
+    def _download_once(
+        self, url: str, dest_dir: Path, progress: Progress | None
+    ) -> tuple[Path, str]:
+        digest = hashlib.sha256()
         fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
         try:
             with os.fdopen(fd, "wb") as out:

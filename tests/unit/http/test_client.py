@@ -115,3 +115,21 @@ def test_keyring_environment_credentials(tmp_path: Path, index: Index) -> None:
         )
         with pytest.raises(NetworkError, match="access denied"):
             wrong.get_page(server.url + "demo/", JSON)
+
+
+def test_truncated_downloads_are_retried(tmp_path: Path, index: Index) -> None:
+    wheel = index.add("demo")
+    url_path = f"/files/{wheel.name}"
+    with IndexServer(index, ServerOptions(truncate_files=2)) as server:
+        path, digest = client(tmp_path).download(
+            f"http://127.0.0.1:{server.port}{url_path}", tmp_path / "dl"
+        )
+        assert server.count(url_path) == 3
+    assert path.read_bytes() == wheel.read_bytes()
+    assert digest == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    with (
+        IndexServer(index, ServerOptions(truncate_files=100)) as server,
+        pytest.raises(NetworkError, match="kept failing"),
+    ):
+        client(tmp_path).download(f"http://127.0.0.1:{server.port}{url_path}", tmp_path / "dl")
+    assert [p.name for p in (tmp_path / "dl").iterdir()] == [path.name]  # no partial file left
