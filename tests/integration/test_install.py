@@ -323,3 +323,15 @@ def test_two_processes_queue_on_one_environment(tmp_path: Path, index: Index) ->
     assert {"Flask==2.0", "click==8.1"} <= set(frozen)
     assert pip(env, "check").returncode == 0
     assert not list(env.glob(".cove-txn-*"))
+
+
+def test_verbose_names_where_each_file_came_from(tmp_path: Path, index: Index) -> None:
+    web_index(index)
+    env = make_env(tmp_path)
+    run_cove("install", "-q", "-p", str(env), "-i", index.file_url, "markupsafe", check=True)
+    proc = run_cove("install", "-v", "-p", str(env), "-i", index.file_url, "jinja2")
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        " + jinja2==3.1  (file://" in proc.stderr and "jinja2-3.1-py3-none-any.whl)" in proc.stderr
+    )
+    assert " = markupsafe==2.1  (already installed)" in proc.stderr

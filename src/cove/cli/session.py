@@ -57,7 +57,16 @@ class Reporter:
         for ref in plan.remove:
             output.info(f" - {ref.display_name}=={ref.version}")
         for c in plan.install:
-            output.info(f" + {c.name}=={c.version}")
+            line = f" + {c.name}=={c.version}"
+            if self.verbose:
+                from cove.http.urls import redact
+
+                where = c.url or getattr(c.origin, "url", None)
+                line += f"  ({redact(where)})" if where else ""
+            output.info(line)
+        if self.verbose:
+            for c in plan.keep:
+                output.info(f" = {c.name}=={c.version}  (already installed)")
 
     def warn(self, message: str) -> None:
         output.warn(message)
