@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -57,13 +56,9 @@ def default_index_url(cache_dir: Path | None) -> str:
         url = _parse(source.read_text(encoding="utf-8"))
         if url:
             if cache is not None:
-                try:
-                    cache.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-                    tmp.write_text(json.dumps({"key": key, "url": url}), encoding="utf-8")
-                    os.replace(tmp, cache)
-                except OSError:
-                    pass
+                from cove.cache.files import store
+
+                store(cache, json.dumps({"key": key, "url": url}).encode())
             return url
     text = _from_bundled_wheel()
     url = _parse(text) if text else None

@@ -8,6 +8,8 @@ import json
 import os
 from pathlib import Path
 
+from cove.cache.files import store
+
 BUCKET = "artifacts-v1"
 
 
@@ -37,13 +39,7 @@ def remember_url(cache_dir: Path, url: str, sha256: str) -> None:
     """For links an index gives without a hash: which cached file a URL produced."""
     key = hashlib.sha256(url.encode()).hexdigest()
     path = cache_dir / BUCKET / "by-url" / f"{key}.json"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"url": url, "sha256": sha256}), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    store(path, json.dumps({"url": url, "sha256": sha256}).encode())
 
 
 def recall_url(cache_dir: Path, url: str) -> str | None:

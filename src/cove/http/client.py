@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from cove.cache.files import write_atomic
 from cove.errors import CoveError
 from cove.http.urls import host_of, redact, split_auth
 
@@ -336,17 +337,10 @@ class HttpClient:
         meta = {**meta, "sha256": hashlib.sha256(body).hexdigest()}
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(entry.with_suffix(".body"), body)
-            _atomic_write(entry.with_suffix(".json"), json.dumps(meta).encode())
+            write_atomic(entry.with_suffix(".body"), body)
+            write_atomic(entry.with_suffix(".json"), json.dumps(meta).encode())
         except OSError:
             pass  # a read-only cache slows cove down but must not fail it
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def _file_path(url: str) -> Path:

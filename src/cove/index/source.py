@@ -17,6 +17,7 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from cove.cache.files import store
 from cove.errors import CoveError
 from cove.http.client import HttpClient
 from cove.http.urls import redact
@@ -400,22 +401,8 @@ class IndexSource:
                 hint="the index is inconsistent or the download was corrupted; try again",
             )
         if cached is not None:
-            _store(cached, data)
+            store(cached, data)
         return data
-
-
-def _store(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
 
 
 def installed_candidates(

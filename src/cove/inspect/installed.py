@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
+from cove.headers import read_headers
 from cove.names import canonical
 
 if TYPE_CHECKING:
@@ -131,17 +132,6 @@ class Installed:
         return None if legacy is None else [line for line in legacy.splitlines() if line]
 
 
-def _headers(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line:
-            break
-        key, sep, value = line.partition(":")
-        if sep and not line[0].isspace():
-            out.setdefault(key.strip().lower(), value.strip())
-    return out
-
-
 def iter_installed(
     site_dirs: Sequence[Path], warnings: list[str] | None = None, *, sort: bool = True
 ) -> Iterator[Installed]:
@@ -162,7 +152,9 @@ def iter_installed(
             path = Path(site) / entry
             meta = path / meta_file if path.is_dir() else path
             try:
-                headers = _headers(meta.read_text(encoding="utf-8", errors="replace"))
+                headers = read_headers(
+                    meta.read_text(encoding="utf-8", errors="replace"), lower=True
+                )
             except OSError:
                 headers = {}
             if not headers.get("name"):

@@ -67,7 +67,7 @@ class InstallOutcome:
 
 def scan_installed(site_packages: Path) -> dict[NormalizedName, InstalledRef]:
     """The distributions in one site-packages directory, by canonical name (first wins)."""
-    from cove.install.wheel import read_headers
+    from cove.headers import read_headers
 
     out: dict[NormalizedName, InstalledRef] = {}
     try:

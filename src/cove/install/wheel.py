@@ -16,6 +16,7 @@ from typing import Literal
 
 from cove.cache.unpacked import UnpackedFile, record_hash, unpack_wheel
 from cove.errors import WheelError
+from cove.headers import read_headers
 from cove.install.scheme import Scheme
 from cove.install.scripts import launcher, parse_entry_points, shebang, versioned_pip_names
 
@@ -50,18 +51,6 @@ def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:
             hint="rebuild the wheel",
         )
     return tops.pop()
-
-
-def read_headers(text: str) -> dict[str, str]:
-    """The first value of each ``Key: value`` header line (WHEEL, METADATA), up to the body."""
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line:
-            break
-        key, sep, value = line.partition(":")
-        if sep and not line[0].isspace():
-            out.setdefault(key.strip(), value.strip())
-    return out
 
 
 def _plan(

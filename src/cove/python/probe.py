@@ -124,13 +124,6 @@ def _check_version(executable: Path, data: dict[str, Any]) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    import tempfile
+    from cove.cache.files import store
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # the cache is an optimisation; an unwritable cache must not fail the command
+    store(path, text.encode("utf-8"))  # an unwritable cache must not fail the command

@@ -1,0 +1,28 @@
+"""Cache files appear whole or not at all: written to a temporary name beside them, renamed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def store(path: Path, data: bytes) -> None:
+    """``write_atomic`` for what is only an optimisation: an unwritable cache is not an error."""
+    with contextlib.suppress(OSError):
+        write_atomic(path, data)
