@@ -10,7 +10,7 @@ from pathlib import Path
 from cove.errors import VenvError
 from cove.install.scheme import Scheme
 from cove.python.interpreter import Interpreter
-from cove.venv.layout import Layout
+from cove.venv.layout import Layout, layout_for
 
 
 def _env_root(path: Path) -> Path | None:
@@ -140,14 +140,7 @@ def open_environment(root: Path, cache_dir: Path) -> Environment:
             f"cove create --clear {root}",
         )
     interpreter = probe(python, cache_dir)
-    layout = Layout.for_interpreter(
-        os_name=interpreter.os_name,
-        sys_platform=interpreter.sys_platform,
-        implementation=interpreter.implementation,
-        version=interpreter.version,
-        is_64bit=interpreter.is_64bit,
-        purelib=interpreter.scheme.get("purelib"),
-    )
+    layout = layout_for(interpreter)
     return Environment(
         root=root,
         interpreter=interpreter,

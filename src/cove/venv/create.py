@@ -11,7 +11,7 @@ from pathlib import Path
 from cove import __version__
 from cove.errors import VenvError
 from cove.python.interpreter import Interpreter
-from cove.venv.layout import Layout
+from cove.venv.layout import Layout, layout_for
 
 MIN_VERSION = (3, 8)
 
@@ -38,17 +38,6 @@ class CreatedEnvironment:
     prompt: str
     seeded: tuple[str, ...]  # "pip-24.2", ... as installed
     link_fallback: bool  # True when files were copied because hardlinks were impossible
-
-
-def layout_for(interpreter: Interpreter) -> Layout:
-    return Layout.for_interpreter(
-        os_name=interpreter.os_name,
-        sys_platform=interpreter.sys_platform,
-        implementation=interpreter.implementation,
-        version=interpreter.version,
-        is_64bit=interpreter.is_64bit,
-        purelib=interpreter.scheme.get("purelib"),
-    )
 
 
 def resolve_prompt(path: Path, prompt: str | None, cwd: Path) -> str:

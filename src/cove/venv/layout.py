@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cove.python.interpreter import Interpreter
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +66,15 @@ class Layout:
     def python(self, env: PurePath) -> PurePath:
         """The environment's main interpreter path."""
         return env / self.bin_dir / self.python_names[0]
+
+
+def layout_for(interpreter: Interpreter) -> Layout:
+    """The layout of an environment made by ``interpreter`` (from its cached probe)."""
+    return Layout.for_interpreter(
+        os_name=interpreter.os_name,
+        sys_platform=interpreter.sys_platform,
+        implementation=interpreter.implementation,
+        version=interpreter.version,
+        is_64bit=interpreter.is_64bit,
+        purelib=interpreter.scheme.get("purelib"),
+    )
