@@ -3,9 +3,9 @@ second look at the same executable starts no subprocess."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,15 @@ def _cache_key(executable: Path) -> str | None:
         st = os.stat(real)
     except OSError:
         return None
-    raw = f"{os.path.abspath(executable)}\0{real}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}"
-    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return f"{os.path.abspath(executable)}\0{real}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}"
+
+
+def _cache_name(key: str) -> str:
+    """A short file name for ``key``. Two checksums rather than a cryptographic hash: loading
+    OpenSSL for hashlib is a tenth of a quick command's startup, and a clash is harmless because
+    each entry stores its full key and is used only when that key matches."""
+    raw = key.encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
 
 
 def _from_json(data: dict[str, Any]) -> Interpreter:
@@ -96,18 +103,20 @@ def probe(executable: Path, cache_dir: Path) -> Interpreter:
     """The Interpreter at ``executable`` (absolute or relative path); refuses Pythons below 3.8."""
     executable = Path(os.path.abspath(executable))
     key = _cache_key(executable)
-    cache_file = cache_dir / CACHE_BUCKET / f"{key}.json" if key else None
+    cache_file = cache_dir / CACHE_BUCKET / f"{_cache_name(key)}.json" if key else None
     data: dict[str, Any] | None = None
     if cache_file is not None:
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
+        if not isinstance(data, dict) or data.get("cache_key") != key:
+            data = None
     if data is None:
         data = _run_probe(executable)
         _check_version(executable, data)
         if cache_file is not None:
-            _write_atomic(cache_file, json.dumps(data))
+            _write_atomic(cache_file, json.dumps({**data, "cache_key": key}))
     # The probe reports sys.executable as the interpreter resolved it; keep the path we were given.
     data["executable"] = str(executable)
     return _from_json(data)

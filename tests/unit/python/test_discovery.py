@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -87,6 +88,35 @@ def test_probe_cache_follows_mtime(tmp_path: Path) -> None:
     with pytest.raises(InterpreterError, match="does not behave like a Python"):
         probe(wrapper, tmp_path / "cache")
     assert list((tmp_path / "cache" / probe_mod.CACHE_BUCKET).iterdir()) == entries
+
+
+def test_probe_cache_entry_for_another_key_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entry names are short checksums; an entry whose stored key is not this executable's (a
+    clash, or a stale file) is probed again, never trusted."""
+    exe = pyenv_python("3.12")
+    if exe is None:
+        pytest.skip("no 3.12")
+    cache = tmp_path / "cache"
+    probe(exe, cache)
+    (entry,) = (cache / probe_mod.CACHE_BUCKET).iterdir()
+    data = json.loads(entry.read_text())
+    assert data["cache_key"].startswith(os.path.abspath(exe) + "\0")
+    entry.write_text(
+        json.dumps({**data, "cache_key": "/elsewhere/python\x00", "version": [3, 9, 0]})
+    )
+    calls = []
+    real_run = subprocess.run
+
+    def counting_run(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real_run(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    assert probe(exe, cache).version[:2] == (3, 12)
+    assert len(calls) == 1
+    assert json.loads(entry.read_text())["cache_key"] == data["cache_key"]
 
 
 @pytest.mark.parametrize("minor", ["2.7", "3.6"])
