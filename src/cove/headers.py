@@ -7,7 +7,8 @@ from __future__ import annotations
 def read_headers(text: str, *, lower: bool = False) -> dict[str, str]:
     """The first value of each header line up to the body; keys lower-cased with ``lower``."""
     out: dict[str, str] = {}
-    for line in text.splitlines():
+    # Split off the body first: a long description need not be cut into lines.
+    for line in text.split("\n\n", 1)[0].splitlines():
         if not line:
             break
         key, sep, value = line.partition(":")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 def default_cache_dir() -> Path:
@@ -17,8 +17,7 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("cove", appauthor=False))
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything a command needs to know about where cove keeps its state."""
 
     cache_dir: Path
@@ -29,8 +28,7 @@ class Settings:
         return cls(cache_dir=default_cache_dir(), no_cache=no_cache)
 
 
-@dataclass(frozen=True, slots=True)
-class InstallSettings:
+class InstallSettings(NamedTuple):
     """Where packages come from and how they are fetched and linked, after every layer merged
     (flags > COVE_* > cove.toml > PIP_* > pip config files)."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cove.errors import VenvError
 from cove.install.scheme import Scheme
@@ -47,8 +47,7 @@ def find_environment(explicit: str | None, cwd: Path, environ: Mapping[str, str]
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Environment:
+class Environment(NamedTuple):
     """An existing environment and what its interpreter says about it (probe, cached)."""
 
     root: Path

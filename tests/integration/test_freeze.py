@@ -97,6 +97,33 @@ def test_broken_metadata_is_skipped_with_a_warning(tmp_path: Path) -> None:
     assert "Skipping" in ours.stderr and "Traceback" not in ours.stderr
 
 
+def test_versions_print_as_pip_prints_them(tmp_path: Path) -> None:
+    """pip prints a PEP 440 version in its normal form and anything else after ``===``; the
+    fast path for plain release numbers must agree with packaging on every form."""
+    env = tmp_path / "env"
+    run_cove("create", "-q", str(env), check=True)
+    site = next(env.glob("lib/python3*/site-packages"))
+    versions = {
+        "plain": "1.2.3",
+        "zeros": "01.002.0",
+        "beta": "1.0.0-Beta1",
+        "epoch": "1!2.0.post",
+        "local": "2.0+Ubuntu.1",
+        "single": "7",
+        "legacy": "not a version",
+    }
+    for name, version in versions.items():
+        info = site / f"{name}-0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        (info / "RECORD").write_text("")
+    out = same_as_pip(env)
+    for line in ("zeros==1.2.0", "beta==1.0.0b1", "epoch==1!2.0.post0", "local==2.0+ubuntu.1"):
+        assert line + "\n" in out
+    assert "plain==1.2.3\n" in out and "single==7\n" in out
+    assert "legacy===not a version\n" in out
+
+
 def test_no_environment(tmp_path: Path) -> None:
     proc = run_cove("freeze", cwd=tmp_path)
     assert proc.returncode == 1 and "cove create" in proc.stderr

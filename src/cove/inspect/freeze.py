@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-from packaging.version import InvalidVersion, Version
 
 from cove.inspect.installed import Installed
 from cove.names import canonical
@@ -25,11 +22,10 @@ def hidden(python_version: tuple[int, int]) -> frozenset[str]:
 
 
 def _name_version(dist: Installed) -> str:
-    try:
-        Version(dist.version)
-    except InvalidVersion:
+    version = dist.valid_version
+    if version is None:
         return f"{dist.name}==={dist.version}"
-    return f"{dist.name}=={dist.version}"
+    return f"{dist.name}=={version}"
 
 
 def _direct_reference(dist: Installed, info: dict[str, object]) -> str:
@@ -49,6 +45,8 @@ def _direct_reference(dist: Installed, info: dict[str, object]) -> str:
 
 
 def _git(location: str, *args: str) -> str | None:
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", "-C", location, *args], capture_output=True, text=True, timeout=30

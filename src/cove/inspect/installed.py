@@ -3,14 +3,11 @@ import, no subprocess, nothing run in the environment."""
 
 from __future__ import annotations
 
-import json
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, NamedTuple
 
 from cove.headers import read_headers
 from cove.names import canonical
@@ -22,8 +19,25 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
 
-@dataclass(frozen=True, slots=True)
-class Installed:
+# Release-only versions already in normal form (no leading zeros, no suffixes): what nearly every
+# installed distribution has. They need no parsing, and packaging.version's pattern costs
+# milliseconds to compile at startup.
+_NORMAL_RELEASE = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*")
+
+
+def pep440_text(version: str) -> str | None:
+    """``str(packaging.version.Version(version))``, or None when the text is not PEP 440."""
+    if _NORMAL_RELEASE.fullmatch(version):
+        return version
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return None
+
+
+class Installed(NamedTuple):
     """One installed distribution; its files are read only when asked for."""
 
     name: str  # as written in METADATA / PKG-INFO
@@ -39,12 +53,14 @@ class Installed:
         return self.path.parent
 
     @property
+    def valid_version(self) -> str | None:
+        """The version as pip prints it (``str(Version(...))``), None when it is not PEP 440."""
+        return pep440_text(self.version)
+
+    @property
     def normalized_version(self) -> str:
-        """The version as pip prints it (``str(Version(...))``), the raw text when invalid."""
-        try:
-            return str(Version(self.version))
-        except InvalidVersion:
-            return self.version
+        """The version as pip prints it, the raw text when it is not PEP 440."""
+        return pep440_text(self.version) or self.version
 
     def read_text(self, filename: str) -> str | None:
         try:
@@ -96,6 +112,8 @@ class Installed:
         text = self.read_text("direct_url.json")
         if text is None:
             return None
+        import json
+
         try:
             data = json.loads(text)
         except ValueError:

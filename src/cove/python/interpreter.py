@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     """A Python executable described by the probe script run inside it (never by this process).
 
     Paths are absolute strings as the interpreter reports them. ``scheme`` maps the sysconfig
@@ -27,8 +30,8 @@ class Interpreter:
     os_name: str
     is_64bit: bool
     stdlib: str  # sysconfig "stdlib" path
-    scheme: dict[str, str] = field(default_factory=dict)
-    markers: dict[str, str] = field(default_factory=dict)
+    scheme: Mapping[str, str] = _EMPTY
+    markers: Mapping[str, str] = _EMPTY
     soabi: str | None = None
     platform_tag: str = ""  # sysconfig.get_platform()
     libc: tuple[str, str] = ("", "")  # platform.libc_ver(), or ("musl", "1.2.4") on musl

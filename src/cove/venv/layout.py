@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
@@ -10,8 +10,7 @@ if TYPE_CHECKING:
     from cove.python.interpreter import Interpreter
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(NamedTuple):
     """The relative paths of one environment for a given interpreter and platform.
 
     Pure: built from the probe's facts, so Windows layouts can be computed and tested on Linux.
