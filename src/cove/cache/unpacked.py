@@ -11,8 +11,8 @@ import json
 import os
 import shutil
 import stat
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from cove.errors import WheelError
 
@@ -20,16 +20,14 @@ BUCKET = "unpacked-v1"
 MANIFEST = ".cove-manifest.json"
 
 
-@dataclass(frozen=True, slots=True)
-class UnpackedFile:
+class UnpackedFile(NamedTuple):
     path: str  # posix path inside the wheel
     hash: str  # "sha256=<urlsafe b64, no padding>"
     size: int
     executable: bool
 
 
-@dataclass(frozen=True, slots=True)
-class UnpackedWheel:
+class UnpackedWheel(NamedTuple):
     root: Path
     files: tuple[UnpackedFile, ...]
 

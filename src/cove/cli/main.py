@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -27,6 +28,36 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: $COLUMNS, else the terminal's width, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with the width found without shutil: argparse imports shutil (and
+    with it bz2 and lzma) for every argument added, a few ms of every command's startup."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 def _description(help_: str) -> str:
     return help_[0].upper() + help_[1:] + "."
 
@@ -37,6 +68,7 @@ def _top_parser() -> tuple[
     parser = argparse.ArgumentParser(
         prog="cove",
         description="Create, activate and fill Python virtual environments.",
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cove {__version__}")
     return parser, parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -46,7 +78,9 @@ def _command_parser(name: str) -> argparse.ArgumentParser:
     """The parser of one command, built alone: the usual case, ``cove NAME ...``, needs no other
     command's parser (building all twelve is a measurable share of a quick command's startup)."""
     help_ = COMMANDS[name][1]
-    return argparse.ArgumentParser(prog=f"cove {name}", description=_description(help_))
+    return argparse.ArgumentParser(
+        prog=f"cove {name}", description=_description(help_), formatter_class=_HelpFormatter
+    )
 
 
 def _parse(args_list: list[str]) -> tuple[ModuleType, argparse.Namespace] | None:

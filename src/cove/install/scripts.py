@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cove.errors import WheelError
 
@@ -20,8 +20,7 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.+-][A-Za-z0-9_.+\-]*$")
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9_./+\-=:,@%~ ]+$")
 
 
-@dataclass(frozen=True, slots=True)
-class EntryPoint:
+class EntryPoint(NamedTuple):
     name: str
     module: str
     attr: str  # "main" or "cli.main"; empty never (a module-only entry point is rejected)

@@ -10,9 +10,8 @@ import io
 import os
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from cove.cache.unpacked import UnpackedFile, record_hash, unpack_wheel
 from cove.errors import WheelError
@@ -25,8 +24,7 @@ _FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (b
 _DATA_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
 
 
-@dataclass(frozen=True, slots=True)
-class InstalledDist:
+class InstalledDist(NamedTuple):
     name: str
     version: str
     dist_info: Path
@@ -34,8 +32,7 @@ class InstalledDist:
     link_fallback: bool  # hardlinks were impossible, files were copied
 
 
-@dataclass(frozen=True, slots=True)
-class _Placement:
+class _Placement(NamedTuple):
     source: UnpackedFile
     dest: str  # absolute, normalized; plain strings keep the per-file loop cheap
     rewrite_shebang: bool

@@ -7,8 +7,8 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cove.errors import InterpreterError
 from cove.python.interpreter import Interpreter
@@ -20,8 +20,7 @@ _REQUEST = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """A parsed interpreter request; ``version`` holds the given components, e.g. (3, 12)."""
 
     implementation: str | None  # "cpython", "pypy" or None for any

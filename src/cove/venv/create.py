@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from cove import __version__
@@ -16,8 +16,7 @@ from cove.venv.layout import Layout, layout_for
 MIN_VERSION = (3, 8)
 
 
-@dataclass(frozen=True, slots=True)
-class CreateOptions:
+class CreateOptions(NamedTuple):
     """What the user asked for; mirrors ``python -m venv``'s flags plus cove's own."""
 
     prompt: str | None = None  # None: the directory's name; "." the current directory's name
@@ -30,8 +29,7 @@ class CreateOptions:
     gitignore: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class CreatedEnvironment:
+class CreatedEnvironment(NamedTuple):
     path: Path
     interpreter: Interpreter
     layout: Layout
