@@ -7,7 +7,11 @@ import base64
 import hashlib
 import html
 import json
+import socket
+import struct
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -141,7 +145,17 @@ class ServerOptions:
     auth: tuple[str, str] | None = None  # required basic-auth credentials
     fail_next: int = 0  # answer this many requests with 503 before serving
     truncate_files: int = 0  # cut this many file bodies short (full Content-Length, half sent)
+    reset_next: int = 0  # drop this many connections with a TCP reset instead of answering
+    stall_next: int = 0  # keep this many requests waiting ``stall_seconds`` before answering
+    stall_seconds: float = 2.0
     etag: bool = True
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that gave up (a timeout the test provoked) is not a server error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class IndexServer:
@@ -163,7 +177,7 @@ class IndexServer:
             def do_GET(self) -> None:
                 server._handle(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -193,6 +207,20 @@ class IndexServer:
             failing = self.options.fail_next > 0
             if failing:
                 self.options.fail_next -= 1
+            resetting = not failing and self.options.reset_next > 0
+            if resetting:
+                self.options.reset_next -= 1
+            stalling = not failing and not resetting and self.options.stall_next > 0
+            if stalling:
+                self.options.stall_next -= 1
+        if resetting:
+            # SO_LINGER with a zero timeout makes close() send RST: the client sees a reset.
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.connection.close()
+            h.close_connection = True
+            return None
+        if stalling:
+            time.sleep(self.options.stall_seconds)
         if failing:
             return self._send(h, 503, b"try later", "text/plain")
         if self.options.auth:

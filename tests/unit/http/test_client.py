@@ -133,3 +133,37 @@ def test_truncated_downloads_are_retried(tmp_path: Path, index: Index) -> None:
     ):
         client(tmp_path).download(f"http://127.0.0.1:{server.port}{url_path}", tmp_path / "dl")
     assert [p.name for p in (tmp_path / "dl").iterdir()] == [path.name]  # no partial file left
+
+
+def test_connection_resets_are_retried(tmp_path: Path, index: Index) -> None:
+    wheel = index.add("demo")
+    with IndexServer(index, ServerOptions(reset_next=2)) as server:
+        page = client(tmp_path).get_page(server.url + "demo/", JSON)
+        assert page is not None and wheel.name.encode() in page.body
+        assert server.count("/simple/demo/") == 3  # two resets, then the answer
+    with IndexServer(index, ServerOptions(reset_next=2)) as server:
+        url = f"http://127.0.0.1:{server.port}/files/{wheel.name}"
+        path, _ = client(tmp_path).download(url, tmp_path / "dl")
+        assert path.read_bytes() == wheel.read_bytes()
+        assert server.count(f"/files/{wheel.name}") == 3
+
+
+def test_persistent_resets_name_the_url_without_its_secret(tmp_path: Path, index: Index) -> None:
+    index.add("demo")
+    with IndexServer(index, ServerOptions(reset_next=100)) as server:
+        url = server.url_with_auth("dave", "s3cret") + "demo/"
+        with pytest.raises(NetworkError) as info:
+            client(tmp_path).get_page(url, JSON)
+        assert server.count("/simple/demo/") == 4  # the first try and three retries
+    message = str(info.value)
+    assert f"127.0.0.1:{server.port}/simple/demo/" in message and "s3cret" not in message
+    assert info.value.hint
+
+
+def test_stalled_answers_time_out_and_are_retried(tmp_path: Path, index: Index) -> None:
+    index.add("demo")
+    options = ServerOptions(stall_next=1, stall_seconds=1.5)
+    with IndexServer(index, options) as server:
+        page = client(tmp_path, timeout=0.5).get_page(server.url + "demo/", JSON)
+        assert page is not None and b"demo" in page.body
+        assert server.count("/simple/demo/") == 2  # the stalled one timed out, the retry answered
