@@ -56,12 +56,12 @@ class InstallSettings(NamedTuple):
 
 
 def _names(values: list[str]) -> frozenset[str]:
-    from packaging.utils import canonicalize_name
+    from cove.names import canonical
 
     out: set[str] = set()
     for value in values:
         for item in value.replace(",", " ").split():
-            out.add(item if item in (":all:", ":none:") else canonicalize_name(item))
+            out.add(item if item in (":all:", ":none:") else canonical(item))
     if ":none:" in out:
         out = set()
     return frozenset(out)

@@ -39,13 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from packaging.utils import canonicalize_name
-
     from cove.cli import output
     from cove.cli.environment import target_environment
     from cove.errors import UsageError
     from cove.inspect.installed import read_installed
     from cove.inspect.listing import STDLIB_NAMES, list_text, not_required
+    from cove.names import canonical
 
     if args.outdated and args.uptodate:
         raise UsageError("--outdated and --uptodate cannot be combined", hint="pick one")
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     dists, warnings = read_installed(dirs)
     for message in warnings:
         output.warn(message)
-    skip = STDLIB_NAMES | {canonicalize_name(n) for n in args.exclude}
+    skip = STDLIB_NAMES | {canonical(n) for n in args.exclude}
     dists = [d for d in dists if d.canonical_name not in skip]
     if args.editable:
         dists = [d for d in dists if d.editable_location()]

@@ -115,9 +115,8 @@ def _settings(args: argparse.Namespace, env_root: Path) -> InstallSettings:
 def install_session(args: argparse.Namespace) -> int:
     import tempfile
 
-    from packaging.utils import canonicalize_name
-
     from cove.errors import UsageError
+    from cove.names import canonical
     from cove.settings import Settings
 
     if not args.requirements and not args.requirement and not args.editable:
@@ -136,7 +135,7 @@ def install_session(args: argparse.Namespace) -> int:
         hashes: dict[object, frozenset[str]] = {}
         for line in reqs.lines:
             if line.hashes:
-                name = canonicalize_name(line.requirement.name)
+                name = canonical(line.requirement.name)
                 hashes[name] = hashes.get(name, frozenset()) | line.hashes
         opts = reqs.options
         editable = [line.requirement for line in lines if line.editable]
@@ -161,41 +160,49 @@ def install_session(args: argparse.Namespace) -> int:
             link_mode=settings.link_mode,  # type: ignore[arg-type]
             compile_bytecode=settings.compile_bytecode,
             dry_run=args.dry_run,
-            editable=frozenset(canonicalize_name(r.name) for r in editable),
+            editable=frozenset(canonical(r.name) for r in editable),
         )
-        source, client = _source(env, settings, opts, cache_dir)
-        builder = _builder(args, env, source, client, cache_dir)
+        made: list[tuple[IndexSource, HttpClient, Builder]] = []
+
+        def connect() -> tuple[IndexSource, HttpClient, Builder]:
+            """The index source, HTTP client and builder, made once on first need."""
+            if not made:
+                source, client = _source(env, settings, opts, cache_dir)
+                made.append((source, client, _builder(args, env, source, client, cache_dir)))
+            return made[0]
+
         if unnamed:
             # Only a build tells these projects' names: build them now (once; reused below).
             from dataclasses import replace
 
-            named = _name_by_building(unnamed, builder)
+            named = _name_by_building(unnamed, connect()[2])
             lines += [line for line in named if not line.constraint]
             editable += [line.requirement for line in named if line.editable]
             request = replace(
                 request,
                 requirements=request.requirements + tuple(line.requirement for line in named),
                 editable=request.editable
-                | frozenset(
-                    canonicalize_name(line.requirement.name) for line in named if line.editable
-                ),
+                | frozenset(canonical(line.requirement.name) for line in named if line.editable),
             )
-        source.set_builder(builder, frozenset(r.url for r in editable if r.url))
+        editable_urls = frozenset(r.url for r in editable if r.url)
+
+        def connect_install() -> tuple[IndexSource, HttpClient]:
+            source, client, builder = connect()
+            source.set_builder(builder, editable_urls)
+            return source, client
+
         try:
             outcome = install(
-                request,
-                env,
-                source,
-                client,
-                cache_dir,
-                Reporter(args.quiet, args.verbose),
+                request, env, connect_install, cache_dir, Reporter(args.quiet, args.verbose)
             )
-        finally:
-            source.close()
-        if args.report:
-            from cove.install.report import install_report
+            if args.report:
+                from cove.install.report import install_report
 
-            text = install_report(outcome, env, source)
+                text = install_report(outcome, env, connect_install()[0])
+        finally:
+            for source, _, _ in made:
+                source.close()
+        if args.report:
             if args.report == "-":
                 output.stdout(text)
             else:
@@ -275,7 +282,7 @@ def _builder(
             constraints=tuple(line.requirement for line in build_constraints.lines),
         )
         build_env = open_environment(root, cache_dir)
-        install(request, build_env, source, client, cache_dir, Reporter(2, 0))
+        install(request, build_env, lambda: (source, client), cache_dir, Reporter(2, 0))
 
     settings: dict[str, str | list[str]] = {}
     for item in args.config_settings:

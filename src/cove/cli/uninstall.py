@@ -21,19 +21,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from packaging.utils import canonicalize_name
-
     from cove.cli.session import Reporter, open_target
     from cove.errors import UsageError
     from cove.install.pipeline import scan_installed, uninstall
+    from cove.names import canonical
     from cove.requirements.files import Requirements, parse_file
     from cove.settings import Settings
 
-    names = [canonicalize_name(n) for n in args.names]
+    names = [canonical(n) for n in args.names]
     reqs = Requirements()
     for path in args.requirement:
         parse_file(Path(path), into=reqs)
-    names += [canonicalize_name(line.requirement.name) for line in reqs.lines]
+    names += [canonical(line.requirement.name) for line in reqs.lines]
     if not names:
         raise UsageError("nothing to uninstall", hint="name a package: cove uninstall requests")
     settings = Settings.from_environ()

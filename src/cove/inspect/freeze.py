@@ -80,12 +80,12 @@ def _editable(dist: Installed, location: str) -> list[str]:
 def frozen(dist: Installed) -> list[str]:
     """The lines pip freeze prints for one distribution (comments first for editables)."""
     info = dist.direct_url()
+    if info is None:  # the common case: one failed open, not two
+        return [_name_version(dist)]
     location = dist.editable_location()
     if location is not None:
         return _editable(dist, location)
-    if info is not None:
-        return [_direct_reference(dist, info)]
-    return [_name_version(dist)]
+    return [_direct_reference(dist, info)]
 
 
 def freeze_lines(

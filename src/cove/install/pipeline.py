@@ -4,21 +4,22 @@ environment in a single transaction. Takes plain values; reports through a Repor
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from packaging.requirements import Requirement
-from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from cove.errors import CoveError
 from cove.install.plan import InstalledRef, Plan, plan_install, plan_uninstall
+from cove.names import canonical
 from cove.resolve.source import Candidate
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
+    from packaging.utils import NormalizedName
 
     from cove.http.client import HttpClient
     from cove.install.prepare import ProgressEvent
@@ -82,17 +83,21 @@ def scan_installed(site_packages: Path) -> dict[NormalizedName, InstalledRef]:
             version = Version(headers["Version"])
         except (OSError, KeyError, InvalidVersion, UnicodeDecodeError):
             continue
-        name = canonicalize_name(headers.get("Name", ""))
+        name = canonical(headers.get("Name", ""))
         if name:
             out.setdefault(name, InstalledRef(name, headers["Name"], version, path))
     return out
 
 
+# Makes the package source and HTTP client on first need: a repeated install that is already
+# satisfied never builds them (nor imports the index, resolver and HTTP modules).
+Connect = Callable[[], "tuple[PackageSource, HttpClient]"]
+
+
 def install(
     request: InstallRequest,
     env: Environment,
-    source: PackageSource,
-    client: HttpClient,
+    connect: Connect,
     cache_dir: Path,
     reporter: Reporter,
 ) -> InstallOutcome:
@@ -103,34 +108,41 @@ def install(
     lock = environment_lock(env.root)
     with lock:
         installed = scan_installed(env.site_packages)
-        return _install(request, env, source, client, cache_dir, reporter, installed, lock)
+        return _install(request, env, connect, cache_dir, reporter, installed, lock)
 
 
 def _install(
     request: InstallRequest,
     env: Environment,
-    source: PackageSource,
-    client: HttpClient,
+    connect: Connect,
     cache_dir: Path,
     reporter: Reporter,
     installed: Mapping[NormalizedName, InstalledRef],
     lock: BaseFileLock,
 ) -> InstallOutcome:
-    from cove.index.source import installed_candidates
-    from cove.resolve.provider import Policy
-    from cove.resolve.resolver import resolve
-
     started = time.perf_counter()
-    requested = frozenset(canonicalize_name(r.name) for r in request.requirements)
+    requested = frozenset(canonical(r.name) for r in request.requirements)
     from packaging.specifiers import SpecifierSet
 
     specs: dict[NormalizedName, SpecifierSet] = {}
     urls: dict[NormalizedName, str] = {}
     for c in request.constraints:
-        name = canonicalize_name(c.name)
+        name = canonical(c.name)
         specs[name] = specs.get(name, SpecifierSet()) & c.specifier
         if c.url:
             urls[name] = c.url
+    if not (request.upgrade or request.force_reinstall or request.dry_run):
+        from cove.install.satisfied import already_satisfied
+
+        if already_satisfied(request.requirements, specs, installed, env.interpreter.markers):
+            plan = Plan((), (), (), requested)
+            reporter.changed(plan, 0.0, False)
+            return InstallOutcome(plan, None, ())
+    from cove.index.source import installed_candidates
+    from cove.resolve.provider import Policy
+    from cove.resolve.resolver import resolve
+
+    source, client = connect()
     policy = Policy(
         markers=env.interpreter.markers,
         python_version=Version(env.interpreter.version_string),
@@ -143,13 +155,6 @@ def _install(
         reinstall=requested if request.force_reinstall else frozenset(),
         no_deps=request.no_deps,
     )
-    if not (request.upgrade or request.force_reinstall or request.dry_run):
-        from cove.install.satisfied import already_satisfied
-
-        if already_satisfied(request.requirements, specs, installed, env.interpreter.markers):
-            plan = Plan((), (), (), requested)
-            reporter.changed(plan, 0.0, False)
-            return InstallOutcome(plan, None, ())
     resolution = resolve(list(request.requirements), source, policy)
     reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
     plan = plan_install(resolution.chosen, installed, requested, policy.reinstall)

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from cove.resolve.source import Candidate
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
 
 
 @dataclass(frozen=True, slots=True)

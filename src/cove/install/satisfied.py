@@ -4,12 +4,16 @@ requirement and everything those need, there is nothing to resolve and no index 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
 
 from cove.install.plan import InstalledRef
+from cove.names import canonical
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
 
 
 def _requires(ref: InstalledRef) -> list[Requirement] | None:
@@ -48,14 +52,14 @@ def already_satisfied(
             continue
         if req.url:
             return False  # a direct reference is always re-checked by the full path
-        name = canonicalize_name(req.name)
+        name = canonical(req.name)
         ref = installed.get(name)
         if ref is None:
             return False
         spec = req.specifier & constraints.get(name, SpecifierSet())
         if not spec.contains(ref.version, prereleases=True):
             return False
-        extras = tuple(sorted(canonicalize_name(e) for e in req.extras)) or ("",)
+        extras = tuple(sorted(canonical(e) for e in req.extras)) or ("",)
         for e in extras:
             if (name, e) in seen:
                 continue
