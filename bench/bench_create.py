@@ -2,7 +2,9 @@
 
     /root/.pyenv/versions/3.11.7/bin/python3 bench/bench_create.py --runs 15 --markdown
 
-Run it with an interpreter's real path, not a pyenv shim (the shim adds ~100 ms per call). cove
+Run it with an interpreter's real path, not a pyenv shim (the shim adds ~100 ms per call),
+ideally the python of a venv that cove is installed into, as pipx would install it (a base
+interpreter may import extra `.pth` files at every start; bench/RESULTS.md says which). cove
 runs under that interpreter (``sys.executable -m cove``) and, when it exists, as the ``cove``
 console script next to it. Peers are installed into a throwaway venv (``--peers``, default
 /tmp/cove-bench-peers, reused when present) with pip as configured on the machine.
