@@ -61,10 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cove.cache import default_cache_dir
     from cove.cli import output
     from cove.errors import UsageError
     from cove.python.discovery import find_interpreter
-    from cove.settings import Settings
     from cove.venv.create import CreateOptions, create_environment
 
     if args.clear and args.upgrade:
@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             "--upgrade-deps needs pip, but --without-pip was given", hint="drop one of them"
         )
-    settings = Settings.from_environ()
-    interpreter = find_interpreter(args.python, settings.cache_dir)
+    cache_dir = default_cache_dir()
+    interpreter = find_interpreter(args.python, cache_dir)
     options = CreateOptions(
         prompt=args.prompt,
         system_site_packages=args.system_site_packages,
@@ -86,9 +86,7 @@ def run(args: argparse.Namespace) -> int:
         gitignore=args.gitignore,
     )
     path = Path(args.path)
-    created = create_environment(
-        path, interpreter, options, cache_dir=settings.cache_dir, cwd=Path.cwd()
-    )
+    created = create_environment(path, interpreter, options, cache_dir=cache_dir, cwd=Path.cwd())
     if created.link_fallback:
         output.warn("the cache is on another filesystem: files were copied, not hardlinked")
     if args.upgrade_deps:

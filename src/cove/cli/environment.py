@@ -19,7 +19,7 @@ def target_environment(args: argparse.Namespace) -> Environment:
     import os
     from pathlib import Path
 
-    from cove.settings import default_cache_dir
+    from cove.cache import default_cache_dir
     from cove.target import find_environment, open_environment
 
     root = find_environment(args.python, Path.cwd(), os.environ)

@@ -30,10 +30,10 @@ def run(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
+    from cove.cache import default_cache_dir
     from cove.cli import output
     from cove.inspect.freeze import freeze_lines
     from cove.inspect.installed import read_installed
-    from cove.settings import default_cache_dir
     from cove.target import find_environment, open_environment
 
     env = open_environment(

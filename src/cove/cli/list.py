@@ -100,14 +100,14 @@ def _latest(
     import tempfile
     from pathlib import Path
 
+    from cove.cache import default_cache_dir
     from cove.cli.session import _settings, _source
     from cove.requirements.files import FileOptions
-    from cove.settings import Settings
 
     settings = _settings(args, env.root)
-    base = Settings.from_environ()
+    base_cache_dir = default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
-        cache_dir = Path(scratch) if settings.no_cache else base.cache_dir
+        cache_dir = Path(scratch) if settings.no_cache else base_cache_dir
         source, _client = _source(env, settings, FileOptions(), cache_dir)
         try:
             source.prefetch(d.canonical_name for d in dists)

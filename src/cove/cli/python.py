@@ -14,10 +14,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cove.cache import default_cache_dir
     from cove.python.discovery import find_interpreter, find_interpreters
-    from cove.settings import Settings
 
-    cache_dir = Settings.from_environ().cache_dir
+    cache_dir = default_cache_dir()
     if args.python_command == "find":
         print(find_interpreter(args.request, cache_dir).executable)
         return 0

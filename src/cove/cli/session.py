@@ -115,19 +115,19 @@ def _settings(args: argparse.Namespace, env_root: Path) -> InstallSettings:
 def install_session(args: argparse.Namespace) -> int:
     import tempfile
 
+    from cove.cache import default_cache_dir
     from cove.errors import UsageError
     from cove.names import canonical
-    from cove.settings import Settings
 
     if not args.requirements and not args.requirement and not args.editable:
         raise UsageError(
             "nothing to install", hint="name a package (cove install requests) or -r FILE"
         )
-    base = Settings.from_environ()
+    base_cache_dir = default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
-        env = open_target(args, base.cache_dir)
+        env = open_target(args, base_cache_dir)
         settings = _settings(args, env.root)
-        cache_dir = Path(scratch) if settings.no_cache else base.cache_dir
+        cache_dir = Path(scratch) if settings.no_cache else base_cache_dir
         reqs, unnamed = _gather(args, settings)
         from cove.install.pipeline import InstallRequest, install
 

@@ -21,12 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cove.cache import default_cache_dir
     from cove.cli.session import Reporter, open_target
     from cove.errors import UsageError
     from cove.install.pipeline import scan_installed, uninstall
     from cove.names import canonical
     from cove.requirements.files import Requirements, parse_file
-    from cove.settings import Settings
 
     names = [canonical(n) for n in args.names]
     reqs = Requirements()
@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     names += [canonical(line.requirement.name) for line in reqs.lines]
     if not names:
         raise UsageError("nothing to uninstall", hint="name a package: cove uninstall requests")
-    settings = Settings.from_environ()
-    env = open_target(args, settings.cache_dir)
+    cache_dir = default_cache_dir()
+    env = open_target(args, cache_dir)
     installed = scan_installed(env.site_packages)
     reporter = Reporter(args.quiet, args.verbose)
     present = [installed[n] for n in names if n in installed]
@@ -46,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
         listing = ", ".join(f"{r.display_name}=={r.version}" for r in present)
         if not output.confirm(f"Remove {listing} from {env.root}?"):
             return 1
-    plan = uninstall(names, env, settings.cache_dir, reporter, args.dry_run)
+    plan = uninstall(names, env, cache_dir, reporter, args.dry_run)
     return 0 if plan.remove or not names else 1
