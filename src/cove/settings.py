@@ -1,7 +1,7 @@
 """Install settings merged from flags, COVE_* variables, cove.toml and pip's configuration
 into one frozen object."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import os
 from pathlib import Path

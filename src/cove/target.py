@@ -1,6 +1,6 @@
 """Find the environment a command acts on: -p/--python, else $VIRTUAL_ENV, else .venv upward."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import os
 from collections.abc import Mapping

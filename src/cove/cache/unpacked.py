@@ -1,7 +1,7 @@
 """Wheels unpacked once into the cache, keyed by the wheel's sha256, with a manifest of every
 file's hash and size so installs link from here without reading the zip again."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import base64
 import csv

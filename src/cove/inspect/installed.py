@@ -1,7 +1,7 @@
 """Installed distributions read straight from ``*.dist-info`` / ``*.egg-info`` directories: no
 import, no subprocess, nothing run in the environment."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import os
 import re
@@ -45,7 +45,7 @@ class Installed(NamedTuple):
     path: Path  # the .dist-info or .egg-info directory (or an .egg-info file)
 
     @property
-    def canonical_name(self) -> NormalizedName:
+    def canonical_name(self) -> "NormalizedName":
         return canonical(self.name)
 
     @property
@@ -68,7 +68,7 @@ class Installed(NamedTuple):
         except (OSError, UnicodeDecodeError):
             return None
 
-    def metadata(self) -> Message:
+    def metadata(self) -> "Message":
         """The metadata as pip sees it through importlib.metadata: folded values dedented by
         their 8-space indent, and the body repeated as a Description header."""
         import textwrap
@@ -93,7 +93,7 @@ class Installed(NamedTuple):
             repaired.set_payload(body)
         return repaired
 
-    def requires(self, markers: Mapping[str, str]) -> list[Requirement]:
+    def requires(self, markers: Mapping[str, str]) -> "list[Requirement]":
         """Requires-Dist without extras, markers evaluated for the environment's interpreter.
         Raises ValueError on a requirement that does not parse (pip reports those)."""
         from packaging.requirements import InvalidRequirement, Requirement
@@ -193,7 +193,7 @@ def read_installed(
     return list(found.values()), warnings
 
 
-def duplicates(site_dirs: Sequence[Path]) -> dict[NormalizedName, list[Installed]]:
+def duplicates(site_dirs: Sequence[Path]) -> "dict[NormalizedName, list[Installed]]":
     """Projects installed more than once across ``site_dirs`` (only the first is imported)."""
     seen: dict[NormalizedName, list[Installed]] = {}
     for dist in iter_installed(site_dirs):

@@ -1,6 +1,6 @@
 """Where each part of a wheel goes in an environment (the sysconfig install scheme)."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 from pathlib import Path
 from typing import NamedTuple
@@ -16,7 +16,7 @@ class Scheme(NamedTuple):
     @classmethod
     def for_venv(
         cls, env: Path, *, site_packages: str, bin_dir: str, python_short: str, dist_name: str
-    ) -> Scheme:
+    ) -> "Scheme":
         """pip's scheme for a venv; headers go to include/site/pythonX.Y/<dist> as pip puts them."""
         site = env / site_packages
         return cls(

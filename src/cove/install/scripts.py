@@ -1,6 +1,6 @@
 """Console and GUI script launchers with the bytes pip writes, and shebang rewriting."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import re
 import shlex

@@ -1,7 +1,7 @@
 """The one wheel installer: link a wheel's files from the unpacked cache into a scheme, write its
 scripts, INSTALLER, REQUESTED and RECORD, file for file what pip installs (without bytecode)."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import contextlib
 import csv

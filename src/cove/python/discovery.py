@@ -1,7 +1,7 @@
 """Find interpreters (PATH, pyenv, the py launcher, the one running cove) and match a request such
 as ``3.12``, ``python3.13``, ``pypy3.10``, ``>=3.11`` or a path against them."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import os
 import re

@@ -1,6 +1,6 @@
 """What cove knows about one Python interpreter, as reported by the probe."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 from collections.abc import Mapping
 from types import MappingProxyType

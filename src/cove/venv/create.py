@@ -1,7 +1,7 @@
 """Create an environment the way ``python -m venv`` does, built in a staging directory and swapped
 into place so a failed create leaves nothing behind (and ``--clear`` never half-clears)."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import os
 from collections.abc import Callable

@@ -1,6 +1,6 @@
 """Where things go inside an environment, per platform, as ``python -m venv`` lays them out."""
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 from typing import NamedTuple
 from pathlib import PurePath
@@ -34,7 +34,7 @@ class Layout(NamedTuple):
         version: tuple[int, int, int],
         is_64bit: bool,
         purelib: str | None = None,
-    ) -> Layout:
+    ) -> "Layout":
         """The layout venv produces for this interpreter; ``purelib`` (from the probe's scheme,
         relative to the environment) wins over the computed default when given."""
         major, minor = version[0], version[1]
@@ -67,7 +67,7 @@ class Layout(NamedTuple):
         return env / self.bin_dir / self.python_names[0]
 
 
-def layout_for(interpreter: Interpreter) -> Layout:
+def layout_for(interpreter: "Interpreter") -> Layout:
     """The layout of an environment made by ``interpreter`` (from its cached probe)."""
     return Layout.for_interpreter(
         os_name=interpreter.os_name,
