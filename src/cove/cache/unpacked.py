@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import stat
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
@@ -142,6 +141,8 @@ def unpack_wheel(wheel: Path, cache_dir: Path) -> UnpackedWheel:
     found = _read_manifest(entry)
     if found is not None:
         return found
+    import shutil
+
     from filelock import FileLock
 
     bucket.mkdir(parents=True, exist_ok=True)

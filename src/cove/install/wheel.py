@@ -8,7 +8,6 @@ import csv
 import errno
 import io
 import os
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -113,6 +112,8 @@ def _place(src: str, dest: str, mode: LinkMode) -> bool:
         return _clone(src, dest)
     if os.path.lexists(dest):
         raise FileExistsError(errno.EEXIST, "exists", dest)
+    import shutil  # only when copying (it loads bz2 and lzma)
+
     shutil.copy2(src, dest)
     return fallback
 
@@ -121,6 +122,7 @@ def _clone(src: str, dest: str) -> bool:
     """A copy-on-write clone where the filesystem offers one, else a plain copy (returns True
     when it had to copy)."""
     import fcntl
+    import shutil
 
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
