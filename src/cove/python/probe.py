@@ -122,6 +122,30 @@ def probe(executable: Path, cache_dir: Path) -> Interpreter:
     return _from_json(data)
 
 
+def remember_venv(base: Interpreter, python: Path, root: Path, cache_dir: Path) -> None:
+    """Cache what the probe would report for ``python``, the symlinked interpreter of the venv
+    at ``root`` just made from ``base``, so the first command in a new environment runs no
+    probe. Inside such a venv only sys.executable, sys.prefix and being in a venv differ from
+    the base interpreter, and before 3.11 sys._base_executable, which then names the venv's own
+    python (the tests compare this with a real probe on every CPython from 3.8)."""
+    if base.in_venv or base.implementation != "cpython":
+        return  # a venv of a venv, or another implementation: probe it when it is used
+    key = _cache_key(python)
+    if key is None:
+        return
+    data = {
+        **base._asdict(),
+        "executable": str(python),
+        "prefix": str(root),
+        "in_venv": True,
+        "base_executable": str(python) if base.version < (3, 11) else base.base_executable,
+        "scheme": dict(base.scheme),
+        "markers": dict(base.markers),
+        "cache_key": key,
+    }
+    _write_atomic(cache_dir / CACHE_BUCKET / f"{_cache_name(key)}.json", json.dumps(data))
+
+
 def _check_version(executable: Path, data: dict[str, Any]) -> None:
     version = tuple(data["version"][:2])
     if version < MIN_VERSION:

@@ -324,6 +324,10 @@ def create_environment(
         import shutil
 
         shutil.rmtree(old, ignore_errors=True)
+    if options.symlinks and not layout.windows:
+        from cove.python.probe import remember_venv
+
+        remember_venv(interpreter, Path(layout.python(path)), path, cache_dir)
     return CreatedEnvironment(path, interpreter, layout, prompt, seeded, fallback)
 
 

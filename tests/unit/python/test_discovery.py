@@ -151,3 +151,49 @@ def test_version_request_finds_pyenv(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert out.strip() == "13"
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_a_new_environment_is_known_without_a_probe(
+    minor: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """create caches what the probe would say about the new environment's python; that guess
+    must be exactly what a real probe inside the environment reports."""
+    from cove.venv.create import CreateOptions, create_environment
+
+    exe = pyenv_python(minor)
+    if exe is None:
+        pytest.skip(f"no {minor}")
+    cache = tmp_path / "cache"
+    base = probe(exe, cache)
+    env = tmp_path / "my env"
+    create_environment(env, base, CreateOptions(with_pip=False), cache_dir=cache, cwd=tmp_path)
+    python = env / "bin" / "python"
+    real = probe_mod._run_probe(python)
+    key = probe_mod._cache_key(python)
+    assert key is not None
+    entry = cache / probe_mod.CACHE_BUCKET / f"{probe_mod._cache_name(key)}.json"
+    remembered = json.loads(entry.read_text())
+    assert remembered.pop("cache_key") == key
+    assert remembered == real | {"executable": str(python)}
+
+    def no_subprocess(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the new environment's python must come from the cache")
+
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    assert probe(python, cache).prefix == str(env)
+
+
+def test_copied_environments_are_probed_when_used(tmp_path: Path) -> None:
+    from cove.venv.create import CreateOptions, create_environment
+
+    exe = pyenv_python("3.12")
+    if exe is None:
+        pytest.skip("no 3.12")
+    cache = tmp_path / "cache"
+    base = probe(exe, cache)
+    env = tmp_path / "env"
+    options = CreateOptions(with_pip=False, symlinks=False)
+    create_environment(env, base, options, cache_dir=cache, cwd=tmp_path)
+    assert len(list((cache / probe_mod.CACHE_BUCKET).iterdir())) == 1  # the base only
+    assert probe(env / "bin" / "python", cache).in_venv
