@@ -54,6 +54,31 @@ def test_project_directories_and_editables_match_pip(tmp_path: Path) -> None:
     assert python(ours, "import live_code; print(live_code.VALUE)") == "changed"
 
 
+def test_project_directories_in_requirements_files_match_pip(tmp_path: Path) -> None:
+    """`-e .` and `./proj` lines name no project; a build tells it, as pip does."""
+    work = tmp_path / "work"
+    proj = source_project(work / "proj", "Dir-Proj")
+    live = source_project(work / "live", "live-dir")
+    reqs = work / "requirements.txt"
+    reqs.write_text("./proj\n-e ./live\n")
+    ours, theirs = make_env(tmp_path / "a" / "env"), make_env(tmp_path / "b" / "env")
+    # Run beside the file, as usual: pip reads relative paths from the working directory.
+    proc = run_cove("install", "-p", str(ours), "-r", str(reqs), cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    done = pip(theirs, "install", "-q", "-r", str(reqs), cwd=work)
+    assert done.returncode == 0, done.stderr
+    freeze = run_cove("freeze", "-p", str(ours), check=True).stdout
+    assert freeze == pip(theirs, "freeze").stdout
+    assert f"-e {live}\n" in freeze and f"Dir-Proj @ {proj.as_uri()}\n" in freeze
+    constraints = work / "constraints.txt"
+    constraints.write_text("./proj\n")
+    refused = run_cove("install", "-p", str(ours), "-c", str(constraints), "live-dir", cwd=work)
+    assert refused.returncode == 1 and "constraint needs a project name" in refused.stderr
+    unnamed = run_cove("uninstall", "-y", "-p", str(ours), "-r", str(reqs), cwd=work)
+    assert unnamed.returncode == 2 and "cove uninstall NAME" in unnamed.stderr
+    assert "Dir-Proj" in run_cove("freeze", "-p", str(ours), check=True).stdout
+
+
 def test_sdist_only_package_is_built_once_and_cached(tmp_path: Path, index: Index) -> None:
     index.add_file(build_sdist(tmp_path / "sd", "sdonly", "1.2"))
     index.add("needs-sdonly", "1.0", requires=["sdonly>=1"])

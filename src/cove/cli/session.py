@@ -238,7 +238,7 @@ def _gather(
         parse_file(Path(path), into=reqs)
     for path in [*settings.constraints, *args.constraint]:
         parse_file(Path(path), constraint=True, into=reqs)
-    return reqs, unnamed
+    return reqs, unnamed + reqs.unnamed
 
 
 def _name_by_building(unnamed: list[tuple[Path, bool]], builder: Builder) -> list[RequirementLine]:

@@ -33,6 +33,12 @@ def run(args: argparse.Namespace) -> int:
     for path in args.requirement:
         parse_file(Path(path), into=reqs)
     names += [canonical(line.requirement.name) for line in reqs.lines]
+    if reqs.unnamed:
+        where = reqs.unnamed[0][0]
+        raise UsageError(
+            f"cannot tell which project {where} is without building it",
+            hint="name the project to remove: cove uninstall NAME",
+        )
     if not names:
         raise UsageError("nothing to uninstall", hint="name a package: cove uninstall requests")
     cache_dir = default_cache_dir()

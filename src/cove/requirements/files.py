@@ -9,6 +9,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -59,6 +60,32 @@ class FileOptions:
 class Requirements:
     lines: list[RequirementLine] = field(default_factory=list)
     options: FileOptions = field(default_factory=FileOptions)
+    # Project directories whose names only a build can tell, and whether they are editable.
+    unnamed: list[tuple[Path, bool]] = field(default_factory=list)
+
+
+def _add(
+    result: Requirements,
+    text: str,
+    base: Path,
+    where: str,
+    *,
+    hashes: frozenset[str] = frozenset(),
+    constraint: bool = False,
+    editable: bool = False,
+) -> None:
+    """One requirement line; a project directory with a dynamic name is kept for a build."""
+    try:
+        req = parse_requirement(text, base, where)
+    except UnnamedProject as exc:
+        if constraint:
+            raise RequirementsError(
+                f"{where}: a constraint needs a project name, {exc.path} has none without a build",
+                hint=f"write it as NAME @ {exc.path.absolute().as_uri()}",
+            ) from None
+        result.unnamed.append((exc.path, editable))
+        return
+    result.lines.append(RequirementLine(req, hashes, where, constraint, editable))
 
 
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
@@ -114,10 +141,15 @@ def parse_file(
     *,
     constraint: bool = False,
     into: Requirements | None = None,
+    cwd: Path | None = None,
     _stack: tuple[Path, ...] = (),
 ) -> Requirements:
-    """Parse ``path`` (and what it includes) into ``into`` (a new Requirements by default)."""
+    """Parse ``path`` (and what it includes) into ``into`` (a new Requirements by default).
+
+    As pip and uv read them: ``-r``/``-c`` and ``--find-links`` paths are relative to the file
+    that names them, project paths and ``-e`` paths to the working directory (``cwd``)."""
     environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
     result = into if into is not None else Requirements()
     real = path.resolve()
     if real in _stack:
@@ -140,15 +172,26 @@ def parse_file(
     for number, line in _logical_lines(text):
         where = f"{path}:{number}"
         _parse_line(
-            _expand(line, environ), where, path.parent, environ, constraint, result, (*_stack, real)
+            _expand(line, environ),
+            where,
+            _Bases(path.parent, cwd),
+            environ,
+            constraint,
+            result,
+            (*_stack, real),
         )
     return result
+
+
+class _Bases(NamedTuple):
+    file_dir: Path  # -r, -c and --find-links paths start here
+    cwd: Path  # requirement and -e paths start here
 
 
 def _parse_line(
     line: str,
     where: str,
-    base: Path,
+    base: _Bases,
     environ: Mapping[str, str],
     constraint: bool,
     result: Requirements,
@@ -186,9 +229,7 @@ def _parse_line(
         spec_words.append(word)
         i += 1
     text = " ".join(spec_words)
-    result.lines.append(
-        RequirementLine(parse_requirement(text, base, where), frozenset(hashes), where, constraint)
-    )
+    _add(result, text, base.cwd, where, hashes=frozenset(hashes), constraint=constraint)
 
 
 _HINT = "see pip's requirements file format: one requirement or option per line"
@@ -203,7 +244,7 @@ def _next(words: list[str], i: int, where: str) -> str:
 def _parse_option(
     words: list[str],
     where: str,
-    base: Path,
+    base: _Bases,
     environ: Mapping[str, str],
     constraint: bool,
     result: Requirements,
@@ -222,10 +263,10 @@ def _parse_option(
     key = _VALUE_OPTIONS[name]
     opts = result.options
     if key in ("requirement", "constraint"):
-        target = Path(value) if os.path.isabs(value) else base / value
+        target = Path(value) if os.path.isabs(value) else base.file_dir / value
         parse_file(
             target, environ, constraint=constraint or key == "constraint", into=result,
-            _stack=stack,
+            cwd=base.cwd, _stack=stack,
         )  # fmt: skip
     elif key == "index_url":
         opts.index_url = value
@@ -234,7 +275,7 @@ def _parse_option(
     elif key == "find_links":
         is_local = "://" not in value
         opts.find_links.append(
-            str(base / value) if is_local and not os.path.isabs(value) else value
+            str(base.file_dir / value) if is_local and not os.path.isabs(value) else value
         )
     elif key == "trusted_host":
         opts.trusted_hosts.append(value)
@@ -243,10 +284,7 @@ def _parse_option(
     elif key == "no_binary":
         opts.no_binary.append(value)
     elif key == "editable":
-        req = parse_requirement(value, base, where)
-        result.lines.append(
-            RequirementLine(req, source=where, constraint=constraint, editable=True)
-        )
+        _add(result, value, base.cwd, where, constraint=constraint, editable=True)
 
 
 def parse_requirement(text: str, base: Path, where: str) -> Requirement:

@@ -41,6 +41,30 @@ def test_nested_files_are_relative_and_constraints_marked(tmp_path: Path) -> Non
     assert lines[0].source == f"{tmp_path / 'sub' / 'base.txt'}:1"
 
 
+def test_project_paths_are_relative_to_the_working_directory(tmp_path: Path) -> None:
+    """pip's rule (uv's too): -r, -c and --find-links start at the file, projects and -e at the
+    working directory."""
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "pyproject.toml").write_text('[project]\nname = "Here"\n')
+    wheel = tmp_path / "dist" / "demo-1.0-py3-none-any.whl"
+    wheel.parent.mkdir()
+    wheel.write_bytes(b"")
+    write(tmp_path / "sub" / "inner.txt", "-e ./proj\n")
+    top = write(
+        tmp_path / "sub" / "r.txt", "./proj\ndist/demo-1.0-py3-none-any.whl\n-r inner.txt\n"
+    )
+    result = parse_file(top, {}, cwd=tmp_path)
+    assert [str(x.requirement) for x in result.lines] == [
+        f"Here @ {(tmp_path / 'proj').as_uri()}",
+        f"demo @ {wheel.as_uri()}",
+        f"Here @ {(tmp_path / 'proj').as_uri()}",
+    ]
+    assert result.lines[2].editable
+    (tmp_path / "sub" / "proj").mkdir()  # beside the file, not where paths start: unnamed
+    dynamic = parse_file(write(tmp_path / "d.txt", "./sub/proj\n"), {}, cwd=tmp_path)
+    assert dynamic.lines == [] and dynamic.unnamed == [(tmp_path / "sub" / "proj", False)]
+
+
 def test_cycles_are_refused(tmp_path: Path) -> None:
     write(tmp_path / "a.txt", "-r b.txt\n")
     write(tmp_path / "b.txt", "-r a.txt\n")
