@@ -8,6 +8,7 @@ import hashlib
 import html
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -142,6 +143,7 @@ class ServerOptions:
     fail_next: int = 0  # answer this many requests with 503 before serving
     truncate_files: int = 0  # cut this many file bodies short (full Content-Length, half sent)
     etag: bool = True
+    wheel_chunk_delay: float = 0.0  # seconds between 64 KiB pieces of a wheel body (slow network)
 
 
 class IndexServer:
@@ -238,8 +240,23 @@ class IndexServer:
                     h.wfile.flush()
                     h.close_connection = True
                     return None
+                if self.options.wheel_chunk_delay and parts[1].endswith(".whl"):
+                    return self._send_slowly(h, body)
                 return self._send(h, 200, body, "application/octet-stream")
         return self._send(h, 404, b"not found", "text/plain")
+
+    def _send_slowly(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/octet-stream")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        try:
+            for start in range(0, len(body), 64 * 1024):
+                h.wfile.write(body[start : start + 64 * 1024])
+                h.wfile.flush()
+                time.sleep(self.options.wheel_chunk_delay)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (Ctrl-C)
+            h.close_connection = True
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
