@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cove.cache.artifacts import (
     download_dir,
@@ -36,8 +37,17 @@ class Fetch:
     label: str = ""  # "flask 3.0", for progress and errors
 
 
-# (label, bytes so far, total or None, finished)
+# (label, bytes so far, total or None, finished); called from the download threads
 ProgressEvent = Callable[[str, int, int | None, bool], None]
+
+DEFAULT_JOBS = 8  # downloads at once
+
+
+class DownloadProgress(Protocol):
+    """A ProgressEvent that is closed once, told whether every artifact arrived."""
+
+    def __call__(self, label: str, done: int, total: int | None, finished: bool) -> None: ...
+    def close(self, completed: bool) -> None: ...
 
 
 def fetch_all(
@@ -45,7 +55,7 @@ def fetch_all(
     client: HttpClient,
     cache_dir: Path,
     progress: ProgressEvent | None = None,
-    jobs: int = 8,
+    jobs: int = DEFAULT_JOBS,
 ) -> dict[str, Path]:
     """url -> local file for every item; the first failure is raised once the rest stopped."""
     if not items:
@@ -67,6 +77,8 @@ def _fetch_one(
             raise CoveError(f"{path} does not exist", hint="check the path or the find-links")
         if item.required or item.hashes:
             _verify(item, hashlib.sha256(path.read_bytes()).hexdigest(), path)
+        if progress is not None:
+            progress(item.label or item.filename, 0, 0, True)  # counted, nothing fetched
         return path
     known = item.hashes.get("sha256") or recall_url(cache_dir, item.url)
     if known:
