@@ -147,3 +147,8 @@ def test_ctrl_c_during_downloads_clears_the_bars(tmp_path: Path, index: Index) -
     assert lines[-1] == "cove: interrupted", lines
     assert not any(line.startswith(("Downloaded", "Installed")) for line in lines), lines
     assert sorted(p.name for p in (env / SITE).iterdir()) == before
+    # the downloads under way were stopped, not run to their end, and left no partial file
+    cached = [p.name for p in (tmp_path / "cache").rglob("*.whl")]
+    assert cached == [], cached
+    incoming = tmp_path / "cache" / "artifacts-v1" / "incoming"
+    assert not incoming.exists() or list(incoming.iterdir()) == []

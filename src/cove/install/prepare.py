@@ -4,8 +4,9 @@ downloaded in parallel, verified against the index's hash (and the user's --hash
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -57,12 +58,33 @@ def fetch_all(
     progress: ProgressEvent | None = None,
     jobs: int = DEFAULT_JOBS,
 ) -> dict[str, Path]:
-    """url -> local file for every item; the first failure is raised once the rest stopped."""
+    """url -> local file for every item; the first failure is raised once the rest stopped.
+    Ctrl-C drops the files not started and stops the others at their next piece, instead of
+    letting every queued download run to its end before the process can exit."""
     if not items:
         return {}
-    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
-        futures = {i.url: pool.submit(_fetch_one, i, client, cache_dir, progress) for i in items}
+    stop = threading.Event()
+
+    def report(label: str, done: int, total: int | None, finished: bool) -> None:
+        if stop.is_set():
+            raise _Stopped  # unwinds the download in this worker; its temporary file goes too
+        if progress is not None:
+            progress(label, done, total, finished)
+
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(items)))
+    try:
+        futures = {i.url: pool.submit(_fetch_one, i, client, cache_dir, report) for i in items}
+        wait(futures.values())
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return {url: f.result() for url, f in futures.items()}
+
+
+class _Stopped(Exception):
+    """Raised inside a download worker once the command was interrupted."""
 
 
 def _fetch_one(
