@@ -59,10 +59,11 @@ class DownloadBoard:
         self._started = time.monotonic()
         self.console = console or Console(file=sys.stderr)
         self.progress = _Progress(
-            _Label(table_column=Column(no_wrap=True, overflow="ellipsis", max_width=32)),
+            # On a narrow terminal the name and the bar give way; numbers never wrap.
+            _Label(table_column=Column(max_width=32)),
             BarColumn(bar_width=28),
-            _Amount(),
-            _Speed(),
+            _Amount(table_column=Column(no_wrap=True)),
+            _Speed(table_column=Column(no_wrap=True)),
             console=self.console,
             transient=True,
             refresh_per_second=10,
@@ -164,16 +165,15 @@ class _Progress(Progress):
 
 class _Label(ProgressColumn):
     def render(self, task: Task) -> Text:
-        if _is_file(task):
-            return Text(task.description)
-        return Text(task.description, style="bold")
+        style = "" if _is_file(task) else "bold"
+        return Text(task.description, style=style, no_wrap=True, overflow="ellipsis")
 
 
 class _Amount(ProgressColumn):
     """Bytes of one file (of its size when known); files and bytes for the total row."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, table_column: Column) -> None:
+        super().__init__(table_column)
         self._bytes = DownloadColumn()
 
     def render(self, task: Task) -> Text:
@@ -189,8 +189,8 @@ class _Amount(ProgressColumn):
 class _Speed(ProgressColumn):
     """Each file's rate, and the rate of all of them together on the total row."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, table_column: Column) -> None:
+        super().__init__(table_column)
         self._speed = TransferSpeedColumn()
 
     def render(self, task: Task) -> Text:

@@ -19,10 +19,10 @@ def board(files: int, *, slots: int = 8, verbose: int = 0) -> tuple[DownloadBoar
     return DownloadBoard(files, slots=slots, verbose=verbose, console=console), out
 
 
-def rows(b: DownloadBoard) -> list[str]:
-    """What the display would show now, one string per row."""
+def rows(b: DownloadBoard, width: int = 100) -> list[str]:
+    """What the display would show now, one string per line."""
     out = io.StringIO()
-    Console(file=out, width=100, color_system=None).print(b.progress)
+    Console(file=out, width=width, color_system=None).print(b.progress)
     return [line.rstrip() for line in out.getvalue().splitlines()]
 
 
@@ -49,6 +49,16 @@ def test_rows_show_sizes_known_and_unknown() -> None:
     assert known.startswith("known 1.0") and "0.3/1.2 MB" in known
     assert unknown.startswith("unknown 2.0") and "500.0/? kB" in unknown
     assert total.startswith("total") and "0/3 files, 800.0 kB" in total
+
+
+def test_on_a_narrow_terminal_names_give_way_and_numbers_stay_whole() -> None:
+    b, _ = board(120)
+    b("a-very-long-project-name-for-testing-widths 12.3.4.post1", 3_400_000, 120_000_000, False)
+    b("six 1.16.0", 3_400, None, False)
+    long, six, total = rows(b, width=50)  # one line per row: nothing wrapped
+    assert long.startswith("a-very-") and "…" in long and "3.4/120.0 MB" in long
+    assert "3.4/? kB" in six
+    assert "0/120 files, 3.4 MB" in total
 
 
 def test_a_retry_starts_the_file_over_and_the_total_follows() -> None:
