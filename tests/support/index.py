@@ -149,6 +149,7 @@ class ServerOptions:
     stall_next: int = 0  # keep this many requests waiting ``stall_seconds`` before answering
     stall_seconds: float = 2.0
     etag: bool = True
+    wheel_chunk_delay: float = 0.0  # seconds between 64 KiB pieces of a wheel body (slow network)
 
 
 class _Server(ThreadingHTTPServer):
@@ -266,8 +267,23 @@ class IndexServer:
                     h.wfile.flush()
                     h.close_connection = True
                     return None
+                if self.options.wheel_chunk_delay and parts[1].endswith(".whl"):
+                    return self._send_slowly(h, body)
                 return self._send(h, 200, body, "application/octet-stream")
         return self._send(h, 404, b"not found", "text/plain")
+
+    def _send_slowly(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/octet-stream")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        try:
+            for start in range(0, len(body), 64 * 1024):
+                h.wfile.write(body[start : start + 64 * 1024])
+                h.wfile.flush()
+                time.sleep(self.options.wheel_chunk_delay)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (Ctrl-C)
+            h.close_connection = True
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'

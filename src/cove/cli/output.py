@@ -28,42 +28,9 @@ def stdout(text: str) -> None:
     sys.stdout.flush()
 
 
-class DownloadBoard:
-    """Progress of parallel downloads on a terminal: a line per finished file and one total line
-    (files done, bytes so far, the file being fetched) rewritten in place."""
-
-    def __init__(self, total_files: int) -> None:
-        import threading
-
-        self.total_files = total_files
-        self.done_files = 0
-        self.bytes: dict[str, int] = {}
-        self.lock = threading.Lock()
-
-    def __call__(self, label: str, done: int, total: int | None, finished: bool) -> None:
-        with self.lock:
-            self.bytes[label] = done
-            if finished:
-                self.done_files += 1
-            if finished and done:
-                print(f"\r\033[K  downloaded {label} ({_size(done)})", file=sys.stderr)
-            share = f" ({done * 100 // total}% of {label})" if total and not finished else ""
-            line = (
-                f"  {self.done_files}/{self.total_files} files, "
-                f"{_size(sum(self.bytes.values()))}{share}"
-            )
-            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        print("\r\033[K", end="", file=sys.stderr, flush=True)
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n = n / 1024  # type: ignore[assignment]
-    return f"{n:.1f} GiB"
+def duration(seconds: float) -> str:
+    """12ms under a second, 1.25s from there on."""
+    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
 
 
 def confirm(question: str) -> bool:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from cove.http.client import HttpClient
     from cove.index.source import IndexSource
     from cove.install.plan import Plan
-    from cove.install.prepare import ProgressEvent
+    from cove.install.prepare import DownloadProgress
     from cove.requirements.files import FileOptions, RequirementLine, Requirements
     from cove.settings import InstallSettings
     from cove.target import Environment
@@ -34,12 +34,18 @@ class Reporter:
 
     def resolved(self, count: int, seconds: float) -> None:
         if self.quiet == 0 and self.verbose >= 0:
-            output.info(f"Resolved {count} package{'s' * (count != 1)} in {_ms(seconds)}")
+            output.info(
+                f"Resolved {count} package{'s' * (count != 1)} in {output.duration(seconds)}"
+            )
 
-    def progress(self, files: int) -> ProgressEvent | None:
+    def progress(self, files: int) -> DownloadProgress | None:
+        """Bars only on a terminal and without -q; a pipe or a log gets no progress at all."""
         if self.quiet or not self.tty or not files:
             return None
-        return output.DownloadBoard(files)
+        from cove.cli.progress import DownloadBoard
+        from cove.install.prepare import DEFAULT_JOBS
+
+        return DownloadBoard(files, slots=DEFAULT_JOBS, verbose=self.verbose)
 
     def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None:
         if self.quiet and not dry_run:
@@ -53,7 +59,7 @@ class Reporter:
         elif self.quiet == 0:
             n = len(plan.install) or len(plan.remove)
             verb = "Installed" if plan.install else "Uninstalled"
-            output.info(f"{verb} {n} package{'s' * (n != 1)} in {_ms(seconds)}")
+            output.info(f"{verb} {n} package{'s' * (n != 1)} in {output.duration(seconds)}")
         for ref in plan.remove:
             output.info(f" - {ref.display_name}=={ref.version}")
         for c in plan.install:
@@ -70,10 +76,6 @@ class Reporter:
 
     def warn(self, message: str) -> None:
         output.warn(message)
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
 
 
 def open_target(args: argparse.Namespace, cache_dir: Path) -> Environment:

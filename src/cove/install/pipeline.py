@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from cove.http.client import HttpClient
-    from cove.install.prepare import ProgressEvent
+    from cove.install.prepare import DownloadProgress
     from cove.install.wheel import InstalledDist, LinkMode
     from cove.resolve.resolver import Resolution
     from cove.resolve.source import PackageSource
@@ -37,7 +37,7 @@ class Reporter(Protocol):
     """What the pipeline tells the person running it (implemented by the CLI)."""
 
     def resolved(self, count: int, seconds: float) -> None: ...
-    def progress(self, files: int) -> ProgressEvent | None: ...
+    def progress(self, files: int) -> DownloadProgress | None: ...
     def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None: ...
     def warn(self, message: str) -> None: ...
 
@@ -263,12 +263,13 @@ def _fetch(
             label=f"{c.name} {c.version}",
         )
     board = reporter.progress(len(items))
+    completed = False
     try:
         paths = fetch_all(list(items.values()), client, cache_dir, board)
+        completed = True
     finally:
-        close = getattr(board, "close", None)
-        if close is not None:
-            close()
+        if board is not None:  # also on an error or Ctrl-C: the terminal gets its cursor back
+            board.close(completed)
     return {**built, **{name: paths[item.url] for name, item in items.items()}}
 
 

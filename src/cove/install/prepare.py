@@ -4,10 +4,12 @@ downloaded in parallel, verified against the index's hash (and the user's --hash
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cove.cache.artifacts import (
     download_dir,
@@ -36,8 +38,17 @@ class Fetch:
     label: str = ""  # "flask 3.0", for progress and errors
 
 
-# (label, bytes so far, total or None, finished)
+# (label, bytes so far, total or None, finished); called from the download threads
 ProgressEvent = Callable[[str, int, int | None, bool], None]
+
+DEFAULT_JOBS = 8  # downloads at once
+
+
+class DownloadProgress(Protocol):
+    """A ProgressEvent that is closed once, told whether every artifact arrived."""
+
+    def __call__(self, label: str, done: int, total: int | None, finished: bool) -> None: ...
+    def close(self, completed: bool) -> None: ...
 
 
 def fetch_all(
@@ -45,14 +56,35 @@ def fetch_all(
     client: HttpClient,
     cache_dir: Path,
     progress: ProgressEvent | None = None,
-    jobs: int = 8,
+    jobs: int = DEFAULT_JOBS,
 ) -> dict[str, Path]:
-    """url -> local file for every item; the first failure is raised once the rest stopped."""
+    """url -> local file for every item; the first failure is raised once the rest stopped.
+    Ctrl-C drops the files not started and stops the others at their next piece, instead of
+    letting every queued download run to its end before the process can exit."""
     if not items:
         return {}
-    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
-        futures = {i.url: pool.submit(_fetch_one, i, client, cache_dir, progress) for i in items}
+    stop = threading.Event()
+
+    def report(label: str, done: int, total: int | None, finished: bool) -> None:
+        if stop.is_set():
+            raise _Stopped  # unwinds the download in this worker; its temporary file goes too
+        if progress is not None:
+            progress(label, done, total, finished)
+
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(items)))
+    try:
+        futures = {i.url: pool.submit(_fetch_one, i, client, cache_dir, report) for i in items}
+        wait(futures.values())
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return {url: f.result() for url, f in futures.items()}
+
+
+class _Stopped(Exception):
+    """Raised inside a download worker once the command was interrupted."""
 
 
 def _fetch_one(
@@ -67,6 +99,8 @@ def _fetch_one(
             raise CoveError(f"{path} does not exist", hint="check the path or the find-links")
         if item.required or item.hashes:
             _verify(item, hashlib.sha256(path.read_bytes()).hexdigest(), path)
+        if progress is not None:
+            progress(item.label or item.filename, 0, 0, True)  # counted, nothing fetched
         return path
     known = item.hashes.get("sha256") or recall_url(cache_dir, item.url)
     if known:
