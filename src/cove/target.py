@@ -54,6 +54,9 @@ class Environment(NamedTuple):
     interpreter: Interpreter
     layout: Layout
     system_site_packages: bool
+    # The interpreter new scripts name, when it is not this root's: an environment being built
+    # in a staging directory gets the path it will have once renamed into place.
+    shebang: str | None = None
 
     @property
     def python(self) -> Path:
@@ -70,6 +73,8 @@ class Environment(NamedTuple):
     def script_python(self) -> str:
         """The interpreter path new scripts get in their shebang: the one the environment's pip
         launcher names (what ``pip install`` itself writes), else ``bin/python``."""
+        if self.shebang is not None:
+            return self.shebang
         try:
             with open(self.bin_dir / "pip", "rb") as f:
                 first = f.readline(4096).decode("utf-8", "replace")

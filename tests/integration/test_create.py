@@ -286,6 +286,27 @@ def test_upgrade_deps_uses_the_configured_index(tmp_path: Path) -> None:
     ).stdout
     newest = next(bundled.glob("pip-*.whl")).name.split("-")[1]
     assert version.startswith(f"pip {newest} ")
+    # Upgraded in the staging directory, yet its launchers name the final environment.
+    assert (env / "bin" / "pip").read_text().startswith(f"#!{env}/bin/python")
+    launched = subprocess.run(
+        [str(env / "bin" / "pip"), "--version"], capture_output=True, text=True, env=CLEAN_ENV
+    )
+    assert launched.returncode == 0 and launched.stdout.startswith(f"pip {newest} ")
+    assert not list(tmp_path.glob(".e.cove-*"))
+
+
+def test_failed_upgrade_deps_leaves_nothing(tmp_path: Path) -> None:
+    environ = {
+        **os.environ,
+        "PIP_INDEX_URL": "http://127.0.0.1:9/simple/",  # nothing listens there
+        "PIP_RETRIES": "0",
+        "PIP_CONFIG_FILE": os.devnull,
+    }
+    env = tmp_path / "e"
+    proc = run_cove("create", "--upgrade-deps", str(env), env=environ)
+    assert proc.returncode == 1 and "127.0.0.1:9" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_usage_errors() -> None:

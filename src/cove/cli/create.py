@@ -86,11 +86,20 @@ def run(args: argparse.Namespace) -> int:
         gitignore=args.gitignore,
     )
     path = Path(args.path)
-    created = create_environment(path, interpreter, options, cache_dir=cache_dir, cwd=Path.cwd())
+    after_build = None
+    if args.upgrade_deps:
+        from cove.cli.session import upgrade_seeded
+
+        upgraded = ["pip"] if interpreter.version >= (3, 12) else ["pip", "setuptools"]
+
+        def after_build(staging: Path) -> None:
+            upgrade_seeded(staging, path.absolute(), upgraded, 1 if args.quiet else 0)
+
+    created = create_environment(
+        path, interpreter, options, cache_dir=cache_dir, cwd=Path.cwd(), after_build=after_build
+    )
     if created.link_fallback:
         output.warn("the cache is on another filesystem: files were copied, not hardlinked")
-    if args.upgrade_deps:
-        _upgrade_deps(created.path, Path(created.layout.python(created.path)), interpreter.version)
     if not args.quiet:
         impl = "PyPy" if interpreter.implementation == "pypy" else "CPython"
         output.info(f"Using {impl} {interpreter.version_string} at {interpreter.executable}")
@@ -100,18 +109,3 @@ def run(args: argparse.Namespace) -> int:
         shown = os.path.relpath(activate) if not path.is_absolute() else str(activate)
         output.info(f"Activate with: source {shlex.quote(shown)}")
     return 0
-
-
-def _upgrade_deps(env: Path, python: Path, version: tuple[int, int, int]) -> None:
-    """As venv does: run the environment's own pip to upgrade the seeded packages."""
-    import subprocess
-
-    from cove.errors import CoveError
-
-    packages = ["pip"] if version >= (3, 12) else ["pip", "setuptools"]
-    proc = subprocess.run([str(python), "-m", "pip", "install", "--upgrade", *packages])
-    if proc.returncode != 0:
-        raise CoveError(
-            f"upgrading {' and '.join(packages)} in {env} failed (pip exit code {proc.returncode})",
-            hint="the environment was created with the bundled pip; check the index settings",
-        )

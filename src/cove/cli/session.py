@@ -212,6 +212,29 @@ def install_session(args: argparse.Namespace) -> int:
     return 0
 
 
+def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], quiet: int) -> None:
+    """``cove create --upgrade-deps``: the newest ``names`` from the configured indexes, into an
+    environment still in its staging directory (so a failure leaves nothing behind)."""
+    from packaging.requirements import Requirement
+
+    from cove.cache import default_cache_dir
+    from cove.install.pipeline import InstallRequest, install
+    from cove.requirements.files import FileOptions
+    from cove.settings import load_install_settings
+    from cove.target import open_environment
+
+    cache_dir = default_cache_dir()
+    env = open_environment(staging, cache_dir)
+    env = env._replace(shebang=str(final / env.layout.bin_dir / env.layout.python_names[0]))
+    settings = load_install_settings({}, dict(os.environ), staging)
+    source, client = _source(env, settings, FileOptions(), cache_dir)
+    request = InstallRequest(requirements=tuple(Requirement(n) for n in names), upgrade=True)
+    try:
+        install(request, env, lambda: (source, client), cache_dir, Reporter(quiet, 0))
+    finally:
+        source.close()
+
+
 def _gather(
     args: argparse.Namespace, settings: InstallSettings
 ) -> tuple[Requirements, list[tuple[Path, bool]]]:
