@@ -109,6 +109,64 @@ def test_same_files_as_pip(tmp_path: Path, index: Index) -> None:
             assert a[path].replace(b"/ours/", b"/X/") == b[path].replace(b"/theirs/", b"/X/")
 
 
+def test_compiled_bytecode_is_recorded_as_pip_records_it(tmp_path: Path, index: Index) -> None:
+    """--compile-bytecode: the environment's python compiles every new module, one that does
+    not compile is skipped, and RECORD lists the bytecode as pip's does."""
+    index.add(
+        "Compiled", "1.0", entry_points="[console_scripts]\ncompiled = compiled:main\n",
+        files={
+            "compiled/__init__.py": b"def main():\n    print('ok')\n",
+            "compiled/sub/mod.py": b"VALUE = 1\n",
+            "compiled/broken.py": b"def (:\n",
+        },
+    )  # fmt: skip
+    # Names of one length: the code objects hold their source paths.
+    ours, theirs = make_env(tmp_path / "cove"), make_env(tmp_path / "pips")
+    proc = run_cove(
+        "install", "-p", str(ours), "--compile-bytecode", "-i", index.file_url, "compiled"
+    )
+    assert proc.returncode == 0, proc.stderr
+    done = pip(theirs, "install", "-q", "-i", index.file_url, "compiled")
+    assert done.returncode == 0, done.stderr
+
+    def compiled(env: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(env).as_posix(): p.read_bytes()
+            for p in (env / SITE).rglob("*.pyc")
+            if "compiled" in p.parts
+        }
+
+    def record(env: Path) -> list[list[str]]:
+        text = (env / SITE / "compiled-1.0.dist-info" / "RECORD").read_text()
+        return [row.split(",") for row in text.splitlines() if "/INSTALLER," not in row]
+
+    a, b = compiled(ours), compiled(theirs)
+    assert (
+        sorted(a)
+        == sorted(b)
+        == [
+            f"{SITE}/compiled/__pycache__/__init__.cpython-312.pyc",
+            f"{SITE}/compiled/sub/__pycache__/mod.cpython-312.pyc",
+        ]
+    )
+    for path in a:  # the same code; the header holds each file's own source mtime
+        assert a[path][:8] == b[path][:8]
+        assert a[path][16:].replace(b"/cove/", b"/X/") == b[path][16:].replace(b"/pips/", b"/X/")
+    rows_a, rows_b = record(ours), record(theirs)
+    assert [r[0] for r in rows_a] == [r[0] for r in rows_b]
+    for row_a, row_b in zip(rows_a, rows_b, strict=True):
+        if row_a[0] == "../../../bin/compiled":  # its shebang names each environment
+            assert row_a[2] == row_b[2]
+        else:
+            assert row_a == row_b
+    assert ["compiled/__pycache__/__init__.cpython-312.pyc", "", ""] in rows_a
+    assert pip(ours, "check").returncode == 0
+    run_cove("uninstall", "-y", "-p", str(ours), "compiled", check=True)
+    assert not (ours / SITE / "compiled").exists()
+    run_cove("install", "-p", str(ours), "-i", index.file_url, "compiled", check=True)
+    assert compiled(ours) == {}  # no bytecode unless asked
+
+
 def test_two_environments_two_versions_one_cache(tmp_path: Path, index: Index) -> None:
     web_index(index)
     old, new = make_env(tmp_path, "old"), make_env(tmp_path, "new")

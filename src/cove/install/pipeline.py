@@ -173,8 +173,6 @@ def _install(
             "and the environment (set COVE_CACHE_DIR beside it, or --link-mode copy to silence "
             "this)"
         )
-    if request.compile_bytecode:
-        compile_bytecode(env, done)
     reporter.changed(plan, time.perf_counter() - started, False)
     return InstallOutcome(plan, resolution, done)
 
@@ -311,6 +309,15 @@ def _apply(
         with ThreadPoolExecutor(max_workers=min(4, len(plan.install) or 1)) as pool:
             futures = [pool.submit(link, c) for c in plan.install]
         done = tuple(f.result() for f in futures)  # the first failure rolls everything back
+        if request.compile_bytecode and done:
+            if env.interpreter.cache_tag is None:
+                raise CoveError(
+                    f"{env.python} does not say where compiled bytecode goes",
+                    hint="install without --compile-bytecode",
+                )
+            txn.compiled(env.python, env.interpreter.cache_tag)
+            compiled = {d.dist_info: d for d in txn.added}
+            done = tuple(compiled[d.dist_info] for d in done)
         txn.commit()
     return done
 
@@ -324,17 +331,3 @@ def _direct_url(
     if info is None:
         return None
     return {"direct_url.json": json.dumps(info, sort_keys=True).encode()}
-
-
-def compile_bytecode(env: Environment, dists: tuple[InstalledDist, ...]) -> None:
-    """--compile-bytecode: the environment's own interpreter compiles the new modules."""
-    import subprocess
-
-    files = [f for d in dists for f in d.files if f.endswith(".py")]
-    if not files:
-        return
-    code = (
-        "import compileall,sys\n"
-        "ok=all(compileall.compile_file(p, quiet=2) for p in sys.stdin.read().splitlines())\n"
-    )
-    subprocess.run([str(env.python), "-c", code], input="\n".join(files), text=True, check=False)

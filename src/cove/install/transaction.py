@@ -130,6 +130,49 @@ class Transaction:
         self._added.append(result)
         return result
 
+    @property
+    def added(self) -> tuple[InstalledDist, ...]:
+        return tuple(self._added)
+
+    def compiled(self, python: Path, cache_tag: str) -> None:
+        """Compile the .py files of every distribution added so far with ``python`` (the
+        environment's own interpreter, one process for all), as pip does, and list the bytecode
+        in their RECORDs; it is journaled first, so a rollback or the next run removes it."""
+        import subprocess
+
+        from cove.install.wheel import record_more
+
+        expected = {
+            id(dist): [
+                (src, _bytecode_path(src, cache_tag)) for src in dist.files if src.endswith(".py")
+            ]
+            for dist in self._added
+        }
+        sources = [src for pairs in expected.values() for src, _ in pairs]
+        if not sources:
+            return
+        for pairs in expected.values():
+            for _, pyc in pairs:
+                self._journal_add(pyc)
+        # -E: PYTHONPYCACHEPREFIX must not send the bytecode elsewhere. A module that does not
+        # compile is skipped, as pip skips it.
+        subprocess.run(
+            [str(python), "-E", "-s", "-c", _COMPILE],
+            input="\n".join(sources),
+            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        self._added = [
+            record_more(
+                dist,
+                [pyc for _, pyc in expected[id(dist)] if os.path.exists(pyc)],
+                self._journal_add,
+            )
+            for dist in self._added
+        ]
+
     def _journal_add(self, path: str) -> None:
         with self._journal_lock:
             self._added_log.write(path + "\n")
@@ -165,6 +208,19 @@ class Transaction:
 
 
 ADDED, MOVED, COMMITTED = "added.log", "moved.log", "COMMITTED"
+
+_COMPILE = """\
+import compileall, sys, warnings
+warnings.filterwarnings("ignore")
+for path in sys.stdin.read().splitlines():
+    compileall.compile_file(path, force=True, quiet=2)
+"""
+
+
+def _bytecode_path(source: str, cache_tag: str) -> str:
+    """``importlib.util.cache_from_source`` for the environment's interpreter (not this one)."""
+    head, name = os.path.split(source)
+    return os.path.join(head, "__pycache__", f"{name[:-3]}.{cache_tag}.pyc")
 
 
 def recover(root: Path, keep: set[str]) -> list[Path]:

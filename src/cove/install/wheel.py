@@ -8,7 +8,7 @@ import csv
 import errno
 import io
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -35,6 +35,29 @@ class _Placement(NamedTuple):
     source: UnpackedFile
     dest: str  # absolute, normalized; plain strings keep the per-file loop cheap
     rewrite_shebang: bool
+
+
+def record_more(
+    dist: InstalledDist, paths: Sequence[str], journal: Callable[[str], None]
+) -> InstalledDist:
+    """List files made for ``dist`` after it was installed (its compiled bytecode) in its
+    RECORD, as pip lists bytecode: no hash or size (the interpreter may rewrite it), in pip's
+    order; ``journal`` hears of the temporary file before it is created."""
+    if not paths:
+        return dist
+    site = str(dist.dist_info.parent)
+    record = dist.dist_info / "RECORD"
+    with open(record, encoding="utf-8", newline="") as f:
+        rows = [(r[0], r[1], r[2]) for r in csv.reader(f) if len(r) == 3]
+    rows += [(_record_path(path, site), "", "") for path in paths]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(sorted(rows))
+    tmp = f"{record}.cove-new"
+    journal(tmp)
+    with open(tmp, "w", encoding="utf-8", newline="") as out:
+        out.write(buf.getvalue())
+    os.replace(tmp, record)
+    return dist._replace(files=dist.files + tuple(paths))
 
 
 def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:

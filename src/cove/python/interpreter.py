@@ -36,6 +36,7 @@ class Interpreter(NamedTuple):
     platform_tag: str = ""  # sysconfig.get_platform()
     libc: tuple[str, str] = ("", "")  # platform.libc_ver(), or ("musl", "1.2.4") on musl
     ensurepip_wheels: tuple[str, ...] = ()  # bundled wheels in ensurepip/_bundled
+    cache_tag: str | None = None  # sys.implementation.cache_tag: "cpython-312" in .pyc names
 
     @property
     def short_version(self) -> str:

@@ -13,7 +13,8 @@ from cove.errors import InterpreterError
 from cove.python.interpreter import Interpreter
 
 # v2: "libc" is ["musl", version] on musl, where platform.libc_ver() knows nothing.
-CACHE_BUCKET = "interpreters-v2"
+# v3: "cache_tag", the tag in compiled bytecode's file names.
+CACHE_BUCKET = "interpreters-v3"
 MIN_VERSION = (3, 8)
 
 
@@ -56,6 +57,7 @@ def _from_json(data: dict[str, Any]) -> Interpreter:
         platform_tag=data.get("platform_tag") or "",
         libc=(data.get("libc") or ["", ""])[0:2],  # type: ignore[arg-type]
         ensurepip_wheels=tuple(data.get("ensurepip_wheels") or ()),
+        cache_tag=data.get("cache_tag"),
     )
 
 

@@ -147,6 +147,7 @@ def main():
         "platform_tag": sysconfig.get_platform(),
         "libc": _libc(os.path.realpath(executable)),
         "ensurepip_wheels": _bundled(stdlib),
+        "cache_tag": getattr(getattr(sys, "implementation", None), "cache_tag", None),
     }
     sys.stdout.write(json.dumps(info))
 

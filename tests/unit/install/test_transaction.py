@@ -230,3 +230,41 @@ def test_link_modes(mode: str, env: Path, tmp_path: Path) -> None:
             f.write("# edited\n")
         assert cached.read_text() == "__version__ = '1.0'\n"
     assert done.files and str(module) in done.files
+
+
+def test_compiled_bytecode_goes_with_a_rollback_and_with_a_killed_run(
+    env: Path, tmp_path: Path
+) -> None:
+    """Bytecode compiled inside a transaction is journaled before it exists: a failure, or the
+    next run after a kill, removes it with the rest of the new files."""
+    import sys
+
+    from cove.install.transaction import recover
+
+    wheel = build_wheel(
+        tmp_path / "w", WheelSpec("pkg", "1.0", files={"pkg/__init__.py": b"X = 1\n"})
+    )
+    tag = sys.implementation.cache_tag
+    before = snapshot(env)
+    with (
+        pytest.raises(RuntimeError),
+        Transaction(env, tmp_path / "cache", (env / SITE, env / "bin")) as txn,
+    ):
+        install(txn, wheel, env, "pkg")
+        txn.compiled(Path(sys.executable), tag)
+        (dist,) = txn.added
+        pyc = env / SITE / "pkg" / "__pycache__" / f"__init__.{tag}.pyc"
+        assert pyc.exists() and str(pyc) in dist.files
+        assert f"pkg/__pycache__/__init__.{tag}.pyc,," in (dist.dist_info / "RECORD").read_text()
+        raise RuntimeError("fails before commit")
+    assert snapshot(env) == before
+    txn = Transaction(env, tmp_path / "cache", (env / SITE, env / "bin"))
+    txn.__enter__()
+    install(txn, wheel, env, "pkg")
+    txn.compiled(Path(sys.executable), tag)
+    txn._added_log.close()  # killed here: no commit, no rollback, only the journal is left
+    txn._moved_log.close()
+    txn._lock.release()
+    assert (env / SITE / "pkg" / "__pycache__").exists()
+    recover(env, {str(env), str(env / SITE), str(env / "lib"), str(env / "lib/python3.12")})
+    assert snapshot(env) == before
