@@ -29,7 +29,8 @@ def find_environment(explicit: str | None, cwd: Path, environ: Mapping[str, str]
         if root is None:
             raise VenvError(
                 f"{explicit} is not a virtual environment (no pyvenv.cfg)",
-                hint="give an environment directory or its bin/python, or make one: cove create",
+                hint="give an environment directory or its bin/python, or make one: cove create "
+                "(to install into an interpreter itself, add --system)",
             )
         return root
     active = environ.get("VIRTUAL_ENV")
@@ -57,17 +58,25 @@ class Environment(NamedTuple):
     # The interpreter new scripts name, when it is not this root's: an environment being built
     # in a staging directory gets the path it will have once renamed into place.
     shebang: str | None = None
+    # --system: the interpreter itself, not a venv; paths come from its sysconfig scheme.
+    system: bool = False
 
     @property
     def python(self) -> Path:
+        if self.system:
+            return Path(self.interpreter.executable)
         return Path(self.layout.python(self.root))
 
     @property
     def site_packages(self) -> Path:
+        if self.system:
+            return Path(self.interpreter.install_paths["purelib"])
         return self.root / self.layout.site_packages
 
     @property
     def bin_dir(self) -> Path:
+        if self.system:
+            return Path(self.interpreter.install_paths["scripts"])
         return self.root / self.layout.bin_dir
 
     def script_python(self) -> str:
@@ -75,6 +84,8 @@ class Environment(NamedTuple):
         launcher names (what ``pip install`` itself writes), else ``bin/python``."""
         if self.shebang is not None:
             return self.shebang
+        if self.system:
+            return self.interpreter.executable  # pip names sys.executable
         try:
             with open(self.bin_dir / "pip", "rb") as f:
                 first = f.readline(4096).decode("utf-8", "replace")
@@ -90,6 +101,9 @@ class Environment(NamedTuple):
         """Where installed distributions live: site-packages, then the base interpreter's
         site-packages when the environment includes them (as ``sys.path`` orders them)."""
         dirs = [self.site_packages]
+        if self.system:
+            platlib = Path(self.interpreter.install_paths.get("platlib", dirs[0]))
+            return dirs if platlib == dirs[0] else [*dirs, platlib]
         if self.interpreter.scheme.get("platlib") not in (None, self.layout.site_packages):
             dirs.append(self.root / self.interpreter.scheme["platlib"])
         if self.system_site_packages:
@@ -102,6 +116,15 @@ class Environment(NamedTuple):
 
     def scheme(self, dist_name: str) -> Scheme:
         """Where each part of a wheel for ``dist_name`` goes in this environment (pip's scheme)."""
+        if self.system:
+            paths = self.interpreter.install_paths
+            return Scheme(
+                purelib=Path(paths["purelib"]),
+                platlib=Path(paths.get("platlib", paths["purelib"])),
+                headers=Path(paths["include"]) / dist_name,
+                scripts=Path(paths["scripts"]),
+                data=Path(paths["data"]),
+            )
         return Scheme.for_venv(
             self.root,
             site_packages=self.layout.site_packages,
@@ -194,8 +217,17 @@ def open_system(request: str | None, cache_dir: Path, break_system_packages: boo
             hint="install into an environment instead (cove create, then cove install), "
             "or pass --break-system-packages if you really mean it",
         )
-    raise VenvError(
-        f"installing into the interpreter {interpreter.executable} itself is not supported yet",
-        hint="create an environment for it: cove create -p "
-        f"{interpreter.executable}, then cove install",
+    missing = {"purelib", "scripts", "data", "include"} - set(interpreter.install_paths)
+    if missing:
+        raise VenvError(
+            f"{interpreter.executable} does not say where packages go "
+            f"({', '.join(sorted(missing))})",
+            hint=f"create an environment for it: cove create -p {interpreter.executable}",
+        )
+    return Environment(
+        root=Path(interpreter.prefix),
+        interpreter=interpreter,
+        layout=layout_for(interpreter),
+        system_site_packages=False,
+        system=True,
     )

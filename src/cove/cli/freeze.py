@@ -27,18 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
     from pathlib import Path
 
-    from cove.cache import default_cache_dir
     from cove.cli import output
+    from cove.cli.environment import target_environment
     from cove.inspect.freeze import freeze_lines
     from cove.inspect.installed import read_installed
-    from cove.target import find_environment, open_environment
 
-    env = open_environment(
-        find_environment(args.python, Path.cwd(), os.environ), default_cache_dir()
-    )
+    env = target_environment(args)
     if args.path:
         dirs = [Path(p).absolute() for p in args.path]
     elif args.local:

@@ -19,6 +19,16 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         "--isolated", action="store_true", help="ignore environment variables and config files"
     )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument(
+        "--system",
+        action="store_true",
+        help="change the interpreter -p names (else python3 on PATH) itself, not a venv",
+    )
+    parser.add_argument(
+        "--break-system-packages",
+        action="store_true",
+        help="with --system: change it even when its OS manages it (PEP 668)",
+    )
 
 
 def add_index_arguments(parser: argparse.ArgumentParser) -> None:
@@ -90,8 +100,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--link-mode", choices=["hardlink", "copy", "symlink", "clone"], default=None
     )
-    parser.add_argument("--system", action="store_true", help="install into a non-venv Python")
-    parser.add_argument("--break-system-packages", action="store_true")
     add_index_arguments(parser)
     add_target_arguments(parser)
 

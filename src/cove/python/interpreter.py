@@ -37,6 +37,8 @@ class Interpreter(NamedTuple):
     libc: tuple[str, str] = ("", "")  # platform.libc_ver(), or ("musl", "1.2.4") on musl
     ensurepip_wheels: tuple[str, ...] = ()  # bundled wheels in ensurepip/_bundled
     cache_tag: str | None = None  # sys.implementation.cache_tag: "cpython-312" in .pyc names
+    # sysconfig's default install paths, absolute: where pip installs into this interpreter.
+    install_paths: Mapping[str, str] = _EMPTY
 
     @property
     def short_version(self) -> str:

@@ -14,7 +14,8 @@ from cove.python.interpreter import Interpreter
 
 # v2: "libc" is ["musl", version] on musl, where platform.libc_ver() knows nothing.
 # v3: "cache_tag", the tag in compiled bytecode's file names.
-CACHE_BUCKET = "interpreters-v3"
+# v4: "install_paths", sysconfig's default install paths (for --system).
+CACHE_BUCKET = "interpreters-v4"
 MIN_VERSION = (3, 8)
 
 
@@ -58,6 +59,7 @@ def _from_json(data: dict[str, Any]) -> Interpreter:
         libc=(data.get("libc") or ["", ""])[0:2],  # type: ignore[arg-type]
         ensurepip_wheels=tuple(data.get("ensurepip_wheels") or ()),
         cache_tag=data.get("cache_tag"),
+        install_paths=dict(data.get("install_paths") or {}),
     )
 
 
@@ -142,6 +144,20 @@ def remember_venv(base: Interpreter, python: Path, root: Path, cache_dir: Path) 
         "in_venv": True,
         "base_executable": str(python) if base.version < (3, 11) else base.base_executable,
         "scheme": dict(base.scheme),
+        # A venv installs into itself, by the venv scheme the probe reports relative to a root;
+        # headers still go where the base interpreter keeps them.
+        "install_paths": {
+            **{
+                key: os.path.join(root, base.scheme[key]) if base.scheme[key] else str(root)
+                for key in ("purelib", "platlib", "scripts", "data")
+                if key in base.scheme
+            },
+            **(
+                {"include": base.install_paths["include"]}
+                if "include" in base.install_paths
+                else {}
+            ),
+        },
         "markers": dict(base.markers),
         "cache_key": key,
     }

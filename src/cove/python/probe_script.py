@@ -122,6 +122,14 @@ def _libc(executable):
     return ["musl", musl] if musl else [lib, version]
 
 
+def _install_paths():
+    # type: () -> dict[str, str]
+    """Where pip installs into this interpreter itself (its default sysconfig scheme)."""
+    paths = sysconfig.get_paths()
+    keys = ("purelib", "platlib", "scripts", "data", "include")
+    return dict((k, paths[k]) for k in keys if k in paths)
+
+
 def main():
     # type: () -> None
     stdlib = sysconfig.get_paths()["stdlib"]
@@ -148,6 +156,7 @@ def main():
         "libc": _libc(os.path.realpath(executable)),
         "ensurepip_wheels": _bundled(stdlib),
         "cache_tag": getattr(getattr(sys, "implementation", None), "cache_tag", None),
+        "install_paths": _install_paths(),
     }
     sys.stdout.write(json.dumps(info))
 
