@@ -350,6 +350,37 @@ def test_system_interpreters_are_protected(tmp_path: Path) -> None:
         assert "externally managed (PEP 668)" in proc.stderr and "cove create" in proc.stderr
 
 
+def test_two_processes_fill_two_environments_from_one_cold_cache(
+    tmp_path: Path, index: Index
+) -> None:
+    """Both download, unpack and link the same wheels at once: each wheel enters the cache once
+    (atomic renames under per-entry locks) and both environments link the same files."""
+    import sys
+
+    web_index(index)
+    envs = [make_env(tmp_path, "one"), make_env(tmp_path, "two")]
+    cache = tmp_path / "shared-cache"
+    environ = {**os.environ, "COVE_CACHE_DIR": str(cache)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "cove", "install", "-q", "-p", str(env), "-i", index.file_url,
+             "flask[async]"],
+            stderr=subprocess.PIPE, text=True, env=environ,
+        )
+        for env in envs
+    ]  # fmt: skip
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert freeze(envs[0]) == freeze(envs[1])
+    assert pip(envs[0], "check").returncode == 0 and pip(envs[1], "check").returncode == 0
+    unpacked = [p for p in (cache / "unpacked-v1").iterdir() if p.is_dir()]
+    assert len(unpacked) == 5  # flask, click, jinja2, markupsafe, asgiref: once each
+    assert not [p for p in (cache / "unpacked-v1").iterdir() if p.name.startswith(".tmp")]
+    module = f"{SITE}/markupsafe/__init__.py"
+    assert (envs[0] / module).stat().st_ino == (envs[1] / module).stat().st_ino
+
+
 def test_two_processes_queue_on_one_environment(tmp_path: Path, index: Index) -> None:
     import sys
 
