@@ -127,6 +127,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cove: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # The system refused something (permissions, a full disk): the transaction or staging
+        # directory has undone the command's changes; say what failed, not a traceback.
+        from cove.cli import output
+        from cove.errors import CoveError
+
+        where = f" ({exc.filename})" if exc.filename else ""
+        output.error(
+            CoveError(
+                f"{exc.strerror or exc}{where}",
+                hint="nothing was changed; check that path's permissions and free space",
+            )
+        )
+        return 1
     return result
 
 
