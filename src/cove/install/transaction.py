@@ -19,6 +19,8 @@ from cove.errors import VenvError
 from cove.install.uninstall import owned_paths
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from filelock import BaseFileLock
 
     from cove.install.scheme import Scheme
@@ -151,9 +153,7 @@ class Transaction:
         sources = [src for pairs in expected.values() for src, _ in pairs]
         if not sources:
             return
-        for pairs in expected.values():
-            for _, pyc in pairs:
-                self._journal_add(pyc)
+        self._journal_add([pyc for pairs in expected.values() for _, pyc in pairs])
         # -E: PYTHONPYCACHEPREFIX must not send the bytecode elsewhere. A module that does not
         # compile is skipped, as pip skips it.
         subprocess.run(
@@ -173,9 +173,14 @@ class Transaction:
             for dist in self._added
         ]
 
-    def _journal_add(self, path: str) -> None:
+    def _journal_add(self, paths: Sequence[str]) -> None:
+        """Record paths about to be created, in one write: the next run deletes them if this
+        process dies before it commits."""
+        if not paths:
+            return
+        text = "".join(path + "\n" for path in paths)
         with self._journal_lock:
-            self._added_log.write(path + "\n")
+            self._added_log.write(text)
             self._added_log.flush()
 
     def commit(self) -> None:

@@ -38,7 +38,7 @@ class _Placement(NamedTuple):
 
 
 def record_more(
-    dist: InstalledDist, paths: Sequence[str], journal: Callable[[str], None]
+    dist: InstalledDist, paths: Sequence[str], journal: Callable[[Sequence[str]], None]
 ) -> InstalledDist:
     """List files made for ``dist`` after it was installed (its compiled bytecode) in its
     RECORD, as pip lists bytecode: no hash or size (the interpreter may rewrite it), in pip's
@@ -53,7 +53,7 @@ def record_more(
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(sorted(rows))
     tmp = f"{record}.cove-new"
-    journal(tmp)
+    journal([tmp])
     with open(tmp, "w", encoding="utf-8", newline="") as out:
         out.write(buf.getvalue())
     os.replace(tmp, record)
@@ -184,14 +184,14 @@ def install_wheel(
     link_mode: LinkMode = "hardlink",
     env: Path | None = None,
     extra_files: Mapping[str, bytes] | None = None,
-    journal: Callable[[str], None] | None = None,
+    journal: Callable[[Sequence[str]], None] | None = None,
 ) -> InstalledDist:
     """Install ``wheel`` into ``scheme``; scripts get ``python`` (of ``python_version``) in their
     shebang and versioned names (pip3.12).
 
     ``env`` bounds where files may go (default: the scheme's data root). ``extra_files`` are
     written into the .dist-info directory (direct_url.json). On any error every file this call
-    wrote is removed again. ``journal`` is told each path just before it is created, so a
+    wrote is removed again. ``journal`` is told every path before any is created, so a
     killed process can be undone by the next one.
     """
     unpacked = unpack_wheel(wheel, cache_dir)
@@ -239,11 +239,26 @@ def install_wheel(
             f"{wheel.name} would overwrite {dest}", hint="uninstall what owns it first"
         )
 
-    note = journal or (lambda _path: None)
+    info_dir = os.path.join(site, dist_info)
+    record = os.path.join(info_dir, "RECORD")
+    made = [
+        *(p.dest for p in placements),
+        *(os.path.join(scheme.scripts, ep.name) for ep in entries),
+        os.path.join(info_dir, "INSTALLER"),
+        *([os.path.join(info_dir, "REQUESTED")] if requested else []),
+        *(os.path.join(info_dir, filename) for filename in extra_files or {}),
+        record,
+    ]
+    # Nothing that exists may enter the journal (the next run deletes what it lists), so clashes
+    # are found first; then the whole list is journaled in one write, not one per file.
+    for dest in made:
+        if os.path.lexists(dest):
+            raise overwrite_error(dest)
+    if journal is not None:
+        journal(made)
 
     def write(dest: str, data: bytes, mode: int) -> None:
         mkdirs(os.path.dirname(dest))
-        note(dest)
         try:
             with open(dest, "xb") as f:
                 f.write(data)
@@ -253,7 +268,6 @@ def install_wheel(
         os.chmod(dest, mode)
         rows.append((_record_path(dest, site), record_hash(data), str(len(data))))
 
-    info_dir = os.path.join(site, dist_info)
     try:
         for p in placements:
             src = os.path.join(src_root, p.source.path)
@@ -267,7 +281,6 @@ def install_wheel(
                 write(p.dest, data, 0o755 if p.source.executable else 0o644)
                 continue
             mkdirs(os.path.dirname(p.dest))
-            note(p.dest)
             try:
                 fallback = _place(src, p.dest, link_mode) or fallback
             except FileExistsError:
@@ -281,12 +294,10 @@ def install_wheel(
             write(os.path.join(info_dir, "REQUESTED"), b"", 0o644)
         for filename, data in (extra_files or {}).items():
             write(os.path.join(info_dir, filename), data, 0o644)
-        record = os.path.join(info_dir, "RECORD")
         rows.append((_record_path(record, site), "", ""))
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerows(sorted(rows))
-        note(record)
         with open(record, "x", encoding="utf-8", newline="") as out:
             out.write(buf.getvalue())
         written.append(record)

@@ -147,20 +147,16 @@ env, cache, old_info, new_wheel = map(Path, sys.argv[1:5])
 scheme = Scheme.for_venv(env, site_packages="lib/python3.12/site-packages", bin_dir="bin",
                          python_short="3.12", dist_name="old")
 count = 0
-real = wheel_module.install_wheel
+real = wheel_module._place
 
 def dying(*args, **kw):
-    journal = kw["journal"]
-    def note(path):
-        global count
-        journal(path)
-        count += 1
-        if count == 2:
-            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup of any kind runs
-    kw["journal"] = note
+    global count
+    count += 1
+    if count == 3:  # two files linked, the journal written: killed mid-install
+        os.kill(os.getpid(), signal.SIGKILL)  # no cleanup of any kind runs
     return real(*args, **kw)
 
-wheel_module.install_wheel = dying
+wheel_module._place = dying
 with Transaction(env, cache, (env / "lib/python3.12/site-packages", env / "bin")) as txn:
     txn.remove(old_info)
     txn.install(new_wheel, scheme, python="/x/python", python_version=(3, 12), requested=True,
