@@ -4,6 +4,7 @@ PEP 592 yanked files, then wheels before sdists, the most specific tag, the high
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -302,9 +303,7 @@ def judge_links(
     name = canonicalize_name(project)
     binary = binary or BinaryPolicy()
     wheels_ok, sdists_ok = binary.wheels_allowed(name), binary.sdists_allowed(name)
-    priority: dict[Tag, int] = {}
-    for i, tag in enumerate(tags):
-        priority.setdefault(tag, i)
+    priority, target = _target(tuple(tags))
     python = Version(".".join(map(str, python_version[:3])))
     fits_python: dict[str, bool] = {}
     usable: list[tuple[Link, SortKey]] = []
@@ -336,7 +335,17 @@ def judge_links(
                 rejected.append(Rejection(link, Reason.REQUIRES_PYTHON, spec))
                 continue
         usable.append((link, key))
-    return Judged(name, tuple(usable), tuple(rejected), describe_target(tags))
+    return Judged(name, tuple(usable), tuple(rejected), target)
+
+
+@functools.lru_cache(maxsize=8)
+def _target(tags: tuple[Tag, ...]) -> tuple[dict[Tag, int], str]:
+    """Each tag's rank (the first is best) and the target's description, once per target:
+    every project page is judged against the same few hundred tags."""
+    priority: dict[Tag, int] = {}
+    for i, tag in enumerate(tags):
+        priority.setdefault(tag, i)
+    return priority, describe_target(tags)
 
 
 def select(

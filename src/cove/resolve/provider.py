@@ -3,7 +3,6 @@ packages comes from a PackageSource; the target interpreter comes in as a marker
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,10 +21,22 @@ if TYPE_CHECKING:
 PYTHON = "<python>"  # the identifier of the target interpreter, for Requires-Python
 
 
-@functools.lru_cache(maxsize=65536)
+_CONTAINS: dict[tuple[str, Version], bool] = {}
+_TEXT: dict[int, tuple[SpecifierSet, str]] = {}  # id -> (the object, kept alive; its text)
+
+
 def _contains(spec: SpecifierSet, version: Version) -> bool:
-    """packaging's check is slow and the resolver asks the same question thousands of times."""
-    return spec.contains(version, prereleases=True)
+    """packaging's check is slow and the resolver asks the same question thousands of times.
+    Keyed by the specifier's text, worked out once per object: hashing a SpecifierSet
+    re-normalizes every version in it, which costs more than the check itself."""
+    entry = _TEXT.get(id(spec))
+    if entry is None:
+        entry = _TEXT[id(spec)] = (spec, str(spec))
+    key = (entry[1], version)
+    found = _CONTAINS.get(key)
+    if found is None:
+        found = _CONTAINS[key] = spec.contains(version, prereleases=True)
+    return found
 
 
 def identifier(name: NormalizedName, extras: Iterable[str] = ()) -> str:
