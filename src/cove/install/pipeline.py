@@ -3,6 +3,7 @@ environment in a single transaction. Takes plain values; reports through a Repor
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -306,7 +307,8 @@ def _apply(
             )
 
         # Linking is system calls that release the GIL: a few threads keep the disk busy.
-        with ThreadPoolExecutor(max_workers=min(4, len(plan.install) or 1)) as pool:
+        workers = min(4, os.cpu_count() or 1, len(plan.install) or 1)  # more only fight the GIL
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(link, c) for c in plan.install]
         done = tuple(f.result() for f in futures)  # the first failure rolls everything back
         if request.compile_bytecode and done:

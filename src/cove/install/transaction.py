@@ -235,9 +235,12 @@ def recover(root: Path, keep: set[str]) -> list[Path]:
     for txn in sorted(root.glob(".cove-txn-*")):
         if not (txn / COMMITTED).exists():
             added = _read_lines(txn / ADDED)
-            for path in reversed(added):
+            for path in reversed(added):  # files, then the directories made for them
                 with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                     os.unlink(path)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    with contextlib.suppress(OSError):
+                        os.rmdir(path)  # only when empty: another package may share it
             _prune({Path(p).parent for p in added}, keep)
             for line in reversed(_read_lines(txn / MOVED)):
                 original, _, aside = line.partition("\0")

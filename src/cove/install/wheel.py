@@ -214,25 +214,6 @@ def install_wheel(
     made_dirs: list[str] = []
     rows: list[tuple[str, str, str]] = []
     fallback = False
-    known: set[str] = set()
-
-    def mkdirs(d: str) -> None:
-        if d in known:
-            return
-        missing = []
-        while not os.path.isdir(d):
-            missing.append(d)
-            d = os.path.dirname(d)
-        for m in reversed(missing):
-            try:
-                os.mkdir(m)
-                made_dirs.append(m)
-            except FileExistsError:
-                if not os.path.isdir(m):
-                    raise
-                # another wheel installing in parallel made it first; it is not ours to remove
-            known.add(m)
-        known.add(d)
 
     def overwrite_error(dest: str) -> WheelError:
         return WheelError(
@@ -249,16 +230,29 @@ def install_wheel(
         *(os.path.join(info_dir, filename) for filename in extra_files or {}),
         record,
     ]
-    # Nothing that exists may enter the journal (the next run deletes what it lists), so clashes
-    # are found first; then the whole list is journaled in one write, not one per file.
+    # The directories that do not exist yet, parents first: nothing can be in their way.
+    new_dirs: list[str] = []
+    fresh: set[str] = set()
+    existing: set[str] = set()
+    for d in dict.fromkeys(os.path.dirname(dest) for dest in made):
+        missing = []
+        while d not in existing and d not in fresh and not os.path.isdir(d):
+            missing.append(d)
+            d = os.path.dirname(d)
+        if d not in fresh:
+            existing.add(d)
+        new_dirs += reversed(missing)
+        fresh.update(missing)
+    # Nothing that exists may enter the journal (the next run deletes what it lists): a file
+    # headed for a directory that is already there is checked first. Then directories and files
+    # are journaled in one write, not one flushed write per file.
     for dest in made:
-        if os.path.lexists(dest):
+        if os.path.dirname(dest) not in fresh and os.path.lexists(dest):
             raise overwrite_error(dest)
     if journal is not None:
-        journal(made)
+        journal([*new_dirs, *made])
 
     def write(dest: str, data: bytes, mode: int) -> None:
-        mkdirs(os.path.dirname(dest))
         try:
             with open(dest, "xb") as f:
                 f.write(data)
@@ -269,6 +263,14 @@ def install_wheel(
         rows.append((_record_path(dest, site), record_hash(data), str(len(data))))
 
     try:
+        for d in new_dirs:
+            try:
+                os.mkdir(d)
+                made_dirs.append(d)
+            except FileExistsError:
+                if not os.path.isdir(d):
+                    raise
+                # another wheel installing in parallel made it first; it is not ours to remove
         for p in placements:
             src = os.path.join(src_root, p.source.path)
             if p.rewrite_shebang:
@@ -280,7 +282,6 @@ def install_wheel(
                 # pip keeps the mode the wheel gives: a script is executable only if packed so.
                 write(p.dest, data, 0o755 if p.source.executable else 0o644)
                 continue
-            mkdirs(os.path.dirname(p.dest))
             try:
                 fallback = _place(src, p.dest, link_mode) or fallback
             except FileExistsError:
