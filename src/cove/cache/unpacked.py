@@ -130,13 +130,47 @@ def _extract(wheel: Path, dest: Path) -> list[UnpackedFile]:
     return files
 
 
+def _identity(wheel: Path) -> str:
+    """What names this very file: a changed file gets a new mtime (and usually size)."""
+    st = os.stat(wheel)
+    return f"{os.path.abspath(wheel)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_dev}"
+
+
+def _memo_path(bucket: Path, identity: str) -> Path:
+    return bucket / "by-stat" / hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def _remembered_key(bucket: Path, identity: str) -> str | None:
+    """The sha256 worked out the last time this file was unpacked: hashing pip's wheel costs
+    every create 3 ms, and hashing a large install's wheels costs more than linking them."""
+    try:
+        seen, key = json.loads(_memo_path(bucket, identity).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(key) if seen == identity else None
+
+
 def unpack_wheel(wheel: Path, cache_dir: Path) -> UnpackedWheel:
     """The wheel's files in the cache, unpacked on first use (atomically, under a lock)."""
+    bucket = cache_dir / BUCKET
     try:
+        identity = _identity(wheel)
+        key = _remembered_key(bucket, identity)
+        if key is not None:
+            found = _read_manifest(bucket / key)
+            if found is not None:
+                return found
         key = _sha256_file(wheel)
     except OSError as exc:
         raise WheelError(f"cannot read {wheel}: {exc.strerror}", hint="check the path") from None
-    bucket = cache_dir / BUCKET
+    found = _unpacked(wheel, bucket, key)
+    from cove.cache.files import store
+
+    store(_memo_path(bucket, identity), json.dumps([identity, key]).encode())
+    return found
+
+
+def _unpacked(wheel: Path, bucket: Path, key: str) -> UnpackedWheel:
     entry = bucket / key
     found = _read_manifest(entry)
     if found is not None:

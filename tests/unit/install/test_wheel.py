@@ -141,6 +141,27 @@ def test_hardlinks_from_cache_and_unpacks_once(tmp_path: Path) -> None:
     assert os.stat(a).st_ino == os.stat(b).st_ino
 
 
+def test_a_wheel_seen_before_is_not_hashed_again_unless_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cove.cache.unpacked as unpacked
+
+    hashed: list[Path] = []
+    real = unpacked._sha256_file
+    monkeypatch.setattr(unpacked, "_sha256_file", lambda p: hashed.append(p) or real(p))
+    wheel = build_wheel(tmp_path, {"demo/__init__.py": b"one"})
+    cache = tmp_path / "cache"
+    install(wheel, tmp_path / "a", cache)
+    install(wheel, tmp_path / "b", cache)
+    assert hashed == [wheel]
+    wheel.unlink()  # the same path, new content: a new file, so hashed and unpacked anew
+    wheel = build_wheel(tmp_path, {"demo/__init__.py": b"two"})
+    install(wheel, tmp_path / "c", cache)
+    assert hashed == [wheel, wheel]
+    assert (tmp_path / "c/lib/python3.12/site-packages/demo/__init__.py").read_bytes() == b"two"
+    assert (tmp_path / "a/lib/python3.12/site-packages/demo/__init__.py").read_bytes() == b"one"
+
+
 @pytest.mark.parametrize(
     "files, eps, message",
     [
