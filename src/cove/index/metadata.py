@@ -10,6 +10,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from cove.errors import CoveError
+from cove.headers import read_header_lists
 from cove.resolve.source import CandidateMetadata
 
 
@@ -19,9 +20,8 @@ class MetadataError(CoveError):
 
 def parse_metadata(data: bytes, origin: str) -> CandidateMetadata:
     """``origin`` names the file for messages (``flask-3.0-py3-none-any.whl``)."""
-    from packaging.metadata import parse_email
-
-    raw, _unparsed = parse_email(data)
+    headers = read_header_lists(data.decode("utf-8", errors="replace"), lower=True)
+    raw = {key: values[0] for key, values in headers.items()}
     name, version = raw.get("name"), raw.get("version")
     if not name or not version:
         raise MetadataError(
@@ -35,7 +35,7 @@ def parse_metadata(data: bytes, origin: str) -> CandidateMetadata:
             f"{origin} has an invalid version {version!r}", hint="pin another version"
         ) from None
     requires = []
-    for text in raw.get("requires_dist", []):
+    for text in headers.get("requires-dist", []):
         try:
             requires.append(Requirement(text))
         except InvalidRequirement as exc:
@@ -44,9 +44,9 @@ def parse_metadata(data: bytes, origin: str) -> CandidateMetadata:
                 hint="pin another version of this project",
             ) from None
     requires_python = None
-    if raw.get("requires_python"):
+    if raw.get("requires-python"):
         try:
-            requires_python = SpecifierSet(raw["requires_python"])
+            requires_python = SpecifierSet(raw["requires-python"])
         except InvalidSpecifier:
             requires_python = None  # pip ignores an invalid Requires-Python too
     return CandidateMetadata(
@@ -54,7 +54,7 @@ def parse_metadata(data: bytes, origin: str) -> CandidateMetadata:
         version=parsed_version,
         requires_dist=tuple(requires),
         requires_python=requires_python,
-        provides_extras=frozenset(raw.get("provides_extra", [])),
+        provides_extras=frozenset(headers.get("provides-extra", [])),
     )
 
 
