@@ -34,6 +34,8 @@ class InstalledDist(NamedTuple):
 class _Placement(NamedTuple):
     source: UnpackedFile
     dest: str  # absolute, normalized; plain strings keep the per-file loop cheap
+    parent: str  # dest's directory
+    record: str  # dest as RECORD lists it, relative to site-packages
     rewrite_shebang: bool
 
 
@@ -75,16 +77,18 @@ def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:
 def _plan(
     files: tuple[UnpackedFile, ...], scheme: Scheme, root_is_purelib: bool, wheel: Path, env: Path
 ) -> list[_Placement]:
-    """Where each file goes; every check happens here, before anything is written."""
-    root = str(scheme.purelib if root_is_purelib else scheme.platlib)
+    """Where each file goes; every check happens here, before anything is written. Runs once
+    per file of every wheel (15,000 for jupyterlab), so plain member paths are joined as
+    strings and only those with a dot segment go through normpath."""
+    root = _normal(scheme.purelib if root_is_purelib else scheme.platlib)
     targets = {
-        "purelib": str(scheme.purelib),
-        "platlib": str(scheme.platlib),
-        "headers": str(scheme.headers),
-        "scripts": str(scheme.scripts),
-        "data": str(scheme.data),
+        "purelib": _normal(scheme.purelib),
+        "platlib": _normal(scheme.platlib),
+        "headers": _normal(scheme.headers),
+        "scripts": _normal(scheme.scripts),
+        "data": _normal(scheme.data),
     }
-    env_prefix = os.path.abspath(env) + os.sep
+    env_prefix = _normal(env) + os.sep
     out: list[_Placement] = []
     for f in files:
         top, _, rest = f.path.partition("/")
@@ -95,21 +99,28 @@ def _plan(
                     f"{wheel.name} has an unknown .data directory {key!r} ({f.path})",
                     hint=f"a wheel's .data may only hold {', '.join(_DATA_KEYS)}",
                 )
-            dest = os.path.join(targets[key], sub)
-            rewrite = key == "scripts"
+            base, member, rewrite = targets[key], sub, key == "scripts"
         else:
             if f.path.endswith(".dist-info/RECORD") and f.path.count("/") == 1:
                 continue  # rewritten below
-            dest = os.path.join(root, f.path)
-            rewrite = False
-        dest = os.path.normpath(os.path.abspath(dest))
+            base, member, rewrite = root, f.path, False
+        if "/." in "/" + member or os.sep != "/":  # ., .. or a hidden name: let normpath judge
+            dest = os.path.normpath(os.path.join(base, member))
+            record = _record_path(dest, root)
+        else:
+            dest = f"{base}/{member}"
+            record = member if base is root else _record_path(dest, root)
         if not dest.startswith(env_prefix):
             raise WheelError(
                 f"{wheel.name} would write outside the environment: {f.path}",
                 hint="the wheel is malformed or malicious; nothing was installed",
             )
-        out.append(_Placement(f, dest, rewrite))
+        out.append(_Placement(f, dest, dest.rpartition(os.sep)[0], record, rewrite))
     return out
+
+
+def _normal(path: "str | os.PathLike[str]") -> str:
+    return os.path.normpath(os.path.abspath(path))
 
 
 def _place(src: str, dest: str, mode: LinkMode) -> bool:
@@ -208,7 +219,7 @@ def install_wheel(
     metadata = read_headers((unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8"))
     name, version = metadata.get("Name", ""), metadata.get("Version", "")
 
-    site = os.path.abspath(scheme.purelib if root_is_purelib else scheme.platlib)
+    site = _normal(scheme.purelib if root_is_purelib else scheme.platlib)
     src_root = str(unpacked.root)
     written: list[str] = []
     made_dirs: list[str] = []
@@ -222,19 +233,20 @@ def install_wheel(
 
     info_dir = os.path.join(site, dist_info)
     record = os.path.join(info_dir, "RECORD")
-    made = [
-        *(p.dest for p in placements),
+    written_here = [
         *(os.path.join(scheme.scripts, ep.name) for ep in entries),
         os.path.join(info_dir, "INSTALLER"),
         *([os.path.join(info_dir, "REQUESTED")] if requested else []),
         *(os.path.join(info_dir, filename) for filename in extra_files or {}),
         record,
     ]
+    made = [*(p.dest for p in placements), *written_here]
+    parents = [*(p.parent for p in placements), *map(os.path.dirname, written_here)]
     # The directories that do not exist yet, parents first: nothing can be in their way.
     new_dirs: list[str] = []
     fresh: set[str] = set()
     existing: set[str] = set()
-    for d in dict.fromkeys(os.path.dirname(dest) for dest in made):
+    for d in dict.fromkeys(parents):
         missing = []
         while d not in existing and d not in fresh and not os.path.isdir(d):
             missing.append(d)
@@ -246,8 +258,8 @@ def install_wheel(
     # Nothing that exists may enter the journal (the next run deletes what it lists): a file
     # headed for a directory that is already there is checked first. Then directories and files
     # are journaled in one write, not one flushed write per file.
-    for dest in made:
-        if os.path.dirname(dest) not in fresh and os.path.lexists(dest):
+    for dest, parent in zip(made, parents, strict=True):
+        if parent not in fresh and os.path.lexists(dest):
             raise overwrite_error(dest)
     if journal is not None:
         journal([*new_dirs, *made])
@@ -272,7 +284,7 @@ def install_wheel(
                     raise
                 # another wheel installing in parallel made it first; it is not ours to remove
         for p in placements:
-            src = os.path.join(src_root, p.source.path)
+            src = f"{src_root}/{p.source.path}"  # a safe member path (checked on unpacking)
             if p.rewrite_shebang:
                 with open(src, "rb") as f:
                     data = f.read()
@@ -287,7 +299,7 @@ def install_wheel(
             except FileExistsError:
                 raise overwrite_error(p.dest) from None
             written.append(p.dest)
-            rows.append((_record_path(p.dest, site), p.source.hash, str(p.source.size)))
+            rows.append((p.record, p.source.hash, str(p.source.size)))
         for ep in entries:
             write(os.path.join(scheme.scripts, ep.name), launcher(ep, python), 0o755)
         write(os.path.join(info_dir, "INSTALLER"), f"{installer}\n".encode(), 0o644)
