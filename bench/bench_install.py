@@ -7,9 +7,11 @@ Setup (untimed): the wheels of the requirements (default: the seed workflow's ``
 pinned) are downloaded once with the machine's pip, served on 127.0.0.1 with PEP 691 JSON and PEP
 658 metadata, and every tool runs once so its cache is warm. Each timed run installs into a
 fresh environment made outside the timed region (``cove create``; pip's runs get the seeded pip).
-Scenarios: a warm install into an empty environment, and a no-op install where everything is
-already there. pip runs twice: as it ships (compiling bytecode) and with --no-compile, which is
-the work cove and uv do by default.
+Scenarios: a warm install into an empty environment, a no-op install where everything is
+already there, and the seed workflow end to end (create an environment with pip, install, freeze:
+``cove`` against ``python -m venv`` + pip and ``uv venv --seed`` + ``uv pip``). pip runs twice
+in the install scenarios: as it ships (compiling bytecode) and with --no-compile, which is the
+work cove and uv do by default.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--peers", type=Path, default=Path("/tmp/cove-bench-peers"))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cove-bench-install-cache"))
+    parser.add_argument(
+        "--skip-pip",
+        action="store_true",
+        help="time cove and uv only (pip takes minutes on big sets)",
+    )
     parser.add_argument("requirements", nargs="*", default=REQUIREMENTS)
     args = parser.parse_args()
     py = args.python or newest_pyenv("3.12")
@@ -119,10 +126,36 @@ def main() -> int:
                     url,
                 ],
             }
+            # The seed workflow end to end, each tool making its own environment with pip in it.
+            workflows = {
+                "cove create + install + freeze": lambda e: [
+                    [*cove, "create", "-q", "-p", py, str(e)],
+                    [*cove, "install", "-q", "-p", str(e), "-i", url, *args.requirements],
+                    [*cove, "freeze", "-p", str(e)],
+                ],
+                "venv + pip install + pip freeze": lambda e: [
+                    [py, "-m", "venv", str(e)],
+                    [str(e / "bin/pip"), "install", "-q", "-i", url, *args.requirements],
+                    [str(e / "bin/pip"), "freeze"],
+                ],
+                "uv venv --seed + uv pip install + uv pip freeze": lambda e: [
+                    [uv, "venv", "-q", "--seed", "--offline", "-p", py, str(e)],
+                    [uv, "pip", "install", "-q", "-p", str(e / "bin/python"), "--index-url", url,
+                     *args.requirements],
+                    [uv, "pip", "freeze", "-p", str(e / "bin/python")],
+                ],
+            }  # fmt: skip
+            if args.skip_pip:
+                tools = {t: argv for t, argv in tools.items() if not t.startswith("pip")}
+                workflows = {w: steps for w, steps in workflows.items() if "pip freeze" not in w}
             times: dict[str, list[float]] = {f"{t} (warm)": [] for t in tools}
             times |= {f"{t} (no-op)": [] for t in tools}
+            times |= {f"{w} (workflow)": [] for w in workflows}
             for argv in tools.values():  # warm every cache once
                 subprocess.run([*argv(fresh("warm")), *args.requirements], check=True, env=env)
+            # uv seeds the newest pip from its default index: fetched once here, then --offline.
+            seeded = work / "envs" / "uv-seeded"
+            subprocess.run([uv, "venv", "-q", "--seed", "-p", py, str(seeded)], check=True, env=env)
             for _ in range(args.runs):
                 for tool, argv in tools.items():
                     target = fresh(tool.replace(" ", "_"))
@@ -134,6 +167,15 @@ def main() -> int:
                         if done.returncode != 0:
                             sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr}")
                         times[f"{tool} ({scenario})"].append(elapsed)
+                for name, steps in workflows.items():
+                    target = work / "envs" / "workflow"
+                    shutil.rmtree(target, ignore_errors=True)
+                    start = time.perf_counter()
+                    for cmd in steps(target):
+                        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                        if done.returncode != 0:
+                            sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr}")
+                    times[f"{name} (workflow)"].append(time.perf_counter() - start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     med = {k: statistics.median(v) * 1000 for k, v in times.items()}
@@ -144,11 +186,21 @@ def main() -> int:
         for k, m, lo in rows:
             print(f"| {k} | {m:.1f} | {lo:.1f} |")
         print("\n| ratio | value |\n| --- | ---: |")
+    ratios = [
+        (f"{peer} (workflow)", "cove create + install + freeze (workflow)")
+        for peer in (
+            "venv + pip install + pip freeze",
+            "uv venv --seed + uv pip install + uv pip freeze",
+        )
+    ]
     for scenario in ("warm", "no-op"):
-        ours = med[f"cove install ({scenario})"]
-        for peer in ("pip install", "pip install --no-compile", "uv pip install"):
-            ratio = med[f"{peer} ({scenario})"] / ours
-            line = f"{peer} / cove install ({scenario})"
+        ratios += [
+            (f"{peer} ({scenario})", f"cove install ({scenario})")
+            for peer in ("pip install", "pip install --no-compile", "uv pip install")
+        ]
+    for peer, ours in ratios:
+        if peer in med:
+            ratio, line = med[peer] / med[ours], f"{peer} / {ours}"
             print(f"| {line} | {ratio:.2f}x |" if args.markdown else f"{line}: {ratio:.2f}x")
     return 0
 
