@@ -147,7 +147,7 @@ def main() -> int:
             }  # fmt: skip
             if args.skip_pip:
                 tools = {t: argv for t, argv in tools.items() if not t.startswith("pip")}
-                workflows = {w: steps for w, steps in workflows.items() if "pip freeze" not in w}
+                workflows = {w: steps for w, steps in workflows.items() if not w.startswith("venv")}
             times: dict[str, list[float]] = {f"{t} (warm)": [] for t in tools}
             times |= {f"{t} (no-op)": [] for t in tools}
             times |= {f"{w} (workflow)": [] for w in workflows}
