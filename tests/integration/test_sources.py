@@ -396,3 +396,63 @@ def test_wheel_and_sdist_urls_over_http_match_pip(tmp_path: Path, index: Index) 
     frozen = run_cove("freeze", "-p", str(ours), check=True).stdout
     assert frozen == pip(theirs, "freeze").stdout
     assert f"Remote-Wheel @ {base}{wheel.name}" in frozen
+
+
+VERSION = "import importlib.metadata as m; print(m.version('git-proj'))"
+
+
+def test_editable_git_installs_clone_into_src_as_pip_does(tmp_path: Path) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    url = f"git+{repo.as_uri()}@next#egg=git-proj&subdirectory=pkg"
+    ours, theirs = make_env(tmp_path / "a" / "env"), make_env(tmp_path / "b" / "env")
+    proc = run_cove("install", "-p", str(ours), "-e", url)
+    assert proc.returncode == 0, proc.stderr
+    assert pip(theirs, "install", "-q", "-e", url).returncode == 0
+    freeze = run_cove("freeze", "-p", str(ours), check=True).stdout
+    assert freeze == pip(theirs, "freeze").stdout
+    assert (
+        freeze.startswith(f"-e git+{repo.as_uri()}@") and "#egg=git_proj&subdirectory=pkg" in freeze
+    )
+    assert sorted(p.name for p in (ours / "src").iterdir()) == sorted(
+        p.name for p in (theirs / "src").iterdir()
+    )
+    clone = ours / "src" / "git-proj"
+    branch = subprocess.run(["git", "-C", str(clone), "branch", "--show-current"],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert branch == "next\n"  # a branch to work on, following origin's
+    assert python(ours, VERSION) == "2.0"
+    module = clone / "pkg" / "src" / "git_proj.py"
+    module.write_text("VALUE = 'edited'\n")
+    assert python(ours, "import git_proj; print(git_proj.VALUE)") == "edited"
+
+
+def test_editable_git_reinstall_switches_a_clean_clone_and_spares_work(tmp_path: Path) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    env = make_env(tmp_path / "env")
+    base = f"git+{repo.as_uri()}@{{}}#egg=git-proj&subdirectory=pkg"
+    run_cove("install", "-q", "-p", str(env), "-e", base.format("v1.0"), check=True)
+    assert python(env, VERSION) == "1.0"
+    run_cove("install", "-q", "-p", str(env), "-e", base.format("next"), check=True)
+    assert python(env, VERSION) == "2.0"
+    clone = env / "src" / "git-proj"
+    work = clone / "pkg" / "src" / "git_proj.py"
+    work.write_text("VALUE = 'mine'\n")
+    proc = run_cove("install", "-p", str(env), "-e", base.format("v1.0"))
+    assert proc.returncode == 1 and "uncommitted changes" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert work.read_text() == "VALUE = 'mine'\n"
+
+
+def test_a_failed_editable_git_install_leaves_no_clone(tmp_path: Path, index: Index) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    pyproject = repo / "pkg" / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[]", '["no-such-build-dep"]'))
+    subprocess.run(["git", "-C", str(repo), "-c", "user.email=t@e.example", "-c", "user.name=t",
+                    "commit", "-qam", "needs a missing build dependency"], check=True)  # fmt: skip
+    env = make_env(tmp_path / "env")
+    before = snapshot(env)
+    url = f"git+{repo.as_uri()}#egg=git-proj&subdirectory=pkg"
+    proc = run_cove("install", "-p", str(env), "-i", index.file_url, "-e", url)
+    assert proc.returncode == 1 and "no-such-build-dep" in proc.stderr, proc.stderr
+    assert snapshot(env) == before
+    assert not (env / "src").exists() or not list((env / "src").iterdir())

@@ -1,14 +1,17 @@
 """Git sources: ``git+https://``, ``git+ssh://``, ``git+file://`` with ``@branch``, ``@tag`` or
 ``@commit`` and ``#subdirectory=``, resolved to a commit and checked out into the cache once per
-commit. Refs and URLs reach git only after ``--`` / ``--end-of-options``: never as options."""
+commit, or cloned for editing (``-e git+``). URLs reach git only after ``--``; refs after
+``--end-of-options``, or refused when they start with ``-``: never as options."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -81,6 +84,14 @@ def _git(*args: str, cwd: Path | None = None) -> str:
     return done.stdout.strip()
 
 
+def _git_ok(*args: str, cwd: Path) -> bool:
+    try:
+        _git(*args, cwd=cwd)
+    except VcsError:
+        return False
+    return True
+
+
 def checkout(url: GitUrl, cache_dir: Path) -> tuple[str, Path]:
     """The commit ``url`` names and a checkout of it in the cache (made once per commit)."""
     key = hashlib.sha256(url.repo.encode()).hexdigest()[:32]
@@ -115,3 +126,81 @@ def checkout(url: GitUrl, cache_dir: Path) -> tuple[str, Path]:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     return commit, tree
+
+
+def clone_for_editing(url: GitUrl, dest: Path) -> tuple[str, Callable[[], None]]:
+    """A clone of ``url``'s repository at ``dest`` with its ref checked out, as pip makes for
+    ``-e git+...``: a place to edit the project, whose origin and commit ``cove freeze`` reads.
+    An existing clone of the same repository with a clean work tree is fetched and switched;
+    anything else at ``dest`` is refused. Returns the commit and a callable that undoes this
+    call (a new clone removed, an existing one put back where it was)."""
+    if dest.exists():
+        return _update(url, dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.cove-{uuid.uuid4().hex}")
+    try:
+        _git("clone", "--quiet", "--", url.repo, str(tmp))
+        commit = _switch(url.ref, tmp)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return commit, lambda: shutil.rmtree(dest, ignore_errors=True)
+
+
+def _update(url: GitUrl, dest: Path) -> tuple[str, Callable[[], None]]:
+    if not (dest / ".git").exists():
+        raise VcsError(
+            f"{dest} exists and is not a git clone",
+            hint="move it away, or choose another directory with --src",
+        )
+    origin = _git("config", "--get", "remote.origin.url", cwd=dest)
+    if origin != url.repo:
+        raise VcsError(
+            f"{dest} is a clone of {redact(origin)}, not of {redact(url.repo)}",
+            hint="move it away, or choose another directory with --src",
+        )
+    if _git("status", "--porcelain", "--untracked-files=no", cwd=dest):
+        raise VcsError(
+            f"{dest} has uncommitted changes",
+            hint="commit or stash them first: cove does not overwrite work in a clone",
+        )
+    branch = (
+        _git("symbolic-ref", "--quiet", "--short", "HEAD", cwd=dest)
+        if _git_ok("symbolic-ref", "--quiet", "HEAD", cwd=dest)
+        else None
+    )
+    before = _git("rev-parse", "HEAD", cwd=dest)
+
+    def undo() -> None:
+        with contextlib.suppress(VcsError):
+            if branch is None:
+                _git("checkout", "--quiet", "--detach", before, cwd=dest)
+            else:
+                _git("checkout", "--quiet", branch, "--", cwd=dest)
+                _git("reset", "--quiet", "--keep", before, cwd=dest)
+
+    try:
+        _git("fetch", "--quiet", "--tags", "origin", cwd=dest)
+        if url.ref is None and _git_ok("rev-parse", "--verify", "--quiet", "@{upstream}", cwd=dest):
+            _git("merge", "--ff-only", "--quiet", "@{upstream}", cwd=dest)
+        return _switch(url.ref, dest), undo
+    except BaseException:
+        undo()
+        raise
+
+
+def _switch(ref: str | None, tree: Path) -> str:
+    """Check out ``ref`` in the clone ``tree``: a branch as a branch following origin's, a tag
+    or commit detached; no ref keeps what is checked out. Returns the commit."""
+    if ref is not None:
+        if _git_ok("show-ref", "--verify", "--quiet", f"refs/remotes/origin/{ref}", cwd=tree):
+            if _git_ok("show-ref", "--verify", "--quiet", f"refs/heads/{ref}", cwd=tree):
+                _git("checkout", "--quiet", ref, "--", cwd=tree)
+                _git("merge", "--ff-only", "--quiet", f"origin/{ref}", cwd=tree)
+            else:
+                _git("checkout", "--quiet", "-b", ref, "--track", f"origin/{ref}", cwd=tree)
+        else:
+            commit = _git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}",
+                          cwd=tree)  # fmt: skip
+            _git("checkout", "--quiet", "--detach", commit, cwd=tree)
+    return _git("rev-parse", "HEAD", cwd=tree)

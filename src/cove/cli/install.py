@@ -68,7 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "-e", "--editable", action="append", default=[], metavar="PATH",
-        help="install a project directory in development mode (PEP 660)",
+        help="install a project directory (or a git+URL#egg=NAME, cloned into --src) in "
+        "development mode (PEP 660)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--src", metavar="DIR",
+        help="where -e git+URL clones go (default: the environment's src/, as pip)",
     )  # fmt: skip
     parser.add_argument(
         "--no-build-isolation", action="store_true",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cove.cli import output
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from cove.build.builder import Builder
     from cove.http.client import HttpClient
@@ -140,15 +140,10 @@ def install_session(args: argparse.Namespace) -> int:
                 name = canonical(line.requirement.name)
                 hashes[name] = hashes.get(name, frozenset()) | line.hashes
         opts = reqs.options
+        undo_clones: list[Callable[[], None]] = []
+        lines = _clone_editable_git(lines, Path(args.src) if args.src else env.root / "src",
+                                    undo_clones)  # fmt: skip
         editable = [line.requirement for line in lines if line.editable]
-        for req in editable:
-            if (req.url or "").startswith("git+"):
-                from cove.errors import CoveError
-
-                raise CoveError(
-                    f"editable installs from git ({req.url}) are not supported",
-                    hint="clone the repository and install the clone with -e PATH",
-                )
         request = InstallRequest(
             requirements=tuple(line.requirement for line in lines),
             constraints=tuple(line.requirement for line in reqs.lines if line.constraint),
@@ -194,9 +189,17 @@ def install_session(args: argparse.Namespace) -> int:
             return source, client
 
         try:
-            outcome = install(
-                request, env, connect_install, cache_dir, Reporter(args.quiet, args.verbose)
-            )
+            try:
+                outcome = install(
+                    request, env, connect_install, cache_dir, Reporter(args.quiet, args.verbose)
+                )
+            except BaseException:
+                for undo in reversed(undo_clones):  # the environment is as it was: so is src/
+                    undo()
+                raise
+            if args.dry_run:
+                for undo in reversed(undo_clones):
+                    undo()
             if args.report:
                 from cove.install.report import install_report
 
@@ -264,6 +267,33 @@ def _gather(
     for path in [*settings.constraints, *args.constraint]:
         parse_file(Path(path), constraint=True, into=reqs)
     return reqs, unnamed + reqs.unnamed
+
+
+def _clone_editable_git(
+    lines: list[RequirementLine], src: Path, undo: list[Callable[[], None]]
+) -> list[RequirementLine]:
+    """``-e git+URL#egg=NAME`` as pip does it: a clone in ``src/NAME`` installed editable from
+    there (``undo`` collects how to take each clone back if the install fails)."""
+    from dataclasses import replace
+
+    from packaging.requirements import Requirement
+
+    out = []
+    for line in lines:
+        url = line.requirement.url or ""
+        if line.editable and url.startswith("git+"):
+            from cove.build.vcs import clone_for_editing, parse_git_url
+
+            git = parse_git_url(url)
+            dest = src / line.requirement.name
+            _commit, take_back = clone_for_editing(git, dest)
+            undo.append(take_back)
+            project = dest / git.subdirectory if git.subdirectory else dest
+            req = Requirement(str(line.requirement))  # extras and markers kept
+            req.url = project.as_uri()
+            line = replace(line, requirement=req)
+        out.append(line)
+    return out
 
 
 def _name_by_building(unnamed: list[tuple[Path, bool]], builder: Builder) -> list[RequirementLine]:
