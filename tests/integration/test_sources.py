@@ -455,4 +455,7 @@ def test_a_failed_editable_git_install_leaves_no_clone(tmp_path: Path, index: In
     proc = run_cove("install", "-p", str(env), "-i", index.file_url, "-e", url)
     assert proc.returncode == 1 and "no-such-build-dep" in proc.stderr, proc.stderr
     assert snapshot(env) == before
-    assert not (env / "src").exists() or not list((env / "src").iterdir())
+    assert not (env / "src").exists()
+    dry = run_cove("install", "-p", str(env), "--dry-run", "-e", url.replace("#", "@v1.0#"))
+    assert dry.returncode == 0 and "+ git-proj==1.0" in dry.stderr, dry.stderr
+    assert snapshot(env) == before and not (env / "src").exists()

@@ -136,15 +136,25 @@ def clone_for_editing(url: GitUrl, dest: Path) -> tuple[str, Callable[[], None]]
     call (a new clone removed, an existing one put back where it was)."""
     if dest.exists():
         return _update(url, dest)
+    made_parent = not dest.parent.exists()
     dest.parent.mkdir(parents=True, exist_ok=True)
+
+    def undo() -> None:
+        shutil.rmtree(dest, ignore_errors=True)
+        if made_parent:
+            with contextlib.suppress(OSError):
+                dest.parent.rmdir()  # only when empty
+
     tmp = dest.with_name(f".{dest.name}.cove-{uuid.uuid4().hex}")
     try:
         _git("clone", "--quiet", "--", url.repo, str(tmp))
         commit = _switch(url.ref, tmp)
         os.replace(tmp, dest)
-    finally:
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-    return commit, lambda: shutil.rmtree(dest, ignore_errors=True)
+        undo()
+        raise
+    return commit, undo
 
 
 def _update(url: GitUrl, dest: Path) -> tuple[str, Callable[[], None]]:
