@@ -110,11 +110,39 @@ def _parse(args_list: list[str]) -> tuple[ModuleType, argparse.Namespace] | None
     return found, args
 
 
+# Commands whose process may end without Python's teardown once they are done: they leave no
+# thread, temporary directory or open file behind. The teardown costs 5 ms of a 35 ms create.
+QUICK_EXIT = frozenset({"create", "activate", "python", "freeze", "list", "show", "check", "tree",
+                        "inspect"})  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """``argv`` None means this process is cove: a quick command then ends it at once."""
     parsed = _parse(list(sys.argv[1:] if argv is None else argv))
     if parsed is None:
         return 2
     module, args = parsed
+    code = _run(module, args)
+    if argv is None and module.__name__.rpartition(".")[2] in QUICK_EXIT:
+        _exit_at_once(code)
+    return code
+
+
+def _exit_at_once(code: int) -> None:
+    """End the process without the interpreter's teardown, once output is flushed, unless a
+    thread is still at work (it might be writing a cache file)."""
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (cove freeze | head)
+            stream.flush()
+    os._exit(code)
+
+
+def _run(module: ModuleType, args: argparse.Namespace) -> int:
     from cove.errors import CoveError
 
     try:
@@ -127,6 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cove: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader has gone (cove freeze | head -1): it read what it wanted. End quietly, as
+        # pip does, with stdout on /dev/null so the final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         # The system refused something (permissions, a full disk): the transaction or staging
         # directory has undone the command's changes; say what failed, not a traceback.
