@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -152,6 +151,8 @@ class HttpClient:
     def _download_once(
         self, url: str, dest_dir: Path, progress: Progress | None
     ) -> tuple[Path, str]:
+        import tempfile  # downloads only: its import costs every install that fetches nothing
+
         digest = hashlib.sha256()
         fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
         try:

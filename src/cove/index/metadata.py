@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -60,6 +59,8 @@ def parse_metadata(data: bytes, origin: str) -> CandidateMetadata:
 
 def wheel_metadata(wheel: Path) -> bytes:
     """The METADATA member of a wheel file, read without unpacking the rest."""
+    import zipfile  # only for indexes without PEP 658 metadata files
+
     try:
         with zipfile.ZipFile(wheel) as zf:
             names = [

@@ -4,10 +4,8 @@ find-links locations (a directory, an HTML file or page). Bytes in, values out; 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
@@ -201,29 +199,14 @@ def _str_or_none(value: object) -> str | None:
 # -- PEP 503 HTML --------------------------------------------------------------------------------
 
 
-class _Anchors(HTMLParser):
-    """Collects the attributes of every <a>, the first <base href> and the API version meta."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.api_version: str | None = None
-        self.anchors: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "a" and values.get("href"):
-            self.anchors.append(values)
-        elif tag == "base" and self.base is None and values.get("href"):
-            self.base = values["href"]
-        elif tag == "meta" and values.get("name") == "pypi:repository-version":
-            self.api_version = values.get("content")
-
-
 def _parse_html(
     text: str, page_url: str, want: NormalizedName | None, keep: Filter | None = None
 ) -> list[Link]:
-    parser = _Anchors()
+    import html  # HTML pages are the fallback: their parser is loaded only for them
+
+    from cove.index.html_page import Anchors
+
+    parser = Anchors()
     parser.feed(text)
     parser.close()
     if parser.api_version is not None:
