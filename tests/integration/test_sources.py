@@ -459,3 +459,16 @@ def test_a_failed_editable_git_install_leaves_no_clone(tmp_path: Path, index: In
     dry = run_cove("install", "-p", str(env), "--dry-run", "-e", url.replace("#", "@v1.0#"))
     assert dry.returncode == 0 and "+ git-proj==1.0" in dry.stderr, dry.stderr
     assert snapshot(env) == before and not (env / "src").exists()
+
+
+def test_a_missing_repository_is_named_and_leaves_no_clone(tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    env = make_env(tmp_path / "env")
+    missing = (tmp_path / "no-such-repo").as_uri()
+    proc = run_cove("install", "-p", str(env), "-e", f"git+{missing}#egg=gone")
+    assert proc.returncode == 1
+    assert "git clone failed" in proc.stderr and "not appear to be a git repository" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (env / "src").exists()

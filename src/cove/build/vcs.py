@@ -76,9 +76,15 @@ def _git(*args: str, cwd: Path | None = None) -> str:
     except FileNotFoundError:
         raise VcsError("git is not installed", hint="install git to use git+ URLs") from None
     if done.returncode != 0:
-        message = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        # git's reason is its first fatal:/error: line; what follows is advice
+        reason = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None)
+        if reason is not None:
+            message = reason.partition(": ")[2] or reason
+        else:
+            message = lines[-1] if lines else "no output"
         raise VcsError(
-            f"git {args[0]} failed: {redact(message[0])}",
+            f"git {args[0]} failed: {redact(message)}",
             hint="check the repository URL, the ref and your access to it",
         )
     return done.stdout.strip()
