@@ -21,22 +21,24 @@ if TYPE_CHECKING:
 PYTHON = "<python>"  # the identifier of the target interpreter, for Requires-Python
 
 
-_CONTAINS: dict[tuple[str, Version], bool] = {}
-_TEXT: dict[int, tuple[SpecifierSet, str]] = {}  # id -> (the object, kept alive; its text)
+class _SpecifierChecks:
+    """packaging's check is slow and the resolver asks the same question thousands of times, so
+    each answer is kept, keyed by the specifier's text, worked out once per object: hashing a
+    SpecifierSet re-normalizes every version in it, which costs more than the check itself."""
 
+    def __init__(self) -> None:
+        self._answers: dict[tuple[str, Version], bool] = {}
+        self._text: dict[int, tuple[SpecifierSet, str]] = {}  # id -> (the object, kept alive)
 
-def _contains(spec: SpecifierSet, version: Version) -> bool:
-    """packaging's check is slow and the resolver asks the same question thousands of times.
-    Keyed by the specifier's text, worked out once per object: hashing a SpecifierSet
-    re-normalizes every version in it, which costs more than the check itself."""
-    entry = _TEXT.get(id(spec))
-    if entry is None:
-        entry = _TEXT[id(spec)] = (spec, str(spec))
-    key = (entry[1], version)
-    found = _CONTAINS.get(key)
-    if found is None:
-        found = _CONTAINS[key] = spec.contains(version, prereleases=True)
-    return found
+    def contains(self, spec: SpecifierSet, version: Version) -> bool:
+        entry = self._text.get(id(spec))
+        if entry is None:
+            entry = self._text[id(spec)] = (spec, str(spec))
+        key = (entry[1], version)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = spec.contains(version, prereleases=True)
+        return found
 
 
 def identifier(name: NormalizedName, extras: Iterable[str] = ()) -> str:
@@ -135,6 +137,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self.source = source
         self.policy = policy
         self._satisfied: dict[tuple[int, int], tuple[Need, Any, bool]] = {}
+        self._checks = _SpecifierChecks()
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -251,7 +254,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             return candidate == need.pinned
         if need.url is not None:
             return candidate.url == need.url
-        return _contains(need.specifier, candidate.version)
+        return self._checks.contains(need.specifier, candidate.version)
 
     def is_satisfied_by(self, requirement: Need, candidate: Any) -> bool:
         """Asked again for every pin in every round (13,000 times for jupyterlab), so answered
@@ -268,7 +271,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
 
     def _is_satisfied_by(self, requirement: Need, candidate: Any) -> bool:
         if isinstance(candidate, PythonCandidate):
-            return _contains(requirement.specifier, candidate.version)
+            return self._checks.contains(requirement.specifier, candidate.version)
         base = candidate.base if isinstance(candidate, ExtrasCandidate) else candidate
         if requirement.url is not None:
             return base.direct
