@@ -94,7 +94,7 @@ class HttpClient:
             meta["stored"] = time.time()
             meta["max_age"] = _max_age(resp.headers)
             if entry:
-                self._write_cache(entry, meta, body)
+                self._write_cache(entry, meta)  # the body is unchanged: only its freshness
             return Response(meta["url"], 200, meta["content_type"], body, True)
         if resp.status == 404:
             return None
@@ -334,11 +334,14 @@ class HttpClient:
             return None
         return meta, body
 
-    def _write_cache(self, entry: Path, meta: dict[str, Any], body: bytes) -> None:
-        meta = {**meta, "sha256": hashlib.sha256(body).hexdigest()}
+    def _write_cache(self, entry: Path, meta: dict[str, Any], body: bytes | None = None) -> None:
+        """Store a page (``body``) and what is known of it, or only refresh what is known of
+        the body already stored (its sha256 is in ``meta``)."""
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(entry.with_suffix(".body"), body)
+            if body is not None:
+                meta = {**meta, "sha256": hashlib.sha256(body).hexdigest()}
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(entry.with_suffix(".body"), body)
             write_atomic(entry.with_suffix(".json"), json.dumps(meta).encode())
         except OSError:
             pass  # a read-only cache slows cove down but must not fail it
