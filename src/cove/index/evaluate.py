@@ -4,7 +4,6 @@ PEP 592 yanked files, then wheels before sdists, the most specific tag, the high
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -290,11 +289,27 @@ def evaluate(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RankedTags:
+    """A target's wheel tags ranked (the first is best) and described, worked out once and
+    reused for every project page: ranking a few hundred tags per page showed in profiles."""
+
+    ranks: Mapping[Tag, int]
+    description: str
+
+    @classmethod
+    def of(cls, tags: Sequence[Tag]) -> RankedTags:
+        ranks: dict[Tag, int] = {}
+        for i, tag in enumerate(tags):
+            ranks.setdefault(tag, i)
+        return cls(ranks, describe_target(tags))
+
+
 def judge_links(
     links: Iterable[Link],
     project: str,
     *,
-    tags: Sequence[Tag],
+    tags: Sequence[Tag] | RankedTags,
     python_version: tuple[int, int, int],
     binary: BinaryPolicy | None = None,
 ) -> Judged:
@@ -303,7 +318,9 @@ def judge_links(
     name = canonicalize_name(project)
     binary = binary or BinaryPolicy()
     wheels_ok, sdists_ok = binary.wheels_allowed(name), binary.sdists_allowed(name)
-    priority, target = _target(tuple(tags))
+    ranked = tags if isinstance(tags, RankedTags) else RankedTags.of(tags)
+    priority = ranked.ranks
+    rank_of = priority.get
     python = Version(".".join(map(str, python_version[:3])))
     fits_python: dict[str, bool] = {}
     usable: list[tuple[Link, SortKey]] = []
@@ -316,7 +333,8 @@ def judge_links(
             if not wheels_ok:
                 rejected.append(Rejection(link, Reason.NO_BINARY))
                 continue
-            best = min((priority[t] for t in link.tags if t in priority), default=None)
+            found = [r for t in link.tags if (r := rank_of(t)) is not None]  # one hash a tag
+            best = min(found) if found else None
             if best is None:
                 rejected.append(Rejection(link, Reason.UNSUPPORTED_TAGS))
                 continue
@@ -335,17 +353,7 @@ def judge_links(
                 rejected.append(Rejection(link, Reason.REQUIRES_PYTHON, spec))
                 continue
         usable.append((link, key))
-    return Judged(name, tuple(usable), tuple(rejected), target)
-
-
-@functools.lru_cache(maxsize=8)
-def _target(tags: tuple[Tag, ...]) -> tuple[dict[Tag, int], str]:
-    """Each tag's rank (the first is best) and the target's description, once per target:
-    every project page is judged against the same few hundred tags."""
-    priority: dict[Tag, int] = {}
-    for i, tag in enumerate(tags):
-        priority.setdefault(tag, i)
-    return priority, describe_target(tags)
+    return Judged(name, tuple(usable), tuple(rejected), ranked.description)
 
 
 def select(

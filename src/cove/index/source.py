@@ -21,7 +21,7 @@ from cove.cache.files import store
 from cove.errors import CoveError
 from cove.http.client import HttpClient
 from cove.http.urls import redact
-from cove.index.evaluate import BinaryPolicy, Judged, all_versions, judge_links
+from cove.index.evaluate import BinaryPolicy, Judged, RankedTags, all_versions, judge_links
 from cove.index.metadata import MetadataError, parse_metadata, wheel_metadata
 from cove.index.models import Link, make_link
 from cove.index.simple import (
@@ -70,6 +70,7 @@ class IndexSource:
         self.client = client
         self.config = config
         self.tags = list(tags)
+        self._ranked = RankedTags.of(self.tags)
         self._accept = frozenset(str(t) for t in self.tags)
         self._skipped: dict[NormalizedName, int] = {}
         self.python_version = python_version
@@ -346,7 +347,7 @@ class IndexSource:
         judged = judge_links(
             links,
             name,
-            tags=self.tags,
+            tags=self._ranked,
             python_version=(python[0], python[1], python[2]),
             binary=self.config.binary,
         )
