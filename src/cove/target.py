@@ -98,21 +98,36 @@ class Environment(NamedTuple):
         return str(self.python)
 
     def site_dirs(self) -> list[Path]:
-        """Where installed distributions live: site-packages, then the base interpreter's
-        site-packages when the environment includes them (as ``sys.path`` orders them)."""
+        """Where installed distributions live, as ``sys.path`` orders them: the user
+        site-packages first for an interpreter itself; a venv's site-packages, then (when it
+        includes the system's) the user site-packages and the base interpreter's."""
         dirs = [self.site_packages]
+        user = self.user_site()
         if self.system:
             platlib = Path(self.interpreter.install_paths.get("platlib", dirs[0]))
-            return dirs if platlib == dirs[0] else [*dirs, platlib]
+            dirs = dirs if platlib == dirs[0] else [*dirs, platlib]
+            return [user, *dirs] if user is not None and user not in dirs else dirs
         if self.interpreter.scheme.get("platlib") not in (None, self.layout.site_packages):
             dirs.append(self.root / self.interpreter.scheme["platlib"])
         if self.system_site_packages:
+            if user is not None:
+                dirs.append(user)
             base = Path(self.interpreter.base_prefix)
             for key in ("purelib", "platlib"):
                 rel = self.interpreter.scheme.get(key)
                 if rel and base / rel not in dirs:
                     dirs.append(base / rel)
         return dirs
+
+    def user_site(self) -> Path | None:
+        """The user site-packages that site.py would put on ``sys.path`` (it exists, and
+        PYTHONNOUSERSITE is unset); PYTHONUSERBASE moves it, as for the interpreter."""
+        it = self.interpreter
+        if os.environ.get("PYTHONNOUSERSITE") or not it.user_site:
+            return None
+        base = os.environ.get("PYTHONUSERBASE") or it.user_base
+        path = Path(base, it.user_site) if base else None
+        return path if path is not None and path.is_dir() else None
 
     def scheme(self, dist_name: str) -> Scheme:
         """Where each part of a wheel for ``dist_name`` goes in this environment (pip's scheme)."""

@@ -132,3 +132,44 @@ def test_system_rules(tmp_path: Path, wheels: Path) -> None:
     forced = run_cove("install", "--system", "--break-system-packages", "-p", str(python), *args)
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "sys" / SITE / "helper-1.0.dist-info" / "RECORD").is_file()
+
+
+def test_user_site_packages_are_listed_as_pip_lists_them(tmp_path: Path, wheels: Path) -> None:
+    """`pip install --user` puts distributions in the user site-packages, which sys.path holds
+    for an interpreter itself and for a venv that includes the system's (not for other venvs):
+    freeze and list show them where pip does."""
+    assert PY is not None
+    python = throwaway_python(tmp_path / "sys")
+    user_base = tmp_path / "user base"
+    pip_wheel = next(PY.parent.parent.glob("lib/python3.12/ensurepip/_bundled/pip-*.whl"))
+    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PIP_CONFIG_FILE": os.devnull,
+               "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUSERBASE": str(user_base)}  # fmt: skip
+
+    def pip(python: Path, *args: str) -> str:
+        done = subprocess.run([str(python), f"{pip_wheel}/pip", *args],
+                              capture_output=True, text=True, env=environ)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def cove(*args: str) -> str:
+        done = run_cove(*args, env={**os.environ, **environ})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    pip(python, "install", "-q", "--user", "--no-index", "-f", str(wheels), "helper")
+    assert (user_base / SITE / "helper-1.0.dist-info").is_dir()
+    run_cove("install", "--system", "-p", str(python), "--no-index", "-f", str(wheels), "sysdemo",
+             "--no-deps", check=True)  # fmt: skip
+    assert cove("freeze", "--system", "-p", str(python)) == pip(python, "freeze")
+    assert "helper==1.0" in pip(python, "freeze")
+    assert cove("list", "--system", "-p", str(python)) == pip(python, "list")
+    for flag, sees_user in (("--system-site-packages", True), ("--without-pip", False)):
+        env = tmp_path / f"env{flag}"
+        run_cove("create", "-q", flag, "-p", str(python), str(env), check=True)
+        venv_python = env / "bin" / "python"
+        assert cove("freeze", "-p", str(env)) == pip(venv_python, "freeze")
+        assert ("helper==1.0" in pip(venv_python, "freeze")) is sees_user
+    environ["PYTHONNOUSERSITE"] = "1"
+    assert (
+        cove("freeze", "--system", "-p", str(python)) == pip(python, "freeze") == "SysDemo==1.0\n"
+    )

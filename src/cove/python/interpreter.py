@@ -39,6 +39,9 @@ class Interpreter(NamedTuple):
     cache_tag: str | None = None  # sys.implementation.cache_tag: "cpython-312" in .pyc names
     # sysconfig's default install paths, absolute: where pip installs into this interpreter.
     install_paths: Mapping[str, str] = _EMPTY
+    # site.py's user base without PYTHONUSERBASE, and the user site-packages relative to it
+    user_base: str = ""
+    user_site: str = ""
 
     @property
     def short_version(self) -> str:

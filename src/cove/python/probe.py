@@ -15,7 +15,7 @@ from cove.python.interpreter import Interpreter
 # v2: "libc" is ["musl", version] on musl, where platform.libc_ver() knows nothing.
 # v3: "cache_tag", the tag in compiled bytecode's file names.
 # v4: "install_paths", sysconfig's default install paths (for --system).
-CACHE_BUCKET = "interpreters-v4"
+CACHE_BUCKET = "interpreters-v5"
 MIN_VERSION = (3, 8)
 
 
@@ -60,6 +60,8 @@ def _from_json(data: dict[str, Any]) -> Interpreter:
         ensurepip_wheels=tuple(data.get("ensurepip_wheels") or ()),
         cache_tag=data.get("cache_tag"),
         install_paths=dict(data.get("install_paths") or {}),
+        user_base=data.get("user_base") or "",
+        user_site=data.get("user_site") or "",
     )
 
 

@@ -130,11 +130,33 @@ def _install_paths():
     return dict((k, paths[k]) for k in keys if k in paths)
 
 
+def _user_site():
+    # type: () -> tuple[str, str]
+    """The user base as site.py works it out when PYTHONUSERBASE is unset, and the user
+    site-packages relative to it: cove adds PYTHONUSERBASE itself, at each run."""
+    try:
+        import site
+
+        saved = os.environ.pop("PYTHONUSERBASE", None)
+        try:
+            base = site._getuserbase()  # type: ignore[attr-defined]
+        finally:
+            if saved is not None:
+                os.environ["PYTHONUSERBASE"] = saved
+        if not base:
+            return "", ""
+        rel = os.path.relpath(site._get_path(base), base)  # type: ignore[attr-defined]
+        return base, rel.replace("\\", "/")
+    except Exception:  # older Pythons lack these helpers: no user site is reported
+        return "", ""
+
+
 def main():
     # type: () -> None
     stdlib = sysconfig.get_paths()["stdlib"]
     executable = os.path.abspath(sys.executable)
     base_executable = getattr(sys, "_base_executable", None) or executable
+    user_base, user_site = _user_site()
     info = {
         "executable": executable,
         "base_executable": os.path.abspath(base_executable),
@@ -157,6 +179,8 @@ def main():
         "ensurepip_wheels": _bundled(stdlib),
         "cache_tag": getattr(getattr(sys, "implementation", None), "cache_tag", None),
         "install_paths": _install_paths(),
+        "user_base": user_base,
+        "user_site": user_site,
     }
     sys.stdout.write(json.dumps(info))
 
