@@ -163,12 +163,22 @@ def test_user_site_packages_are_listed_as_pip_lists_them(tmp_path: Path, wheels:
     assert cove("freeze", "--system", "-p", str(python)) == pip(python, "freeze")
     assert "helper==1.0" in pip(python, "freeze")
     assert cove("list", "--system", "-p", str(python)) == pip(python, "list")
+    for scope in (["--user"], ["--local"]):
+        for command in ("freeze", "list"):
+            got = cove(command, "--system", "-p", str(python), *scope)
+            assert got == pip(python, command, *scope), (command, scope)
+    assert cove("freeze", "--system", "-p", str(python), "--user") == "helper==1.0\n"
+    both = run_cove("freeze", "--system", "-p", str(python), "--user", "--path", str(tmp_path))
+    assert both.returncode == 2 and "--path cannot be combined" in both.stderr
     for flag, sees_user in (("--system-site-packages", True), ("--without-pip", False)):
         env = tmp_path / f"env{flag}"
         run_cove("create", "-q", flag, "-p", str(python), str(env), check=True)
         venv_python = env / "bin" / "python"
         assert cove("freeze", "-p", str(env)) == pip(venv_python, "freeze")
         assert ("helper==1.0" in pip(venv_python, "freeze")) is sees_user
+        for scope in (["--user"], ["--local"]):
+            got = cove("freeze", "-p", str(env), *scope)
+            assert got == pip(venv_python, "freeze", *scope), (flag, scope)
     environ["PYTHONNOUSERSITE"] = "1"
     assert (
         cove("freeze", "--system", "-p", str(python)) == pip(python, "freeze") == "SysDemo==1.0\n"

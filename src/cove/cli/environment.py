@@ -1,4 +1,5 @@
-"""The -p/--python option every inspecting command shares, and the environment it names."""
+"""The options every inspecting command shares: -p/--python and --system (the environment) and
+-l/--local, --user and --path (which of its directories to read)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cove.target import Environment
 
 
@@ -31,3 +34,38 @@ def target_environment(args: argparse.Namespace) -> Environment:
         return open_system(args.python, default_cache_dir(), break_system_packages=True)
     root = find_environment(args.python, Path.cwd(), os.environ)
     return open_environment(root, default_cache_dir())
+
+
+def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-l", "--local", action="store_true",
+        help="in a venv that includes the system's packages, leave those out",
+    )  # fmt: skip
+    parser.add_argument(
+        "--user", action="store_true", help="only what is in the user site-packages"
+    )
+    parser.add_argument(
+        "--path", action="append", default=[], metavar="DIR", help="only what DIR holds"
+    )
+
+
+def scope_dirs(args: argparse.Namespace, env: Environment) -> list[Path]:
+    """The directories ``--path``, ``--user`` or ``--local`` choose, else all of ``sys.path``'s
+    that hold distributions, as pip chooses them."""
+    from pathlib import Path
+
+    if args.path:
+        if args.local or args.user:
+            from cove.errors import UsageError
+
+            raise UsageError(
+                "--path cannot be combined with --user or --local", hint="use one of them"
+            )
+        return [Path(p).absolute() for p in args.path]
+    dirs = env.site_dirs()
+    if args.user:
+        user = env.user_site()
+        return [user] if user is not None and user in dirs else []
+    if args.local and not env.system:  # an interpreter itself has nothing more global
+        return [env.site_packages]
+    return dirs

@@ -6,7 +6,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from cove.cli.environment import add_env_argument
+    from cove.cli.environment import add_env_argument, add_scope_arguments
 
     add_env_argument(parser)
     parser.add_argument("--all", action="store_true", help="also list pip (and setuptools, wheel)")
@@ -14,12 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--exclude", action="append", default=[], metavar="NAME", help="leave a package out"
     )
     parser.add_argument("--exclude-editable", action="store_true")
-    parser.add_argument(
-        "-l", "--local", action="store_true", help="leave out the interpreter's own packages"
-    )
-    parser.add_argument(
-        "--path", action="append", default=[], metavar="DIR", help="list only what DIR holds"
-    )
+    add_scope_arguments(parser)
     parser.add_argument(
         "-r", "--requirement", action="append", default=[], metavar="FILE",
         help="keep this file's order and comments, then add the rest",
@@ -30,18 +25,12 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cove.cli import output
-    from cove.cli.environment import target_environment
+    from cove.cli.environment import scope_dirs, target_environment
     from cove.inspect.freeze import freeze_lines
     from cove.inspect.installed import read_installed
 
     env = target_environment(args)
-    if args.path:
-        dirs = [Path(p).absolute() for p in args.path]
-    elif args.local:
-        dirs = [env.site_packages]
-    else:
-        dirs = env.site_dirs()
-    dists, warnings = read_installed(dirs)
+    dists, warnings = read_installed(scope_dirs(args, env))
     for message in warnings:
         output.warn(message)
     version = (env.interpreter.version[0], env.interpreter.version[1])

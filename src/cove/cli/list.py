@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from cove.cli.environment import add_env_argument
+    from cove.cli.environment import add_env_argument, add_scope_arguments
 
     add_env_argument(parser)
     parser.add_argument("--format", choices=["columns", "freeze", "json"], default="columns")
@@ -21,8 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exclude", action="append", default=[], metavar="NAME")
     parser.add_argument("-e", "--editable", action="store_true", help="only editable installs")
     parser.add_argument("--exclude-editable", action="store_true")
-    parser.add_argument("-l", "--local", action="store_true")
-    parser.add_argument("--path", action="append", default=[], metavar="DIR")
+    add_scope_arguments(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="add location, installer")
     parser.add_argument(
         "-o", "--outdated", action="store_true", help="only what has a newer release"
@@ -37,10 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from cove.cli import output
-    from cove.cli.environment import target_environment
+    from cove.cli.environment import scope_dirs, target_environment
     from cove.errors import UsageError
     from cove.inspect.installed import read_installed
     from cove.inspect.listing import STDLIB_NAMES, list_text, not_required
@@ -53,11 +51,7 @@ def run(args: argparse.Namespace) -> int:
             "--format freeze cannot be used with --outdated", hint="use columns or json"
         )
     env = target_environment(args)
-    if args.path:
-        dirs = [Path(p).absolute() for p in args.path]
-    else:
-        dirs = [env.site_packages] if args.local else env.site_dirs()
-    dists, warnings = read_installed(dirs)
+    dists, warnings = read_installed(scope_dirs(args, env))
     for message in warnings:
         output.warn(message)
     skip = STDLIB_NAMES | {canonical(n) for n in args.exclude}
