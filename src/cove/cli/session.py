@@ -119,7 +119,6 @@ def install_session(args: argparse.Namespace) -> int:
 
     from cove.cache import default_cache_dir
     from cove.errors import UsageError
-    from cove.names import canonical
 
     if not args.requirements and not args.requirement and not args.editable:
         raise UsageError(
@@ -131,82 +130,19 @@ def install_session(args: argparse.Namespace) -> int:
         settings = _settings(args, env.root)
         cache_dir = Path(scratch) if settings.no_cache else base_cache_dir
         reqs, unnamed = _gather(args, settings)
-        from cove.install.pipeline import InstallRequest, install
-
         lines = [line for line in reqs.lines if not line.constraint]
-        hashes: dict[object, frozenset[str]] = {}
-        for line in reqs.lines:
-            if line.hashes:
-                name = canonical(line.requirement.name)
-                hashes[name] = hashes.get(name, frozenset()) | line.hashes
-        opts = reqs.options
         undo_clones: list[Callable[[], None]] = []
         lines = _clone_editable_git(lines, Path(args.src) if args.src else env.root / "src",
                                     undo_clones)  # fmt: skip
-        editable = [line.requirement for line in lines if line.editable]
-        request = InstallRequest(
-            requirements=tuple(line.requirement for line in lines),
-            constraints=tuple(line.requirement for line in reqs.lines if line.constraint),
-            hashes=hashes,  # type: ignore[arg-type]
-            require_hashes=settings.require_hashes or opts.require_hashes,
-            upgrade=args.upgrade,
-            upgrade_strategy=args.upgrade_strategy,
-            force_reinstall=args.force_reinstall,
-            no_deps=args.no_deps,
-            pre=settings.pre or opts.pre,
-            link_mode=settings.link_mode,  # type: ignore[arg-type]
-            compile_bytecode=settings.compile_bytecode,
-            dry_run=args.dry_run,
-            editable=frozenset(canonical(r.name) for r in editable),
-        )
-        made: list[tuple[IndexSource, HttpClient, Builder]] = []
-
-        def connect() -> tuple[IndexSource, HttpClient, Builder]:
-            """The index source, HTTP client and builder, made once on first need."""
-            if not made:
-                source, client = _source(env, settings, opts, cache_dir)
-                made.append((source, client, _builder(args, env, source, client, cache_dir)))
-            return made[0]
-
-        if unnamed:
-            # Only a build tells these projects' names: build them now (once; reused below).
-            from dataclasses import replace
-
-            named = _name_by_building(unnamed, connect()[2])
-            lines += [line for line in named if not line.constraint]
-            editable += [line.requirement for line in named if line.editable]
-            request = replace(
-                request,
-                requirements=request.requirements + tuple(line.requirement for line in named),
-                editable=request.editable
-                | frozenset(canonical(line.requirement.name) for line in named if line.editable),
-            )
-        editable_urls = frozenset(r.url for r in editable if r.url)
-
-        def connect_install() -> tuple[IndexSource, HttpClient]:
-            source, client, builder = connect()
-            source.set_builder(builder, editable_urls)
-            return source, client
-
         try:
-            try:
-                outcome = install(
-                    request, env, connect_install, cache_dir, Reporter(args.quiet, args.verbose)
-                )
-            except BaseException:
-                for undo in reversed(undo_clones):  # the environment is as it was: so is src/
-                    undo()
-                raise
-            if args.dry_run:
-                for undo in reversed(undo_clones):
-                    undo()
-            if args.report:
-                from cove.install.report import install_report
-
-                text = install_report(outcome, env, connect_install()[0])
-        finally:
-            for source, _, _ in made:
-                source.close()
+            text = _install_lines(args, env, settings, cache_dir, reqs, lines, unnamed)
+        except BaseException:
+            for undo in reversed(undo_clones):  # the environment is as it was: so is src/
+                undo()
+            raise
+        if args.dry_run:
+            for undo in reversed(undo_clones):
+                undo()
         if args.report:
             if args.report == "-":
                 output.stdout(text)
@@ -267,6 +203,84 @@ def _gather(
     for path in [*settings.constraints, *args.constraint]:
         parse_file(Path(path), constraint=True, into=reqs)
     return reqs, unnamed + reqs.unnamed
+
+
+def _install_lines(
+    args: argparse.Namespace,
+    env: Environment,
+    settings: InstallSettings,
+    cache_dir: Path,
+    reqs: Requirements,
+    lines: list[RequirementLine],
+    unnamed: list[tuple[Path, bool]],
+) -> str:
+    """Build the install request from the requirement lines and run it; the JSON report when
+    ``--report`` asks for one."""
+    from cove.install.pipeline import InstallRequest, install
+    from cove.names import canonical
+
+    hashes: dict[object, frozenset[str]] = {}
+    for line in reqs.lines:
+        if line.hashes:
+            name = canonical(line.requirement.name)
+            hashes[name] = hashes.get(name, frozenset()) | line.hashes
+    opts = reqs.options
+    editable = [line.requirement for line in lines if line.editable]
+    request = InstallRequest(
+        requirements=tuple(line.requirement for line in lines),
+        constraints=tuple(line.requirement for line in reqs.lines if line.constraint),
+        hashes=hashes,  # type: ignore[arg-type]
+        require_hashes=settings.require_hashes or opts.require_hashes,
+        upgrade=args.upgrade,
+        upgrade_strategy=args.upgrade_strategy,
+        force_reinstall=args.force_reinstall,
+        no_deps=args.no_deps,
+        pre=settings.pre or opts.pre,
+        link_mode=settings.link_mode,  # type: ignore[arg-type]
+        compile_bytecode=settings.compile_bytecode,
+        dry_run=args.dry_run,
+        editable=frozenset(canonical(r.name) for r in editable),
+    )
+    made: list[tuple[IndexSource, HttpClient, Builder]] = []
+
+    def connect() -> tuple[IndexSource, HttpClient, Builder]:
+        """The index source, HTTP client and builder, made once on first need."""
+        if not made:
+            source, client = _source(env, settings, opts, cache_dir)
+            made.append((source, client, _builder(args, env, source, client, cache_dir)))
+        return made[0]
+
+    try:
+        if unnamed:
+            # Only a build tells these projects' names: build them now (once; reused below).
+            from dataclasses import replace
+
+            named = _name_by_building(unnamed, connect()[2])
+            editable += [line.requirement for line in named if line.editable]
+            request = replace(
+                request,
+                requirements=request.requirements + tuple(line.requirement for line in named),
+                editable=request.editable
+                | frozenset(canonical(line.requirement.name) for line in named if line.editable),
+            )
+        editable_urls = frozenset(r.url for r in editable if r.url)
+
+        def connect_install() -> tuple[IndexSource, HttpClient]:
+            source, client, builder = connect()
+            source.set_builder(builder, editable_urls)
+            return source, client
+
+        outcome = install(
+            request, env, connect_install, cache_dir, Reporter(args.quiet, args.verbose)
+        )
+        if args.report:
+            from cove.install.report import install_report
+
+            return install_report(outcome, env, connect_install()[0])
+        return ""
+    finally:
+        for source, _, _ in made:
+            source.close()
 
 
 def _clone_editable_git(
