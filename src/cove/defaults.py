@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from cove.cache import DEFAULT_INDEX
 from cove.errors import CoveError
 
 _PATTERN = re.compile(r"^PyPI\s*=\s*PackageIndex\(\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
@@ -45,7 +46,7 @@ def default_index_url(cache_dir: Path | None) -> str:
         except OSError:
             continue
         key = f"{source}:{stat.st_mtime_ns}"
-        cache = cache_dir / "default-index-v1.json" if cache_dir else None
+        cache = cache_dir / DEFAULT_INDEX if cache_dir else None
         if cache is not None:
             try:
                 data = json.loads(cache.read_text(encoding="utf-8"))

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from cove.build.backend import BuildError, build_wheel
 from cove.build.sdist import unpack_sdist
+from cove.cache import BUILT
 from cove.python.interpreter import Interpreter
 
-BUCKET = "built-v1"
+BUCKET = BUILT
 Install = Callable[[Path, Sequence[str]], None]
 
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from cove.cache import VCS
 from cove.errors import CoveError
 from cove.http.urls import redact
 
-BUCKET = "vcs-v1"
+BUCKET = VCS
 
 
 class VcsError(CoveError):

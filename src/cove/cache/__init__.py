@@ -5,6 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# Every bucket under the cache root, by the module that fills it. A format change bumps the
+# version, so an old cove and a new one never read each other's entries; `cove cache clean`
+# removes these names (any version) and nothing else.
+ARTIFACTS = "artifacts-v1"  # cache/artifacts.py: downloads, by sha256
+UNPACKED = "unpacked-v1"  # cache/unpacked.py: wheels unpacked once, linked from here
+PAGES = "http-v1"  # http/client.py: index pages, revalidated
+METADATA = "metadata-v1"  # index/source.py: PEP 658 metadata files, by sha256
+INTERPRETERS = "interpreters-v5"  # python/probe.py: what each interpreter's probe reported
+BUILT = "built-v1"  # build/builder.py: wheels built from sdists, trees and commits
+VCS = "vcs-v1"  # build/vcs.py: git mirrors and checkouts
+DEFAULT_INDEX = "default-index-v1.json"  # defaults.py: the index pip would use
+BUCKETS = (ARTIFACTS, UNPACKED, PAGES, METADATA, INTERPRETERS, BUILT, VCS, DEFAULT_INDEX)
+
 
 def default_cache_dir() -> Path:
     """cove's cache root: $COVE_CACHE_DIR, else the platform's user cache directory."""

@@ -8,9 +8,10 @@ import json
 import os
 from pathlib import Path
 
+from cove.cache import ARTIFACTS
 from cove.cache.files import store
 
-BUCKET = "artifacts-v1"
+BUCKET = ARTIFACTS
 
 
 def artifact_path(cache_dir: Path, sha256: str, filename: str) -> Path:

@@ -13,9 +13,10 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+from cove.cache import UNPACKED
 from cove.errors import WheelError
 
-BUCKET = "unpacked-v1"
+BUCKET = UNPACKED
 MANIFEST = ".cove-manifest.json"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from cove.cache import PAGES
 from cove.cache.files import write_atomic
 from cove.errors import CoveError
 from cove.http.urls import host_of, redact, split_auth
@@ -21,7 +22,7 @@ from cove.http.urls import host_of, redact, split_auth
 if TYPE_CHECKING:
     import urllib3
 
-PAGE_BUCKET = "http-v1"
+PAGE_BUCKET = PAGES
 USER_AGENT = "cove/{version} (python {py})"
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 

@@ -17,6 +17,7 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from cove.cache import METADATA
 from cove.cache.files import store
 from cove.errors import CoveError
 from cove.http.client import HttpClient
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from cove.build.builder import Builder
 from cove.resolve.source import Candidate, CandidateMetadata
 
-METADATA_BUCKET = "metadata-v1"
+METADATA_BUCKET = METADATA
 IndexStrategy = Literal["first-index", "best-match"]
 
 

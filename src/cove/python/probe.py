@@ -9,13 +9,14 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from cove.cache import INTERPRETERS
 from cove.errors import InterpreterError
 from cove.python.interpreter import Interpreter
 
 # v2: "libc" is ["musl", version] on musl, where platform.libc_ver() knows nothing.
 # v3: "cache_tag", the tag in compiled bytecode's file names.
 # v4: "install_paths", sysconfig's default install paths (for --system).
-CACHE_BUCKET = "interpreters-v5"
+CACHE_BUCKET = INTERPRETERS
 MIN_VERSION = (3, 8)
 
 
