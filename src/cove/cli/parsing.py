@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "check installed packages have compatible dependencies, as pip check"),
     "tree": ("tree", "show the dependency tree of an environment"),
     "inspect": ("inspect", "print a JSON report of installed packages, as pip inspect"),
+    "cache": ("cache", "show where cove's cache is and what it holds, or empty it"),
 }
 
 
