@@ -10,7 +10,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "action", choices=["dir", "info", "clean", "purge"],
         help="dir: print the cache's path; info: what each bucket holds; clean (or purge): "
-        "remove it all (environments keep their files)",
+        "remove it all (environments keep hardlinked or copied files; symlinked ones break)",
     )  # fmt: skip
 
 
