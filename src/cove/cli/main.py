@@ -65,16 +65,15 @@ def _run(module: ModuleType, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("cove: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader has gone (cove freeze | head -1): it read what it wanted. End quietly, as
-        # pip does, with stdout on /dev/null so the final flush cannot fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     except OSError as exc:
+        if isinstance(exc, BrokenPipeError) and _stdout_gone():
+            # The reader has gone (cove freeze | head -1): it read what it wanted. End
+            # quietly, as pip does, with stdout on /dev/null so no later flush fails again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         # The system refused something (permissions, a full disk): the transaction or staging
         # directory has undone the command's changes; say what failed, not a traceback.
         from cove.cli import output
-        from cove.errors import CoveError
 
         where = f" ({exc.filename})" if exc.filename else ""
         output.error(
@@ -85,6 +84,18 @@ def _run(module: ModuleType, args: argparse.Namespace) -> int:
         )
         return 1
     return result
+
+
+def _stdout_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (another pipe may have broken)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows) or no real stdout
+        return False
 
 
 if __name__ == "__main__":

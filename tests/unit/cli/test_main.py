@@ -76,3 +76,19 @@ def test_a_quick_command_writes_all_its_output_before_ending(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert {d["metadata"]["name"] for d in report["installed"]} >= {"pip"}
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_a_failure(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only a reader closing cove's own output ends quietly; a pipe to something else (a build
+    backend, git) breaking is an error like any refused write."""
+    import cove.cli.cache
+
+    def broken(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cove.cli.cache, "run", broken)
+    assert main(["cache", "dir"]) == 1
+    err = capsys.readouterr().err
+    assert "error: Broken pipe" in err and "Traceback" not in err
