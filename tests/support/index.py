@@ -150,6 +150,8 @@ class ServerOptions:
     stall_seconds: float = 2.0
     etag: bool = True
     wheel_chunk_delay: float = 0.0  # seconds between 64 KiB pieces of a wheel body (slow network)
+    # Label .tar.gz files "Content-Encoding: gzip" (the bytes unchanged), as some servers do.
+    gzip_label_sdists: bool = False
 
 
 class _Server(ThreadingHTTPServer):
@@ -269,6 +271,8 @@ class IndexServer:
                     return None
                 if self.options.wheel_chunk_delay and parts[1].endswith(".whl"):
                     return self._send_slowly(h, body)
+                if self.options.gzip_label_sdists and parts[1].endswith(".tar.gz"):
+                    return self._send(h, 200, body, "application/x-tar", encoding="gzip")
                 return self._send(h, 200, body, "application/octet-stream")
         return self._send(h, 404, b"not found", "text/plain")
 
@@ -285,7 +289,14 @@ class IndexServer:
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (Ctrl-C)
             h.close_connection = True
 
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:
+    def _send(
+        self,
+        h: BaseHTTPRequestHandler,
+        status: int,
+        body: bytes,
+        ctype: str,
+        encoding: str | None = None,
+    ) -> None:
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         if status == 200 and self.options.etag and h.headers.get("If-None-Match") == etag:
             h.send_response(304)
@@ -296,6 +307,8 @@ class IndexServer:
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(body)))
+        if encoding is not None:
+            h.send_header("Content-Encoding", encoding)
         if status == 200 and self.options.etag:
             h.send_header("ETag", etag)
             h.send_header("Cache-Control", "max-age=0")

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from cove.cache import ARTIFACTS
 from cove.cache.files import store
@@ -36,17 +37,35 @@ def download_dir(cache_dir: Path) -> Path:
     return cache_dir / BUCKET / "incoming"
 
 
-def remember_url(cache_dir: Path, url: str, sha256: str) -> None:
-    """For links an index gives without a hash: which cached file a URL produced."""
-    key = hashlib.sha256(url.encode()).hexdigest()
-    path = cache_dir / BUCKET / "by-url" / f"{key}.json"
-    store(path, json.dumps({"url": url, "sha256": sha256}).encode())
+class UrlRecord(NamedTuple):
+    """What a URL without a hash produced last time, and how to ask whether it changed."""
+
+    sha256: str
+    etag: str | None = None
+    last_modified: str | None = None
 
 
-def recall_url(cache_dir: Path, url: str) -> str | None:
-    key = hashlib.sha256(url.encode()).hexdigest()
+def _url_key(url: str) -> tuple[str, Path]:
+    """The URL as recorded (credentials never reach the disk) and its record's name."""
+    from cove.http.urls import split_auth
+
+    plain = split_auth(url)[0]
+    return plain, Path(BUCKET, "by-url", hashlib.sha256(plain.encode()).hexdigest() + ".json")
+
+
+def remember_url(cache_dir: Path, url: str, record: UrlRecord) -> None:
+    """For links given without a hash: which cached file a URL produced, with the server's
+    validators, so the next run can revalidate instead of trusting it forever."""
+    plain, rel = _url_key(url)
+    store(cache_dir / rel, json.dumps({"url": plain, **record._asdict()}).encode())
+
+
+def recall_url(cache_dir: Path, url: str) -> UrlRecord | None:
+    plain, rel = _url_key(url)
     try:
-        data = json.loads((cache_dir / BUCKET / "by-url" / f"{key}.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads((cache_dir / rel).read_text("utf-8"))
+        if data.get("url") != plain:
+            return None
+        return UrlRecord(str(data["sha256"]), data.get("etag"), data.get("last_modified"))
+    except (OSError, ValueError, KeyError):
         return None
-    return str(data["sha256"]) if data.get("url") == url else None

@@ -102,7 +102,7 @@ def _latest(
     base_cache_dir = default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
         cache_dir = Path(scratch) if settings.no_cache else base_cache_dir
-        source, _client = _source(env, settings, FileOptions(), cache_dir)
+        source = _source(env, settings, FileOptions(), cache_dir)
         try:
             source.prefetch(d.canonical_name for d in dists)
             out: dict[str, tuple[Version, str]] = {}

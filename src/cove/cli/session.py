@@ -15,10 +15,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from cove.build.builder import Builder
-    from cove.http.client import HttpClient
     from cove.index.source import IndexSource
     from cove.install.plan import Plan
-    from cove.install.prepare import DownloadProgress
+    from cove.install.prepare import DownloadProgress, Preparer
     from cove.requirements.files import FileOptions, RequirementLine, Requirements
     from cove.settings import InstallSettings
     from cove.target import Environment
@@ -166,10 +165,10 @@ def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], quiet: int)
     env = open_environment(staging, cache_dir)
     env = env._replace(shebang=str(final / env.layout.bin_dir / env.layout.python_names[0]))
     settings = load_install_settings({}, dict(os.environ), staging)
-    source, client = _source(env, settings, FileOptions(), cache_dir)
+    source = _source(env, settings, FileOptions(), cache_dir)
     request = InstallRequest(requirements=tuple(Requirement(n) for n in names), upgrade=True)
     try:
-        install(request, env, lambda: (source, client), cache_dir, Reporter(quiet, 0))
+        install(request, env, lambda: (source, source.preparer), cache_dir, Reporter(quiet, 0))
     finally:
         source.close()
 
@@ -241,13 +240,13 @@ def _install_lines(
         dry_run=args.dry_run,
         editable=frozenset(canonical(r.name) for r in editable),
     )
-    made: list[tuple[IndexSource, HttpClient, Builder]] = []
+    made: list[tuple[IndexSource, Builder]] = []
 
-    def connect() -> tuple[IndexSource, HttpClient, Builder]:
-        """The index source, HTTP client and builder, made once on first need."""
+    def connect() -> tuple[IndexSource, Builder]:
+        """The index source and builder, made once on first need."""
         if not made:
-            source, client = _source(env, settings, opts, cache_dir)
-            made.append((source, client, _builder(args, env, source, client, cache_dir)))
+            source = _source(env, settings, opts, cache_dir)
+            made.append((source, _builder(args, env, source, cache_dir)))
         return made[0]
 
     try:
@@ -255,7 +254,7 @@ def _install_lines(
             # Only a build tells these projects' names: build them now (once; reused below).
             from dataclasses import replace
 
-            named = _name_by_building(unnamed, connect()[2])
+            named = _name_by_building(unnamed, connect()[1])
             editable += [line.requirement for line in named if line.editable]
             request = replace(
                 request,
@@ -265,10 +264,10 @@ def _install_lines(
             )
         editable_urls = frozenset(r.url for r in editable if r.url)
 
-        def connect_install() -> tuple[IndexSource, HttpClient]:
-            source, client, builder = connect()
+        def connect_install() -> tuple[IndexSource, Preparer]:
+            source, builder = connect()
             source.set_builder(builder, editable_urls)
-            return source, client
+            return source, source.preparer
 
         outcome = install(
             request, env, connect_install, cache_dir, Reporter(args.quiet, args.verbose)
@@ -279,7 +278,7 @@ def _install_lines(
             return install_report(outcome, env, connect_install()[0])
         return ""
     finally:
-        for source, _, _ in made:
+        for source, _ in made:
             source.close()
 
 
@@ -329,7 +328,6 @@ def _builder(
     args: argparse.Namespace,
     env: Environment,
     source: IndexSource,
-    client: HttpClient,
     cache_dir: Path,
 ) -> Builder:
     """Builds run in fresh cove environments filled through the same indexes and cache."""
@@ -351,7 +349,7 @@ def _builder(
             constraints=tuple(line.requirement for line in build_constraints.lines),
         )
         build_env = open_environment(root, cache_dir)
-        install(request, build_env, lambda: (source, client), cache_dir, Reporter(2, 0))
+        install(request, build_env, lambda: (source, source.preparer), cache_dir, Reporter(2, 0))
 
     settings: dict[str, str | list[str]] = {}
     for item in args.config_settings:
@@ -372,13 +370,14 @@ def _builder(
 
 def _source(
     env: Environment, settings: InstallSettings, opts: FileOptions, cache_dir: Path
-) -> tuple[IndexSource, HttpClient]:
+) -> IndexSource:
     from packaging.version import Version
 
     from cove.defaults import default_index_url
     from cove.http.client import HttpClient, HttpOptions
     from cove.index.evaluate import BinaryPolicy
     from cove.index.source import IndexSource, SourceConfig
+    from cove.install.prepare import Preparer
     from cove.python.tags import supported_tags
 
     no_index = settings.no_index or opts.no_index
@@ -411,11 +410,11 @@ def _source(
         ),
     )
     source = IndexSource(
-        client,
+        Preparer(client, cache_dir),
         config,
         supported_tags(env.interpreter),
         Version(env.interpreter.version_string),
         cache_dir,
         markers=env.interpreter.markers,
     )
-    return source, client
+    return source

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from cove.cache import PAGES
@@ -44,6 +44,19 @@ class HttpOptions:
     trusted_hosts: tuple[str, ...] = ()
     offline: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class Validators(NamedTuple):
+    """What a server said identifies a file's version (for a conditional request later)."""
+
+    etag: str | None
+    last_modified: str | None
+
+
+class Download(NamedTuple):
+    path: Path  # a temporary file in the directory asked for; the caller moves or removes it
+    sha256: str
+    validators: Validators
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,19 +140,33 @@ class HttpClient:
         return bytes(resp.data)
 
     def download(
-        self, url: str, dest_dir: Path, progress: Progress | None = None
-    ) -> tuple[Path, str]:
-        """Stream ``url`` into a new temporary file in ``dest_dir``; return it and its sha256.
-        A body cut short or a connection reset mid-transfer is retried from the start."""
+        self,
+        url: str,
+        dest_dir: Path,
+        progress: Progress | None = None,
+        validators: Validators | None = None,
+    ) -> Download | None:
+        """Stream ``url`` into a new temporary file in ``dest_dir``: its path, sha256 and the
+        validators the server sent. With ``validators`` from an earlier download the request is
+        conditional, and None means the server said the file has not changed (304). The body is
+        taken as sent (``Accept-Encoding: identity``, never decoded), as pip does, so a server
+        that labels a .tar.gz ``Content-Encoding: gzip`` cannot make a false hash mismatch. A body
+        cut short or a connection reset mid-transfer is retried from the start."""
         import urllib3
 
         url = self._remember_auth(url)
         self._refuse_offline(url)
         dest_dir.mkdir(parents=True, exist_ok=True)
+        headers = {"Accept-Encoding": "identity"}
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
         attempt = 0
         while True:
             try:
-                return self._download_once(url, dest_dir, progress)
+                return self._download_once(url, dest_dir, headers, progress)
             except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError) as exc:
                 attempt += 1
                 if attempt > self.options.retries:
@@ -150,32 +177,39 @@ class HttpClient:
                 time.sleep(min(0.25 * 2 ** (attempt - 1), 5))
 
     def _download_once(
-        self, url: str, dest_dir: Path, progress: Progress | None
-    ) -> tuple[Path, str]:
+        self, url: str, dest_dir: Path, headers: dict[str, str], progress: Progress | None
+    ) -> Download | None:
         import tempfile  # downloads only: its import costs every install that fetches nothing
 
         digest = hashlib.sha256()
         fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
         try:
             with os.fdopen(fd, "wb") as out:
-                resp = self._request(url, {}, stream=True)
+                resp = self._request(url, headers, stream=True)
                 try:
+                    if resp.status == 304 and headers.keys() & {
+                        "If-None-Match",
+                        "If-Modified-Since",
+                    }:
+                        Path(tmp).unlink()
+                        return None
                     self._check(resp, url)
                     total = resp.headers.get("Content-Length")
                     size = int(total) if total and total.isdigit() else None
                     done = 0
-                    for chunk in resp.stream(256 * 1024):
+                    for chunk in resp.stream(256 * 1024, decode_content=False):
                         out.write(chunk)
                         digest.update(chunk)
                         done += len(chunk)
                         if progress is not None:
                             progress(done, size)
+                    found = Validators(resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
                 finally:
                     resp.release_conn()
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return Path(tmp), digest.hexdigest()
+        return Download(Path(tmp), digest.hexdigest(), found)
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -190,6 +224,7 @@ class HttpClient:
                 f"unsupported URL scheme in {redact(url)}",
                 hint="use an http://, https:// or file:// URL",
             )
+        # Pages may come compressed; downloads ask for identity (see ``download``).
         headers = {"User-Agent": _user_agent(), "Accept-Encoding": "gzip, deflate", **headers}
         creds = self._credentials(parts.netloc)
         if creds is not None:
@@ -210,7 +245,7 @@ class HttpClient:
                 retries=retry,
                 timeout=urllib3.Timeout(connect=self.options.timeout, read=self.options.timeout),
                 preload_content=not stream,
-                decode_content=True,
+                decode_content=not stream,
             )
         except urllib3.exceptions.HTTPError as exc:
             reason = getattr(exc, "reason", None) or exc

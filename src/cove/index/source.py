@@ -20,7 +20,6 @@ from packaging.version import Version
 from cove.cache import METADATA
 from cove.cache.files import store
 from cove.errors import CoveError
-from cove.http.client import HttpClient
 from cove.http.urls import redact
 from cove.index.evaluate import BinaryPolicy, Judged, RankedTags, all_versions, judge_links
 from cove.index.metadata import MetadataError, parse_metadata, wheel_metadata
@@ -36,6 +35,7 @@ from cove.install.plan import InstalledRef
 
 if TYPE_CHECKING:
     from cove.build.builder import Builder
+    from cove.install.prepare import Preparer
 from cove.resolve.source import Candidate, CandidateMetadata
 
 METADATA_BUCKET = METADATA
@@ -57,7 +57,7 @@ class SourceConfig:
 class IndexSource:
     def __init__(
         self,
-        client: HttpClient,
+        preparer: Preparer,
         config: SourceConfig,
         tags: Sequence[Tag],
         python_version: Version,
@@ -68,7 +68,8 @@ class IndexSource:
     ) -> None:
         """``markers`` (the target's) let the source crawl ahead: each project's newest
         dependencies are fetched before the resolver asks for them."""
-        self.client = client
+        self.preparer = preparer
+        self.client = preparer.client
         self.config = config
         self.tags = list(tags)
         self._ranked = RankedTags.of(self.tags)
@@ -154,9 +155,7 @@ class IndexSource:
         if local is not None and local.is_file():
             sha = hashlib.sha256(local.read_bytes()).hexdigest()
         elif not sha and local is None:
-            from cove.cache.artifacts import recall_url
-
-            sha = recall_url(self.cache_dir, url)  # hashed when it was downloaded, as pip does
+            sha = self.preparer.sha256(candidate.url.split("#", 1)[0])  # hashed as downloaded
         if sha:
             info["archive_info"] = {"hash": f"sha256={sha}", "hashes": {"sha256": sha}}
         return info
@@ -220,9 +219,9 @@ class IndexSource:
 
     def direct(self, requirement: Requirement) -> Candidate:
         url = requirement.url or ""
-        plain = url.split("#", 1)[0]
+        plain, _, fragment = url.partition("#")
         filename = plain.rstrip("/").rsplit("/", 1)[-1]
-        link = make_link(filename, plain, source="direct")
+        link = make_link(filename, plain, hashes=fragment_hashes(fragment), source="direct")
         if link is None or not link.is_wheel:
             wheel = self._build_direct(requirement, plain)
             link = make_link(wheel.name, wheel.as_uri(), source="direct")
@@ -275,10 +274,10 @@ class IndexSource:
             if not path.is_file():
                 raise SourceError(f"{path} does not exist", hint="check the path")
             return self._builder.from_sdist(path, label)
-        from cove.install.prepare import Fetch, fetch_all
+        from cove.install.prepare import Fetch
 
         filename = url.rstrip("/").rsplit("/", 1)[-1]
-        archive = fetch_all([Fetch(url, filename, label=label)], self.client, self.cache_dir)[url]
+        archive = self.preparer.fetch([Fetch(url, filename, label=label)])[url]
         return self._builder.from_sdist(archive, label)
 
     def metadata(self, candidate: Candidate) -> CandidateMetadata:
@@ -295,10 +294,10 @@ class IndexSource:
         assert self._builder is not None
         archive = self._sdists.get(key)
         if archive is None:
-            from cove.install.prepare import Fetch, fetch_all
+            from cove.install.prepare import Fetch
 
             fetch = Fetch(link.url, link.filename, link.hashes, label=str(candidate))
-            archive = fetch_all([fetch], self.client, self.cache_dir)[link.url]
+            archive = self.preparer.fetch([fetch])[link.url]
             self._sdists[key] = archive
         data = self._builder.metadata_from_sdist(archive, str(candidate))
         return parse_metadata(data, link.filename)
@@ -383,10 +382,10 @@ class IndexSource:
         assert isinstance(origin, Link)
         if origin.core_metadata is not None and not origin.url.startswith("file:"):
             return parse_metadata(self._metadata_file(origin), origin.filename)
-        from cove.install.prepare import Fetch, fetch_all
+        from cove.install.prepare import Fetch
 
         item = Fetch(origin.url, origin.filename, origin.hashes, label=str(candidate))
-        wheel = fetch_all([item], self.client, self.cache_dir)[origin.url]
+        wheel = self.preparer.fetch([item])[origin.url]
         return parse_metadata(wheel_metadata(wheel), origin.filename)
 
     def _metadata_file(self, link: Link) -> bytes:
@@ -405,6 +404,19 @@ class IndexSource:
         if cached is not None:
             store(cached, data)
         return data
+
+
+def fragment_hashes(fragment: str) -> dict[str, str]:
+    """Hashes a direct URL carries in its fragment (``#sha256=<hex>``, beside ``egg=`` and
+    ``subdirectory=``), as pip reads them: the download is checked against them and may come
+    from the cache."""
+    from urllib.parse import parse_qsl
+
+    return {
+        algo: digest.lower()
+        for algo, digest in parse_qsl(fragment)
+        if algo in ("sha1", "sha224", "sha256", "sha384", "sha512", "md5")
+    }
 
 
 def installed_candidates(

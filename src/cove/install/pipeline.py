@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
     from packaging.utils import NormalizedName
 
-    from cove.http.client import HttpClient
-    from cove.install.prepare import DownloadProgress
+    from cove.install.prepare import DownloadProgress, Preparer
     from cove.install.wheel import InstalledDist, LinkMode
     from cove.resolve.resolver import Resolution
     from cove.resolve.source import PackageSource
@@ -92,7 +91,7 @@ def scan_installed(site_packages: Path) -> dict[NormalizedName, InstalledRef]:
 
 # Makes the package source and HTTP client on first need: a repeated install that is already
 # satisfied never builds them (nor imports the index, resolver and HTTP modules).
-Connect = Callable[[], "tuple[PackageSource, HttpClient]"]
+Connect = Callable[[], "tuple[PackageSource, Preparer]"]
 
 
 def install(
@@ -143,7 +142,7 @@ def _install(
     from cove.resolve.provider import Policy
     from cove.resolve.resolver import resolve
 
-    source, client = connect()
+    source, preparer = connect()
     policy = Policy(
         markers=env.interpreter.markers,
         python_version=Version(env.interpreter.version_string),
@@ -165,7 +164,7 @@ def _install(
         reporter.changed(plan, 0.0, request.dry_run)
         return InstallOutcome(plan, resolution, ())
     started = time.perf_counter()
-    wheels = _fetch(plan, request, source, client, cache_dir, reporter)
+    wheels = _fetch(plan, request, source, preparer, reporter)
     done = _apply(plan, env, cache_dir, wheels, request, lock, source)
     if any(d.link_fallback for d in done):
         what = "cloned" if request.link_mode == "clone" else "hardlinked"
@@ -240,11 +239,10 @@ def _fetch(
     plan: Plan,
     request: InstallRequest,
     source: PackageSource,
-    client: HttpClient,
-    cache_dir: Path,
+    preparer: Preparer,
     reporter: Reporter,
 ) -> dict[NormalizedName, Path]:
-    from cove.install.prepare import Fetch, fetch_all
+    from cove.install.prepare import Fetch
 
     items = {}
     built: dict[NormalizedName, Path] = {}
@@ -264,7 +262,7 @@ def _fetch(
     board = reporter.progress(len(items))
     completed = False
     try:
-        paths = fetch_all(list(items.values()), client, cache_dir, board)
+        paths = preparer.fetch(list(items.values()), board)
         completed = True
     finally:
         if board is not None:  # also on an error or Ctrl-C: the terminal gets its cursor back

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cove.cache.artifacts import (
+    UrlRecord,
     download_dir,
     find_artifact,
     recall_url,
@@ -51,84 +52,125 @@ class DownloadProgress(Protocol):
     def close(self, completed: bool) -> None: ...
 
 
-def fetch_all(
-    items: Sequence[Fetch],
-    client: HttpClient,
-    cache_dir: Path,
-    progress: ProgressEvent | None = None,
-    jobs: int = DEFAULT_JOBS,
-) -> dict[str, Path]:
-    """url -> local file for every item; the first failure is raised once the rest stopped.
-    Ctrl-C drops the files not started and stops the others at their next piece, instead of
-    letting every queued download run to its end before the process can exit."""
-    if not items:
-        return {}
-    stop = threading.Event()
+class Preparer:
+    """Brings artifacts onto disk for one command. A file is taken from the cache when its hash
+    is known (the index's, or the URL's ``#sha256=``); a URL without one is revalidated with the
+    validators its last download had (ETag, Last-Modified), as pip's HTTP cache does, and fetched
+    again when it changed or has none. What this run brought is remembered, so a wheel read for
+    its metadata during resolution is not fetched again to be installed."""
 
-    def report(label: str, done: int, total: int | None, finished: bool) -> None:
-        if stop.is_set():
-            raise _Stopped  # unwinds the download in this worker; its temporary file goes too
-        if progress is not None:
-            progress(label, done, total, finished)
+    def __init__(self, client: HttpClient, cache_dir: Path) -> None:
+        self.client = client
+        self.cache_dir = cache_dir
+        self._done: dict[str, tuple[Path, str | None]] = {}  # url -> (file, sha256)
+        self._lock = threading.Lock()
 
-    pool = ThreadPoolExecutor(max_workers=min(jobs, len(items)))
-    try:
-        futures = {i.url: pool.submit(_fetch_one, i, client, cache_dir, report) for i in items}
-        wait(futures.values())
-    except BaseException:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return {url: f.result() for url, f in futures.items()}
+    def fetch(
+        self,
+        items: Sequence[Fetch],
+        progress: ProgressEvent | None = None,
+        jobs: int = DEFAULT_JOBS,
+    ) -> dict[str, Path]:
+        """url -> local file for every item; the first failure is raised once the rest
+        stopped. Ctrl-C drops the files not started and stops the others at their next piece,
+        instead of letting every queued download run to its end before the process can exit."""
+        if not items:
+            return {}
+        stop = threading.Event()
+
+        def report(label: str, done: int, total: int | None, finished: bool) -> None:
+            if stop.is_set():
+                raise _Stopped  # unwinds the download in this worker; its temporary file goes too
+            if progress is not None:
+                progress(label, done, total, finished)
+
+        pool = ThreadPoolExecutor(max_workers=min(jobs, len(items)))
+        try:
+            futures = {i.url: pool.submit(self._fetch_one, i, report) for i in items}
+            wait(futures.values())
+        except BaseException:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+        return {url: f.result() for url, f in futures.items()}
+
+    def sha256(self, url: str) -> str | None:
+        """The sha256 of what ``url`` gave in this run, when it was worked out (downloads and
+        checked files), for PEP 610 archive_info."""
+        with self._lock:
+            found = self._done.get(url)
+        return found[1] if found else None
+
+    def _fetch_one(self, item: Fetch, progress: ProgressEvent) -> Path:
+        with self._lock:
+            done = self._done.get(item.url)
+        if done is not None and (done[1] or not (item.required or item.hashes)):
+            if done[1]:
+                _verify(item, done[1], done[0])
+            progress(item.label or item.filename, 0, 0, True)  # counted, nothing fetched
+            return done[0]
+        path, sha256 = self._bring(item, progress)
+        with self._lock:
+            self._done[item.url] = (path, sha256)
+        return path
+
+    def _bring(self, item: Fetch, progress: ProgressEvent) -> tuple[Path, str | None]:
+        """The file and its sha256 (None for a local file nothing asked to check)."""
+        label = item.label or item.filename
+        if item.url.startswith("file:"):
+            from urllib.parse import urlsplit
+            from urllib.request import url2pathname
+
+            path = Path(url2pathname(urlsplit(item.url).path))
+            if not path.is_file():
+                raise CoveError(f"{path} does not exist", hint="check the path or the find-links")
+            sha256 = None
+            if item.required or item.hashes:
+                sha256 = _digest(path, "sha256")
+                _verify(item, sha256, path)
+            progress(label, 0, 0, True)  # counted, nothing fetched
+            return path, sha256
+        known = item.hashes.get("sha256")
+        if known:
+            cached = find_artifact(self.cache_dir, known, item.filename)
+            if cached is not None:
+                _verify(item, known, cached)
+                progress(label, 0, 0, True)  # counted, nothing fetched
+                return cached, known
+        record = None if known else recall_url(self.cache_dir, item.url)
+        previous = find_artifact(self.cache_dir, record.sha256, item.filename) if record else None
+        conditional = None
+        if record is not None and previous is not None and (record.etag or record.last_modified):
+            from cove.http.client import Validators
+
+            conditional = Validators(record.etag, record.last_modified)
+
+        def report(done: int, total: int | None) -> None:
+            progress(label, done, total, False)
+
+        got = self.client.download(item.url, download_dir(self.cache_dir), report, conditional)
+        if got is None:  # 304: the file behind the URL is still the one cached
+            assert record is not None and previous is not None
+            _verify(item, record.sha256, previous)
+            progress(label, 0, 0, True)
+            return previous, record.sha256
+        try:
+            _verify(item, got.sha256, got.path)
+            if item.hashes and "sha256" not in item.hashes:
+                _verify_other(item, got.path)
+        except BaseException:
+            got.path.unlink(missing_ok=True)
+            raise
+        path = store_artifact(self.cache_dir, got.path, got.sha256, item.filename)
+        if not known:
+            remember_url(self.cache_dir, item.url, UrlRecord(got.sha256, *got.validators))
+        progress(label, path.stat().st_size, None, True)
+        return path, got.sha256
 
 
 class _Stopped(Exception):
     """Raised inside a download worker once the command was interrupted."""
-
-
-def _fetch_one(
-    item: Fetch, client: HttpClient, cache_dir: Path, progress: ProgressEvent | None
-) -> Path:
-    if item.url.startswith("file:"):
-        from urllib.parse import urlsplit
-        from urllib.request import url2pathname
-
-        path = Path(url2pathname(urlsplit(item.url).path))
-        if not path.is_file():
-            raise CoveError(f"{path} does not exist", hint="check the path or the find-links")
-        if item.required or item.hashes:
-            _verify(item, hashlib.sha256(path.read_bytes()).hexdigest(), path)
-        if progress is not None:
-            progress(item.label or item.filename, 0, 0, True)  # counted, nothing fetched
-        return path
-    known = item.hashes.get("sha256") or recall_url(cache_dir, item.url)
-    if known:
-        cached = find_artifact(cache_dir, known, item.filename)
-        if cached is not None:
-            _verify(item, known, cached)
-            if progress is not None:
-                progress(item.label or item.filename, 0, 0, True)  # counted, nothing fetched
-            return cached
-
-    def report(done: int, total: int | None) -> None:
-        if progress is not None:
-            progress(item.label or item.filename, done, total, False)
-
-    tmp, sha256 = client.download(item.url, download_dir(cache_dir), report)
-    try:
-        _verify(item, sha256, tmp)
-        if item.hashes and "sha256" not in item.hashes:
-            _verify_other(item, tmp)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    path = store_artifact(cache_dir, tmp, sha256, item.filename)
-    if "sha256" not in item.hashes:
-        remember_url(cache_dir, item.url, sha256)
-    if progress is not None:
-        progress(item.label or item.filename, path.stat().st_size, None, True)
-    return path
 
 
 def _verify(item: Fetch, sha256: str, path: Path) -> None:
