@@ -64,7 +64,16 @@ def load_install_settings(
     for key, given in flags.items():
         if given is None or given is False or given == []:
             continue
-        merged[key] = [str(v) for v in given] if isinstance(given, list) else str(given)
+        if isinstance(given, list):
+            # pip's list options (--extra-index-url, --find-links, --trusted-host, ...) add to
+            # what the configuration gives; every other flag replaces it.
+            configured = merged.get(key, [])
+            before = configured if isinstance(configured, list) else configured.split()
+            merged[key] = (
+                [*before, *(str(v) for v in given)] if key in LISTS else [str(v) for v in given]
+            )
+        else:
+            merged[key] = str(given)
 
     def text(key: str) -> str | None:
         value = merged.get(key)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import pyenv_python, run_cove
-from tests.integration.test_install import freeze, make_env, pip, snapshot
+from tests.integration.test_install import freeze, make_env, snapshot
 from tests.support.dists import WheelSpec, build_sdist, build_wheel
 from tests.support.index import Index, IndexServer, ServerOptions
 
@@ -98,3 +98,87 @@ def test_credentials_in_a_direct_url_never_reach_the_cache(tmp_path: Path, index
         "s3cret-pw"
         not in snapshot(env).get(f"{SITE}/secret_dist-1.0.dist-info/direct_url.json", b"").decode()
     )
+
+
+def _isolated_env(tmp_path: Path, pip_conf: str) -> dict[str, str]:
+    conf = tmp_path / "pip.conf"
+    conf.write_text(pip_conf)
+    return {**os.environ, "PIP_CONFIG_FILE": str(conf)}
+
+
+def test_command_line_list_options_add_to_the_configured_ones(tmp_path: Path) -> None:
+    """With extra-index-url and find-links in pip.conf, the command line's add to them, as pip
+    adds them; pip itself is the oracle."""
+    empty, extra_a, extra_b = (Index(tmp_path / n) for n in ("empty", "a", "b"))
+    empty.write_html()
+    extra_a.add("alpha", "1.0")
+    extra_b.add("beta", "1.0")
+    links_a, links_b = tmp_path / "links-a", tmp_path / "links-b"
+    build_wheel(links_a, WheelSpec("gamma", "1.0"))
+    build_wheel(links_b, WheelSpec("delta", "1.0"))
+    environ = _isolated_env(
+        tmp_path,
+        f"[global]\nindex-url = {empty.file_url}\nextra-index-url = {extra_a.file_url}\n"
+        f"find-links = {links_a}\n",
+    )
+    args = ["--extra-index-url", extra_b.file_url, "-f", str(links_b)]
+    wanted = ["alpha", "beta", "gamma", "delta"]
+    ours, theirs = make_env(tmp_path, "ours"), make_env(tmp_path, "theirs")
+    proc = run_cove("install", "-p", str(ours), *args, *wanted, env=environ)
+    assert proc.returncode == 0, proc.stderr
+    theirs_proc = __import__("subprocess").run(
+        [str(theirs / "bin/pip"), "install", "-q", *args, *wanted],
+        env={**environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert theirs_proc.returncode == 0, theirs_proc.stderr
+    assert freeze(ours) == freeze(theirs)
+    assert {"alpha==1.0", "beta==1.0", "gamma==1.0", "delta==1.0"} <= set(freeze(ours))
+
+
+def test_an_unreachable_index_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    """pip warns about an index it cannot reach and uses the others; so does cove."""
+    extra = Index(tmp_path / "extra")
+    extra.add("alpha", "1.0")
+    env = make_env(tmp_path)
+    for strategy in ("first-index", "best-match"):
+        proc = run_cove(
+            "install", "-p", str(env), "--retries", "0", "--index-strategy", strategy,
+            "-i", "http://127.0.0.1:9/simple/", "--extra-index-url", extra.file_url, "alpha",
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert "127.0.0.1:9" in proc.stderr and "warning" in proc.stderr.lower()
+        assert "alpha==1.0" in freeze(env)
+        run_cove("uninstall", "-y", "-p", str(env), "alpha", check=True)
+    missing = run_cove(
+        "install", "-p", str(env), "--retries", "0", "-i", "http://127.0.0.1:9/simple/",
+        "--extra-index-url", extra.file_url, "nowhere",
+    )  # fmt: skip
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "nowhere was not found" in missing.stderr and "127.0.0.1:9" in missing.stderr
+
+
+def test_plain_http_indexes_need_a_trusted_host(tmp_path: Path, index: Index) -> None:
+    """pip ignores an http:// index on a host that is neither local nor trusted (warning that
+    it does); --trusted-host, on the command line or configured, lets it in."""
+    from tests.support.index import non_loopback_address
+
+    address = non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+    index.add("alpha", "1.0")
+    env = make_env(tmp_path)
+    with IndexServer(index, host=address) as server:
+        netloc = f"{address}:{server.port}"
+        refused = run_cove("install", "-p", str(env), "-i", server.url, "alpha")
+        assert refused.returncode == 1, refused.stderr
+        assert "--trusted-host" in refused.stderr and netloc in refused.stderr
+        assert server.count("/simple/alpha/") == 0  # not even asked
+        environ = _isolated_env(tmp_path, f"[global]\ntrusted-host = {netloc}\n")
+        proc = run_cove(
+            "install", "-p", str(env), "-i", server.url, "--trusted-host", "other.example",
+            "alpha", env=environ,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+    assert "alpha==1.0" in freeze(env)

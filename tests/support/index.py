@@ -164,8 +164,12 @@ class _Server(ThreadingHTTPServer):
 class IndexServer:
     """Serves an :class:`Index` at ``http://127.0.0.1:PORT/simple/`` and records each request."""
 
-    def __init__(self, index: Index, options: ServerOptions | None = None) -> None:
+    def __init__(
+        self, index: Index, options: ServerOptions | None = None, host: str = "127.0.0.1"
+    ) -> None:
+        """``host``: the address to listen on (a non-loopback one for an insecure origin)."""
         self.index = index
+        self.host = host
         self.options = options or ServerOptions()
         self.requests: list[str] = []
         self._lock = threading.Lock()
@@ -180,16 +184,16 @@ class IndexServer:
             def do_GET(self) -> None:
                 server._handle(self)
 
-        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.httpd = _Server((host, 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/simple/"
+        return f"http://{self.host}:{self.port}/simple/"
 
     def url_with_auth(self, user: str, password: str) -> str:
-        return f"http://{user}:{password}@127.0.0.1:{self.port}/simple/"
+        return f"http://{user}:{password}@{self.host}:{self.port}/simple/"
 
     def __enter__(self) -> IndexServer:
         self.thread.start()
@@ -314,6 +318,17 @@ class IndexServer:
             h.send_header("Cache-Control", "max-age=0")
         h.end_headers()
         h.wfile.write(body)
+
+
+def non_loopback_address() -> str | None:
+    """An address of this machine that is not loopback (an insecure origin for pip), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("198.51.100.1", 9))  # no packet is sent: this only picks a route
+            address = str(s.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def serve(index: Index, options: ServerOptions | None = None) -> Iterator[IndexServer]:

@@ -45,9 +45,16 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--index-strategy",
         choices=["first-index", "best-match"],
-        help="take a project from the first index that has it (default), or compare all",
+        help="first-index (the default, as uv): take each project from the first index that "
+        "has it, so an extra index cannot shadow a project of the main one; best-match: compare "
+        "the files of every index and take the best, which is what pip does. Either way an "
+        "index that cannot be reached is skipped with a warning, as pip skips it",
     )
-    group.add_argument("--trusted-host", action="append", default=[], metavar="HOST")
+    group.add_argument(
+        "--trusted-host", action="append", default=[], metavar="HOST",
+        help="read plain http:// pages from HOST (or HOST:PORT), and skip its TLS checks; "
+        "without it such an index is ignored, as pip ignores it (localhost is always trusted)",
+    )  # fmt: skip
     group.add_argument("--cert", metavar="PATH", help="CA bundle for TLS")
     group.add_argument("--client-cert", metavar="PATH", help="client certificate (PEM)")
     group.add_argument("--proxy", metavar="URL", help="proxy for all requests")

@@ -95,6 +95,7 @@ def _latest(
     from pathlib import Path
 
     from cove.cache import default_cache_dir
+    from cove.cli import output
     from cove.cli.session import _settings, _source
     from cove.requirements.files import FileOptions
 
@@ -102,7 +103,7 @@ def _latest(
     base_cache_dir = default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
         cache_dir = Path(scratch) if settings.no_cache else base_cache_dir
-        source = _source(env, settings, FileOptions(), cache_dir)
+        source = _source(env, settings, FileOptions(), cache_dir, output.warn)
         try:
             source.prefetch(d.canonical_name for d in dists)
             out: dict[str, tuple[Version, str]] = {}

@@ -165,10 +165,11 @@ def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], quiet: int)
     env = open_environment(staging, cache_dir)
     env = env._replace(shebang=str(final / env.layout.bin_dir / env.layout.python_names[0]))
     settings = load_install_settings({}, dict(os.environ), staging)
-    source = _source(env, settings, FileOptions(), cache_dir)
+    reporter = Reporter(quiet, 0)
+    source = _source(env, settings, FileOptions(), cache_dir, reporter.warn)
     request = InstallRequest(requirements=tuple(Requirement(n) for n in names), upgrade=True)
     try:
-        install(request, env, lambda: (source, source.preparer), cache_dir, Reporter(quiet, 0))
+        install(request, env, lambda: (source, source.preparer), cache_dir, reporter)
     finally:
         source.close()
 
@@ -241,11 +242,12 @@ def _install_lines(
         editable=frozenset(canonical(r.name) for r in editable),
     )
     made: list[tuple[IndexSource, Builder]] = []
+    reporter = Reporter(args.quiet, args.verbose)
 
     def connect() -> tuple[IndexSource, Builder]:
         """The index source and builder, made once on first need."""
         if not made:
-            source = _source(env, settings, opts, cache_dir)
+            source = _source(env, settings, opts, cache_dir, reporter.warn)
             made.append((source, _builder(args, env, source, cache_dir)))
         return made[0]
 
@@ -269,9 +271,7 @@ def _install_lines(
             source.set_builder(builder, editable_urls)
             return source, source.preparer
 
-        outcome = install(
-            request, env, connect_install, cache_dir, Reporter(args.quiet, args.verbose)
-        )
+        outcome = install(request, env, connect_install, cache_dir, reporter)
         if args.report:
             from cove.install.report import install_report
 
@@ -369,7 +369,11 @@ def _builder(
 
 
 def _source(
-    env: Environment, settings: InstallSettings, opts: FileOptions, cache_dir: Path
+    env: Environment,
+    settings: InstallSettings,
+    opts: FileOptions,
+    cache_dir: Path,
+    warn: Callable[[str], None],
 ) -> IndexSource:
     from packaging.version import Version
 
@@ -416,5 +420,6 @@ def _source(
         Version(env.interpreter.version_string),
         cache_dir,
         markers=env.interpreter.markers,
+        warn=warn,
     )
     return source

@@ -28,3 +28,21 @@ def redact(url: str) -> str:
 
 def host_of(url: str) -> str:
     return urlsplit(url).netloc.rpartition("@")[2]
+
+
+def is_secure_origin(url: str, trusted_hosts: tuple[str, ...] = ()) -> bool:
+    """Whether pages may be read from ``url`` as pip allows: https, file://, loopback
+    addresses and localhost, or a host (``host`` or ``host:port``) given with --trusted-host."""
+    import ipaddress
+
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return True
+    host = parts.hostname or ""
+    netloc = parts.netloc.rpartition("@")[2]
+    if host == "localhost" or host in trusted_hosts or netloc in trusted_hosts:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from packaging.requirements import Requirement
 from packaging.tags import Tag
@@ -20,7 +21,8 @@ from packaging.version import Version
 from cove.cache import METADATA
 from cove.cache.files import store
 from cove.errors import CoveError
-from cove.http.urls import redact
+from cove.http.client import NetworkError
+from cove.http.urls import is_secure_origin, redact
 from cove.index.evaluate import BinaryPolicy, Judged, RankedTags, all_versions, judge_links
 from cove.index.metadata import MetadataError, parse_metadata, wheel_metadata
 from cove.index.models import Link, make_link
@@ -65,9 +67,11 @@ class IndexSource:
         markers: Mapping[str, str] | None = None,
         builder: Builder | None = None,
         editable_urls: frozenset[str] = frozenset(),
+        warn: Callable[[str], None] = lambda message: None,
     ) -> None:
         """``markers`` (the target's) let the source crawl ahead: each project's newest
-        dependencies are fetched before the resolver asks for them."""
+        dependencies are fetched before the resolver asks for them. ``warn`` hears of indexes
+        that are skipped (unreachable, or insecure)."""
         self.preparer = preparer
         self.client = preparer.client
         self.config = config
@@ -87,6 +91,8 @@ class IndexSource:
         self._sdists: dict[tuple[NormalizedName, Version], Path] = {}  # fetched, not yet built
         self._vcs: dict[str, tuple[str, str]] = {}  # direct git URL -> (commit, repository)
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
+        self._failed: dict[str, str] = {}  # index or find-links location -> why it is not used
+        self._warn = warn
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -214,8 +220,13 @@ class IndexSource:
             return "; ".join(reasons)
         if versions:
             return None
-        where = ", ".join(redact(u) for u in (*self.config.index_urls, *self.config.find_links))
-        return f"{name} was not found in {where or 'any index (--no-index)'}"
+        locations = (*self.config.index_urls, *self.config.find_links)
+        where = ", ".join(redact(u) for u in locations if u not in self._failed)
+        found = f"{name} was not found in {where or 'any index (--no-index)'}"
+        if self._failed:
+            skipped = "; ".join(f"{redact(u)} ({why})" for u, why in self._failed.items())
+            found += f"; not read: {skipped}"
+        return found
 
     def direct(self, requirement: Requirement) -> Candidate:
         url = requirement.url or ""
@@ -332,7 +343,13 @@ class IndexSource:
         links: list[Link] = []
         keep = Filter(self._accept)
         for index_url in self.config.index_urls:
-            page = self.client.get_page(project_url(index_url, name), ACCEPT_HEADER)
+            if not self._usable(index_url):
+                continue
+            try:
+                page = self.client.get_page(project_url(index_url, name), ACCEPT_HEADER)
+            except NetworkError as exc:
+                self._unreachable(index_url, exc)
+                continue
             if page is None or page.content_type == "x-cove/directory":
                 continue  # a file:// directory without index.html has no page, as for pip
             before = len(keep.skipped)
@@ -372,8 +389,38 @@ class IndexSource:
             path = Path(url2pathname(urlsplit(location).path))
             if path.is_dir():
                 return parse_find_links(path, name)
-        page = self.client.get_page(location, "text/html")
+        if not self._usable(location):
+            return []
+        try:
+            page = self.client.get_page(location, "text/html")
+        except NetworkError as exc:
+            self._unreachable(location, exc)
+            return []
         return [] if page is None else parse_find_links((page.body, page.url), name)
+
+    def _usable(self, location: str) -> bool:
+        """An index or find-links page is read unless it failed earlier in this run or is
+        plain http from a host that is neither local nor trusted (pip ignores those too)."""
+        with self._lock:
+            if location in self._failed:
+                return False
+            if is_secure_origin(location, self.client.options.trusted_hosts):
+                return True
+            self._failed[location] = "insecure"
+        self._warn(
+            f"ignoring {redact(location)}: plain http from a host that is not trusted; use "
+            f"https, or allow it with --trusted-host {urlsplit(location).netloc.rpartition('@')[2]}"
+        )
+        return False
+
+    def _unreachable(self, location: str, exc: NetworkError) -> None:
+        """pip warns and goes on with the other indexes: so does cove, and does not ask a
+        failing location again in this run (each try costs its retries)."""
+        with self._lock:
+            if location in self._failed:
+                return
+            self._failed[location] = exc.message
+        self._warn(f"skipping {redact(location)}: {exc.message}")
 
     def _read_metadata(self, candidate: Candidate) -> CandidateMetadata:
         origin = candidate.origin
