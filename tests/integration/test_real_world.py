@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import pyenv_python, run_cove
-from tests.integration.test_install import freeze, make_env, snapshot
+from tests.integration.test_install import freeze, make_env, pip, snapshot
 from tests.support.dists import WheelSpec, build_sdist, build_wheel
 from tests.support.index import Index, IndexServer, ServerOptions
 
@@ -182,3 +182,37 @@ def test_plain_http_indexes_need_a_trusted_host(tmp_path: Path, index: Index) ->
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr
     assert "alpha==1.0" in freeze(env)
+
+
+def test_system_site_packages_satisfy_requirements_as_for_pip(tmp_path: Path) -> None:
+    """In a venv that includes the system's site-packages, a project installed in the base
+    interpreter satisfies a requirement (pip: "Requirement already satisfied"); an upgrade goes
+    into the venv and the base interpreter is left as it was."""
+    from tests.integration.test_system import files_of, throwaway_python
+
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, WheelSpec("based", "1.0", requires=["helper"]))
+    build_wheel(wheels, WheelSpec("based", "2.0", requires=["helper"]))
+    build_wheel(wheels, WheelSpec("helper", "1.0"))
+    base = throwaway_python(tmp_path / "base")
+    run_cove("install", "--system", "-p", str(base), "--no-index", "-f", str(wheels), "based==1.0",
+             check=True)  # fmt: skip
+    base_files = files_of(tmp_path / "base")
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    run_cove("create", "-q", "--system-site-packages", "-p", str(base), str(ours), check=True)
+    run_cove("create", "-q", "--system-site-packages", "-p", str(base), str(theirs), check=True)
+    find = ["--no-index", "-f", str(wheels)]
+    proc = run_cove("install", "-p", str(ours), *find, "based")
+    assert proc.returncode == 0, proc.stderr
+    said = pip(theirs, "install", *find, "based")
+    assert "Requirement already satisfied: based" in said.stdout
+    assert not list((ours / SITE).glob("based-*.dist-info"))  # no second copy
+    assert not list((ours / SITE).glob("helper-*.dist-info"))
+    assert freeze(ours) == freeze(theirs)
+    proc = run_cove("install", "-p", str(ours), *find, "based>=2")
+    assert proc.returncode == 0, proc.stderr
+    assert pip(theirs, "install", "-q", *find, "based>=2").returncode == 0
+    assert [p.name for p in (ours / SITE).glob("based-*.dist-info")] == ["based-2.0.dist-info"]
+    assert not list((ours / SITE).glob("helper-*.dist-info"))  # still the base's
+    assert freeze(ours) == freeze(theirs)
+    assert files_of(tmp_path / "base") == base_files

@@ -107,8 +107,18 @@ def install(
 
     lock = environment_lock(env.root)
     with lock:
-        installed = scan_installed(env.site_packages)
-        return _install(request, env, connect, cache_dir, reporter, installed, lock)
+        return _install(request, env, connect, cache_dir, reporter, lock)
+
+
+def scan_visible(env: Environment) -> dict[NormalizedName, InstalledRef]:
+    """What the environment's interpreter can import, by canonical name: every site directory
+    on its ``sys.path`` (the base interpreter's too, for --system-site-packages), the first one
+    to have a project winning, as for ``import``."""
+    found: dict[NormalizedName, InstalledRef] = {}
+    for directory in env.site_dirs():
+        for name, ref in scan_installed(directory).items():
+            found.setdefault(name, ref)
+    return found
 
 
 def _install(
@@ -117,10 +127,13 @@ def _install(
     connect: Connect,
     cache_dir: Path,
     reporter: Reporter,
-    installed: Mapping[NormalizedName, InstalledRef],
     lock: BaseFileLock,
 ) -> InstallOutcome:
+    """Requirements are judged satisfied by any distribution the interpreter can import (as
+    pip judges them); only the environment's own site-packages is ever changed."""
     started = time.perf_counter()
+    installed = scan_visible(env)
+    own = scan_installed(env.site_packages)
     requested = frozenset(canonical(r.name) for r in request.requirements)
     from packaging.specifiers import SpecifierSet
 
@@ -157,7 +170,7 @@ def _install(
     )
     resolution = resolve(list(request.requirements), source, policy)
     reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
-    plan = plan_install(resolution.chosen, installed, requested, policy.reinstall)
+    plan = plan_install(resolution.chosen, own, requested, policy.reinstall)
     if request.require_hashes or request.hashes:
         _check_hashes(plan, request)
     if request.dry_run or plan.empty:
