@@ -71,15 +71,16 @@ def _run(module: ModuleType, args: argparse.Namespace) -> int:
             # quietly, as pip does, with stdout on /dev/null so no later flush fails again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
-        # The system refused something (permissions, a full disk): the transaction or staging
-        # directory has undone the command's changes; say what failed, not a traceback.
+        # The system refused something (permissions, a full disk) outside a transaction:
+        # say what failed, not a traceback. (Inside one, the transaction undoes the change and
+        # says so itself: only there is "nothing was changed" known to be true.)
         from cove.cli import output
 
         where = f" ({exc.filename})" if exc.filename else ""
         output.error(
             CoveError(
                 f"{exc.strerror or exc}{where}",
-                hint="nothing was changed; check that path's permissions and free space",
+                hint="check that path's permissions and the free space",
             )
         )
         return 1

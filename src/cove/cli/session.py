@@ -123,6 +123,8 @@ def install_session(args: argparse.Namespace) -> int:
         raise UsageError(
             "nothing to install", hint="name a package (cove install requests) or -r FILE"
         )
+    if args.report and args.report != "-":
+        check_writable(Path(args.report), "--report")
     base_cache_dir = default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
         env = open_target(args, base_cache_dir)
@@ -148,6 +150,23 @@ def install_session(args: argparse.Namespace) -> int:
             else:
                 Path(args.report).write_text(text, encoding="utf-8")
     return 0
+
+
+def check_writable(path: Path, option: str) -> None:
+    """Refuse an output file that cannot be written before anything changes: a report that
+    fails after the install would leave the environment changed and the command failed."""
+    from cove.errors import CoveError
+
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CoveError(f"{option} {path} is a directory", hint="name a file to write")
+    if not directory.is_dir():
+        raise CoveError(
+            f"{option} {path}: the directory {directory} does not exist",
+            hint="create it first, or name a file in an existing directory",
+        )
+    if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CoveError(f"{option} {path} cannot be written", hint="check its permissions")
 
 
 def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], quiet: int) -> None:

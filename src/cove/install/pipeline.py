@@ -3,9 +3,10 @@ environment in a single transaction. Takes plain values; reports through a Repor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -178,7 +179,8 @@ def _install(
         return InstallOutcome(plan, resolution, ())
     started = time.perf_counter()
     wheels = _fetch(plan, request, source, preparer, reporter)
-    done = _apply(plan, env, cache_dir, wheels, request, lock, source)
+    with _undone_on_os_error("install"):
+        done = _apply(plan, env, cache_dir, wheels, request, lock, source)
     if any(d.link_fallback for d in done):
         what = "cloned" if request.link_mode == "clone" else "hardlinked"
         reporter.warn(
@@ -219,12 +221,30 @@ def _uninstall(
     if not dry_run and plan.remove:
         from cove.install.transaction import Transaction
 
-        with Transaction(env.root, cache_dir, _protected(env), lock) as txn:
+        with (
+            _undone_on_os_error("uninstall"),
+            Transaction(env.root, cache_dir, _protected(env), lock) as txn,
+        ):
             for ref in plan.remove:
                 txn.remove(ref.path)
             txn.commit()
     reporter.changed(plan, time.perf_counter() - started, dry_run)
     return plan
+
+
+@contextlib.contextmanager
+def _undone_on_os_error(what: str) -> Iterator[None]:
+    """A refused write or a full disk inside a transaction: the transaction has put every file
+    back by the time this sees it, so the hint may say nothing changed (only here is it true)."""
+    try:
+        yield
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise CoveError(
+            f"the {what} failed: {exc.strerror or exc}{where}",
+            hint="nothing was changed (every file was put back); check that path's "
+            "permissions and the free space",
+        ) from None
 
 
 def _check_hashes(plan: Plan, request: InstallRequest) -> None:
