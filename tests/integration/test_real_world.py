@@ -268,3 +268,25 @@ def test_a_write_refused_inside_the_install_says_it_was_undone(
     assert "Traceback" not in proc.stderr and "File too large" in proc.stderr
     assert "nothing was changed" in proc.stderr
     assert snapshot(env) == before
+
+
+def test_no_cache_keeps_everything_out_of_the_cache(tmp_path: Path, index: Index) -> None:
+    """--no-cache (or no-cache-dir configured) keeps even the interpreter's probe out of the
+    cache, for install and uninstall; --isolated ignores the configured one, as pip does."""
+    index.add("alpha", "1.0")
+    env = make_env(tmp_path)
+    cache = tmp_path / "cache"
+    base = {**os.environ, "COVE_CACHE_DIR": str(cache)}
+    find = ["--no-index", "-f", str(index.root / "files")]
+    runs = [
+        (["install", *find, "--no-cache", "alpha"], base),
+        (["uninstall", "-y", "--no-cache", "alpha"], base),
+        (["install", *find, "alpha"], {**base, "PIP_NO_CACHE_DIR": "1"}),
+        (["uninstall", "-y", "alpha"], {**base, "PIP_NO_CACHE_DIR": "1"}),
+    ]
+    for args, environ in runs:
+        run_cove(*args, "-p", str(env), env=environ, check=True)
+        assert not cache.exists() or not any(cache.iterdir()), (args, list(cache.rglob("*")))
+    run_cove("uninstall", "-y", "--isolated", "-p", str(env), "alpha",
+             env={**base, "PIP_NO_CACHE_DIR": "1"})  # fmt: skip
+    assert any(cache.rglob("*.json")), "--isolated ignores PIP_NO_CACHE_DIR"

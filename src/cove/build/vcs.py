@@ -68,14 +68,22 @@ def parse_git_url(url: str) -> GitUrl:
     return GitUrl(repo, ref, subdirectory)
 
 
+GIT_TIMEOUT = 600  # seconds: a clone of a large repository over a slow link
+
+
 def _git(*args: str, cwd: Path | None = None) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+            ["git", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=GIT_TIMEOUT
         )
     except FileNotFoundError:
         raise VcsError("git is not installed", hint="install git to use git+ URLs") from None
+    except subprocess.TimeoutExpired:
+        raise VcsError(
+            f"git {args[0]} took more than {GIT_TIMEOUT} s and was stopped",
+            hint="check the repository URL and your connection, then try again",
+        ) from None
     if done.returncode != 0:
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
         # git's reason is its first fatal:/error: line; what follows is advice

@@ -86,9 +86,34 @@ def open_target(args: argparse.Namespace, cache_dir: Path) -> Environment:
     return open_environment(root, cache_dir)
 
 
+def open_configured(
+    args: argparse.Namespace, flags: dict[str, object], scratch: Path
+) -> tuple[Environment, InstallSettings, Path]:
+    """The environment, the settings that apply to it and the cache directory to use: with
+    --no-cache (or no-cache-dir configured) even the interpreter's probe stays out of the cache,
+    so the settings are read before the environment is opened."""
+    from cove.cache import default_cache_dir
+    from cove.settings import load_install_settings
+    from cove.target import find_environment
+
+    system = getattr(args, "system", False)
+    root = None if system else find_environment(args.python, Path.cwd(), os.environ)
+    settings = load_install_settings(flags, dict(os.environ), root, args.isolated)
+    cache_dir = scratch if settings.no_cache else default_cache_dir()
+    env = open_target(args, cache_dir)
+    if system:  # the interpreter's own pip.conf (in its prefix) applies too
+        settings = load_install_settings(flags, dict(os.environ), env.root, args.isolated)
+    return env, settings, cache_dir
+
+
 def _settings(args: argparse.Namespace, env_root: Path) -> InstallSettings:
     from cove.settings import load_install_settings
 
+    return load_install_settings(_flags(args), dict(os.environ), env_root, args.isolated)
+
+
+def _flags(args: argparse.Namespace) -> dict[str, object]:
+    """The install options given on the command line, by pip's names (None: not given)."""
     flags: dict[str, object] = {
         "index-url": args.index_url,
         "extra-index-url": args.extra_index_url,
@@ -110,13 +135,12 @@ def _settings(args: argparse.Namespace, env_root: Path) -> InstallSettings:
         flags[key.replace("_", "-")] = getattr(args, key, [])
     if getattr(args, "link_mode", None):
         flags["link-mode"] = args.link_mode
-    return load_install_settings(flags, dict(os.environ), env_root, args.isolated)
+    return flags
 
 
 def install_session(args: argparse.Namespace) -> int:
     import tempfile
 
-    from cove.cache import default_cache_dir
     from cove.errors import UsageError
 
     if not args.requirements and not args.requirement and not args.editable:
@@ -125,11 +149,8 @@ def install_session(args: argparse.Namespace) -> int:
         )
     if args.report and args.report != "-":
         check_writable(Path(args.report), "--report")
-    base_cache_dir = default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
-        env = open_target(args, base_cache_dir)
-        settings = _settings(args, env.root)
-        cache_dir = Path(scratch) if settings.no_cache else base_cache_dir
+        env, settings, cache_dir = open_configured(args, _flags(args), Path(scratch))
         reqs, unnamed = _gather(args, settings)
         lines = [line for line in reqs.lines if not line.constraint]
         undo_clones: list[Callable[[], None]] = []

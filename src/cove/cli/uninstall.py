@@ -21,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cove.cache import default_cache_dir
-    from cove.cli.session import Reporter, open_target
+    import tempfile
+
+    from cove.cli.session import Reporter, open_configured
     from cove.errors import UsageError
     from cove.install.pipeline import scan_installed, uninstall
     from cove.names import canonical
@@ -41,16 +42,19 @@ def run(args: argparse.Namespace) -> int:
         )
     if not names:
         raise UsageError("nothing to uninstall", hint="name a package: cove uninstall requests")
-    cache_dir = default_cache_dir()
-    env = open_target(args, cache_dir)
-    installed = scan_installed(env.site_packages)
-    reporter = Reporter(args.quiet, args.verbose)
-    present = [installed[n] for n in names if n in installed]
-    if present and not args.yes and not args.dry_run and sys.stdin.isatty():
-        from cove.cli import output
+    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
+        # --no-cache and --isolated mean what they mean for install: the interpreter's probe
+        # stays out of the cache, and configuration (no-cache-dir included) is ignored.
+        flags: dict[str, object] = {"no-cache-dir": args.no_cache}
+        env, _settings, cache_dir = open_configured(args, flags, Path(scratch))
+        installed = scan_installed(env.site_packages)
+        reporter = Reporter(args.quiet, args.verbose)
+        present = [installed[n] for n in names if n in installed]
+        if present and not args.yes and not args.dry_run and sys.stdin.isatty():
+            from cove.cli import output
 
-        listing = ", ".join(f"{r.display_name}=={r.version}" for r in present)
-        if not output.confirm(f"Remove {listing} from {env.root}?"):
-            return 1
-    plan = uninstall(names, env, cache_dir, reporter, args.dry_run)
+            listing = ", ".join(f"{r.display_name}=={r.version}" for r in present)
+            if not output.confirm(f"Remove {listing} from {env.root}?"):
+                return 1
+        plan = uninstall(names, env, cache_dir, reporter, args.dry_run)
     return 0 if plan.remove or not names else 1

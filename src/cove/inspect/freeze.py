@@ -44,15 +44,18 @@ def _direct_reference(dist: Installed, info: dict[str, object]) -> str:
     return text + ("#" + "&".join(fragments) if fragments else "")
 
 
+GIT_TIMEOUT = 30  # seconds for one question to git about an editable install's clone
+
+
 def _git(location: str, *args: str) -> str | None:
     import subprocess
 
     try:
         proc = subprocess.run(
-            ["git", "-C", location, *args], capture_output=True, text=True, timeout=30
+            ["git", "-C", location, *args], capture_output=True, text=True, timeout=GIT_TIMEOUT
         )
-    except OSError:
-        return None
+    except (OSError, subprocess.TimeoutExpired):
+        return None  # as pip: no version control information, the plain editable line
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
