@@ -290,3 +290,24 @@ def test_no_cache_keeps_everything_out_of_the_cache(tmp_path: Path, index: Index
     run_cove("uninstall", "-y", "--isolated", "-p", str(env), "alpha",
              env={**base, "PIP_NO_CACHE_DIR": "1"})  # fmt: skip
     assert any(cache.rglob("*.json")), "--isolated ignores PIP_NO_CACHE_DIR"
+
+
+def test_hash_checking_takes_the_best_file_the_hashes_allow(tmp_path: Path, index: Index) -> None:
+    """When only the py3-none-any wheel is hashed, the better-ranked wheel of the same version
+    is passed over, as pip passes over it; pip is the oracle."""
+    index.add(
+        "multi", "1.0", tag="py312-none-any", files={"multi/__init__.py": b"kind = 'py312'\n"}
+    )
+    generic = index.add("multi", "1.0", files={"multi/__init__.py": b"kind = 'generic'\n"})
+    sha = __import__("hashlib").sha256(generic.read_bytes()).hexdigest()
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(f"multi==1.0 --hash=sha256:{sha}\n")
+    ours, theirs = make_env(tmp_path, "ours"), make_env(tmp_path, "theirs")
+    with IndexServer(index) as server:
+        proc = run_cove("install", "-p", str(ours), "-i", server.url, "-r", str(reqs))
+        assert proc.returncode == 0, proc.stderr
+        assert pip(theirs, "install", "-q", "-i", server.url, "-r", str(reqs)).returncode == 0
+        plain = make_env(tmp_path, "plain")  # without hashes the better-ranked wheel wins
+        run_cove("install", "-p", str(plain), "-i", server.url, "multi==1.0", check=True)
+    assert _module(ours, "multi") == _module(theirs, "multi") == "kind = 'generic'\n"
+    assert _module(plain, "multi") == "kind = 'py312'\n"

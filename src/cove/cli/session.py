@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from cove.cli import output
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
+
+    from packaging.utils import NormalizedName
 
     from cove.build.builder import Builder
     from cove.index.source import IndexSource
@@ -259,7 +261,7 @@ def _install_lines(
     from cove.install.pipeline import InstallRequest, install
     from cove.names import canonical
 
-    hashes: dict[object, frozenset[str]] = {}
+    hashes: dict[NormalizedName, frozenset[str]] = {}
     for line in reqs.lines:
         if line.hashes:
             name = canonical(line.requirement.name)
@@ -269,7 +271,7 @@ def _install_lines(
     request = InstallRequest(
         requirements=tuple(line.requirement for line in lines),
         constraints=tuple(line.requirement for line in reqs.lines if line.constraint),
-        hashes=hashes,  # type: ignore[arg-type]
+        hashes=hashes,
         require_hashes=settings.require_hashes or opts.require_hashes,
         upgrade=args.upgrade,
         upgrade_strategy=args.upgrade_strategy,
@@ -287,7 +289,7 @@ def _install_lines(
     def connect() -> tuple[IndexSource, Builder]:
         """The index source and builder, made once on first need."""
         if not made:
-            source = _source(env, settings, opts, cache_dir, reporter.warn)
+            source = _source(env, settings, opts, cache_dir, reporter.warn, request.hashes)
             made.append((source, _builder(args, env, source, cache_dir)))
         return made[0]
 
@@ -414,6 +416,7 @@ def _source(
     opts: FileOptions,
     cache_dir: Path,
     warn: Callable[[str], None],
+    hashes: Mapping[NormalizedName, frozenset[str]] | None = None,
 ) -> IndexSource:
     from packaging.version import Version
 
@@ -452,6 +455,7 @@ def _source(
             no_binary=settings.no_binary | _names(opts.no_binary),
             prefer_binary=settings.prefer_binary or opts.prefer_binary,
         ),
+        hashes=hashes or {},
     )
     source = IndexSource(
         Preparer(client, cache_dir),

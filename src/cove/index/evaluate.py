@@ -424,20 +424,32 @@ def select(
     return Evaluation(judged.project, candidates, tuple(rejected), judged.target)
 
 
-def all_versions(judged: Judged) -> tuple[Ranked, ...]:
+def all_versions(judged: Judged, hashes: Collection[str] = ()) -> tuple[Ranked, ...]:
     """Every version the target can use, preferred first, before any requirement is applied:
     for a resolver that merges specifiers and applies the pre-release rule itself. A version
     whose files are all yanked is kept, flagged (only a == pin may take it); otherwise its yanked
-    files are left out."""
+    files are left out.
+
+    ``hashes`` (``"sha256:<hex>"``, hash-checking mode) keep only the files they allow, as pip
+    keeps them: when any file of the project matches, files whose index hash differs are left
+    out (and versions left with none), so the best *allowed* file of a version is taken; files
+    the index gives no hash for stay and are checked once downloaded."""
     items = judged.usable
+    allowed: dict[str, set[str]] = {}
+    for spec in hashes:
+        algo, _, digest = spec.partition(":")
+        allowed.setdefault(algo.lower(), set()).add(digest.lower())
+    matched = {n for n, (link, _key) in enumerate(items) if _hash_allowed(link, allowed)}
     per_version: dict[Version, list[int]] = {}
     for n, (link, _key) in enumerate(items):
+        if matched and n not in matched and link.hashes:
+            continue
         per_version.setdefault(link.version, []).append(n)
     keep: list[int] = []
     for positions in per_version.values():
         good = [n for n in positions if items[n][0].yanked is None]
         keep += good or positions
-    keep.sort(key=lambda n: (items[n][1], n), reverse=True)
+    keep.sort(key=lambda n: (n in matched, items[n][1], n), reverse=True)
     by_version: dict[Version, list[Link]] = {}
     for n in keep:
         by_version.setdefault(items[n][0].version, []).append(items[n][0])

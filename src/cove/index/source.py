@@ -54,6 +54,8 @@ class SourceConfig:
     find_links: tuple[str, ...] = ()  # directories, file:// or http(s) pages
     strategy: IndexStrategy = "first-index"
     binary: BinaryPolicy = field(default_factory=BinaryPolicy)
+    # --hash values per project ("sha256:<hex>"): only files they allow are offered.
+    hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
 
 
 class IndexSource:
@@ -120,7 +122,7 @@ class IndexSource:
         can_build = self._builder is not None and self._builder.allowed
         return [
             Candidate(name, r.version, r.link, yanked=r.yanked is not None)
-            for r in all_versions(judged)
+            for r in all_versions(judged, self.config.hashes.get(name, ()))
             if r.link.is_wheel or can_build
         ]
 
