@@ -45,26 +45,21 @@ class UrlRecord(NamedTuple):
     last_modified: str | None = None
 
 
-def _url_key(url: str) -> tuple[str, Path]:
-    """The URL as recorded (credentials never reach the disk) and its record's name."""
-    from cove.http.urls import split_auth
-
-    plain = split_auth(url)[0]
-    return plain, Path(BUCKET, "by-url", hashlib.sha256(plain.encode()).hexdigest() + ".json")
+def _record_path(cache_dir: Path, url: str) -> Path:
+    return cache_dir / BUCKET / "by-url" / (hashlib.sha256(url.encode()).hexdigest() + ".json")
 
 
 def remember_url(cache_dir: Path, url: str, record: UrlRecord) -> None:
     """For links given without a hash: which cached file a URL produced, with the server's
-    validators, so the next run can revalidate instead of trusting it forever."""
-    plain, rel = _url_key(url)
-    store(cache_dir / rel, json.dumps({"url": plain, **record._asdict()}).encode())
+    validators, so the next run can revalidate instead of trusting it forever. ``url`` carries
+    no credentials (the caller strips them: a secret never reaches the disk)."""
+    store(_record_path(cache_dir, url), json.dumps({"url": url, **record._asdict()}).encode())
 
 
 def recall_url(cache_dir: Path, url: str) -> UrlRecord | None:
-    plain, rel = _url_key(url)
     try:
-        data = json.loads((cache_dir / rel).read_text("utf-8"))
-        if data.get("url") != plain:
+        data = json.loads(_record_path(cache_dir, url).read_text("utf-8"))
+        if data.get("url") != url:
             return None
         return UrlRecord(str(data["sha256"]), data.get("etag"), data.get("last_modified"))
     except (OSError, ValueError, KeyError):

@@ -21,7 +21,7 @@ from cove.cache.artifacts import (
 )
 from cove.errors import CoveError
 from cove.http.client import HttpClient
-from cove.http.urls import redact
+from cove.http.urls import redact, split_auth
 
 
 class HashMismatch(CoveError):
@@ -138,7 +138,8 @@ class Preparer:
                 _verify(item, known, cached)
                 progress(label, 0, 0, True)  # counted, nothing fetched
                 return cached, known
-        record = None if known else recall_url(self.cache_dir, item.url)
+        plain = split_auth(item.url)[0]  # the by-url record never holds a secret
+        record = None if known else recall_url(self.cache_dir, plain)
         previous = find_artifact(self.cache_dir, record.sha256, item.filename) if record else None
         conditional = None
         if record is not None and previous is not None and (record.etag or record.last_modified):
@@ -164,7 +165,7 @@ class Preparer:
             raise
         path = store_artifact(self.cache_dir, got.path, got.sha256, item.filename)
         if not known:
-            remember_url(self.cache_dir, item.url, UrlRecord(got.sha256, *got.validators))
+            remember_url(self.cache_dir, plain, UrlRecord(got.sha256, *got.validators))
         progress(label, path.stat().st_size, None, True)
         return path, got.sha256
 
