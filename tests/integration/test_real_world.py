@@ -311,3 +311,22 @@ def test_hash_checking_takes_the_best_file_the_hashes_allow(tmp_path: Path, inde
         run_cove("install", "-p", str(plain), "-i", server.url, "multi==1.0", check=True)
     assert _module(ours, "multi") == _module(theirs, "multi") == "kind = 'generic'\n"
     assert _module(plain, "multi") == "kind = 'py312'\n"
+
+
+def test_unreadable_distributions_are_named_not_skipped_silently(
+    tmp_path: Path, index: Index
+) -> None:
+    index.add("alpha", "1.0")
+    env = make_env(tmp_path)
+    broken = env / SITE / "broken-1.0.dist-info"
+    broken.mkdir()
+    (broken / "METADATA").write_text("this is not metadata\n")
+    odd = env / SITE / "odd-1.0.dist-info"
+    odd.mkdir()
+    (odd / "METADATA").write_text("Name: odd\nVersion: not a version\n")
+    proc = run_cove("install", "-p", str(env), "-i", index.file_url, "alpha")
+    assert proc.returncode == 0, proc.stderr
+    assert str(broken) in proc.stderr and str(odd) in proc.stderr
+    proc = run_cove("uninstall", "-y", "-p", str(env), "alpha")
+    assert proc.returncode == 0, proc.stderr
+    assert str(broken) in proc.stderr

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from cove.inspect.installed import Installed
+    from cove.inspect.installed import InstalledDistribution
     from cove.target import Environment
 
 
@@ -88,7 +88,7 @@ def _version(text: str) -> Version:
 
 
 def _latest(
-    args: argparse.Namespace, env: Environment, dists: list[Installed]
+    args: argparse.Namespace, env: Environment, dists: list[InstalledDistribution]
 ) -> dict[str, tuple[Version, str]]:
     """Newest release and its file kind per project, from the configured indexes in parallel."""
     import tempfile

@@ -61,8 +61,8 @@ class Reporter:
             n = len(plan.install) or len(plan.remove)
             verb = "Installed" if plan.install else "Uninstalled"
             output.info(f"{verb} {n} package{'s' * (n != 1)} in {output.duration(seconds)}")
-        for ref in plan.remove:
-            output.info(f" - {ref.display_name}=={ref.version}")
+        for dist in plan.remove:
+            output.info(f" - {dist.name}=={dist.normalized_version}")
         for c in plan.install:
             line = f" + {c.name}=={c.version}"
             if self.verbose:

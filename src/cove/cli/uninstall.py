@@ -47,13 +47,13 @@ def run(args: argparse.Namespace) -> int:
         # stays out of the cache, and configuration (no-cache-dir included) is ignored.
         flags: dict[str, object] = {"no-cache-dir": args.no_cache}
         env, _settings, cache_dir = open_configured(args, flags, Path(scratch))
-        installed = scan_installed(env.site_packages)
+        installed = scan_installed([env.site_packages])
         reporter = Reporter(args.quiet, args.verbose)
         present = [installed[n] for n in names if n in installed]
         if present and not args.yes and not args.dry_run and sys.stdin.isatty():
             from cove.cli import output
 
-            listing = ", ".join(f"{r.display_name}=={r.version}" for r in present)
+            listing = ", ".join(f"{d.name}=={d.normalized_version}" for d in present)
             if not output.confirm(f"Remove {listing} from {env.root}?"):
                 return 1
         plan = uninstall(names, env, cache_dir, reporter, args.dry_run)

@@ -33,7 +33,7 @@ from cove.index.simple import (
     parse_project_page,
     project_url,
 )
-from cove.install.plan import InstalledRef
+from cove.inspect.installed import InstalledDistribution
 
 if TYPE_CHECKING:
     from cove.build.builder import Builder
@@ -426,7 +426,7 @@ class IndexSource:
 
     def _read_metadata(self, candidate: Candidate) -> CandidateMetadata:
         origin = candidate.origin
-        if isinstance(origin, InstalledRef):
+        if isinstance(origin, InstalledDistribution):
             return parse_metadata((origin.path / "METADATA").read_bytes(), str(candidate))
         assert isinstance(origin, Link)
         if origin.core_metadata is not None and not origin.url.startswith("file:"):
@@ -469,6 +469,6 @@ def fragment_hashes(fragment: str) -> dict[str, str]:
 
 
 def installed_candidates(
-    installed: Mapping[NormalizedName, InstalledRef],
+    installed: Mapping[NormalizedName, InstalledDistribution],
 ) -> dict[NormalizedName, Candidate]:
-    return {n: Candidate(n, r.version, r, installed=True) for n, r in installed.items()}
+    return {n: Candidate(n, d.parsed_version, d, installed=True) for n, d in installed.items()}

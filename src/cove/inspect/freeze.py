@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from cove.inspect.installed import Installed
+from cove.inspect.installed import InstalledDistribution
 from cove.names import canonical
 
 
@@ -21,14 +21,14 @@ def hidden(python_version: tuple[int, int]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _name_version(dist: Installed) -> str:
+def _name_version(dist: InstalledDistribution) -> str:
     version = dist.valid_version
     if version is None:
         return f"{dist.name}==={dist.version}"
     return f"{dist.name}=={version}"
 
 
-def _direct_reference(dist: Installed, info: dict[str, object]) -> str:
+def _direct_reference(dist: InstalledDistribution, info: dict[str, object]) -> str:
     url = str(info["url"])
     fragments = []
     vcs = info.get("vcs_info")
@@ -59,7 +59,7 @@ def _git(location: str, *args: str) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def _editable(dist: Installed, location: str) -> list[str]:
+def _editable(dist: InstalledDistribution, location: str) -> list[str]:
     """pip's lines for an editable install: a VCS requirement, or the path with a comment."""
     display = _name_version(dist)
     top = _git(location, "rev-parse", "--show-toplevel")
@@ -80,7 +80,7 @@ def _editable(dist: Installed, location: str) -> list[str]:
     return [f"-e git+{url}@{commit}{fragment}"]
 
 
-def frozen(dist: Installed) -> list[str]:
+def frozen(dist: InstalledDistribution) -> list[str]:
     """The lines pip freeze prints for one distribution (comments first for editables)."""
     info = dist.direct_url()
     if info is None:  # the common case: one failed open, not two
@@ -92,7 +92,7 @@ def frozen(dist: Installed) -> list[str]:
 
 
 def freeze_lines(
-    dists: Iterable[Installed],
+    dists: Iterable[InstalledDistribution],
     *,
     python_version: tuple[int, int],
     show_all: bool = False,
@@ -141,7 +141,7 @@ def _line_name(line: str) -> str | None:
 
 
 def freeze_with_requirements(
-    dists: Iterable[Installed],
+    dists: Iterable[InstalledDistribution],
     requirement_files: Sequence[Path],
     *,
     python_version: tuple[int, int],

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from packaging.requirements import Requirement
     from packaging.utils import NormalizedName
+    from packaging.version import Version
 
 
 # Release-only versions already in normal form (no leading zeros, no suffixes): what nearly every
@@ -37,8 +38,9 @@ def pep440_text(version: str) -> str | None:
         return None
 
 
-class Installed(NamedTuple):
-    """One installed distribution; its files are read only when asked for."""
+class InstalledDistribution(NamedTuple):
+    """One installed distribution, the one type every command uses for what is installed; its
+    files are read only when asked for."""
 
     name: str  # as written in METADATA / PKG-INFO
     version: str
@@ -51,6 +53,14 @@ class Installed(NamedTuple):
     @property
     def location(self) -> Path:
         return self.path.parent
+
+    @property
+    def parsed_version(self) -> "Version":
+        """The version as packaging reads it; InvalidVersion when it is not PEP 440 (the
+        installer's readers skip such distributions)."""
+        from packaging.version import Version
+
+        return Version(self.version)
 
     @property
     def valid_version(self) -> str | None:
@@ -93,20 +103,35 @@ class Installed(NamedTuple):
             repaired.set_payload(body)
         return repaired
 
+    def requirements(self) -> "list[Requirement]":
+        """Every Requires-Dist, markers kept (read with the header reader: the no-op install's
+        check walks these). Raises ValueError on one that does not parse."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        from cove.headers import read_header_lists
+
+        name = "METADATA" if self.path.suffix == ".dist-info" else "PKG-INFO"
+        text = self.read_text(name) if self.path.is_dir() else None
+        if text is None and not self.path.is_dir():
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None
+        if text is None:
+            raise ValueError(f"cannot read the metadata in {self.path}")
+        out = []
+        for line in read_header_lists(text).get("Requires-Dist", []):
+            try:
+                out.append(Requirement(line))
+            except InvalidRequirement as exc:
+                raise ValueError(f"invalid requirement {line!r}: {exc}") from None
+        return out
+
     def requires(self, markers: Mapping[str, str]) -> "list[Requirement]":
         """Requires-Dist without extras, markers evaluated for the environment's interpreter.
         Raises ValueError on a requirement that does not parse (pip reports those)."""
-        from packaging.requirements import InvalidRequirement, Requirement
-
-        out = []
-        for text in self.metadata().get_all("Requires-Dist") or []:
-            try:
-                req = Requirement(text)
-            except InvalidRequirement as exc:
-                raise ValueError(f"invalid requirement {text!r}: {exc}") from None
-            if req.marker is None or req.marker.evaluate({**markers, "extra": ""}):
-                out.append(req)
-        return out
+        env = {**markers, "extra": ""}
+        return [r for r in self.requirements() if r.marker is None or r.marker.evaluate(env)]
 
     def direct_url(self) -> dict[str, object] | None:
         text = self.read_text("direct_url.json")
@@ -152,7 +177,7 @@ class Installed(NamedTuple):
 
 def iter_installed(
     site_dirs: Sequence[Path], warnings: list[str] | None = None, *, sort: bool = True
-) -> Iterator[Installed]:
+) -> Iterator[InstalledDistribution]:
     """Every distribution in ``site_dirs``, duplicates included, in directory order (or sorted);
     broken ones are skipped with a warning appended to ``warnings``."""
     for site in site_dirs:
@@ -179,23 +204,44 @@ def iter_installed(
                 if warnings is not None:
                     warnings.append(f"Skipping {path} due to invalid metadata entry 'name'")
                 continue
-            yield Installed(headers["name"], headers.get("version", ""), path)
+            yield InstalledDistribution(headers["name"], headers.get("version", ""), path)
 
 
 def read_installed(
     site_dirs: Sequence[Path], *, sort: bool = True
-) -> tuple[list[Installed], list[str]]:
+) -> tuple[list[InstalledDistribution], list[str]]:
     """One distribution per project (the first found wins, as on sys.path), and warnings."""
-    found: dict[NormalizedName, Installed] = {}
+    found: dict[NormalizedName, InstalledDistribution] = {}
     warnings: list[str] = []
     for dist in iter_installed(site_dirs, warnings, sort=sort):
         found.setdefault(dist.canonical_name, dist)
     return list(found.values()), warnings
 
 
-def duplicates(site_dirs: Sequence[Path]) -> "dict[NormalizedName, list[Installed]]":
+def installed_by_name(
+    site_dirs: Sequence[Path], warnings: list[str] | None = None
+) -> "dict[NormalizedName, InstalledDistribution]":
+    """What an installer sees: one distribution per project (the first on ``sys.path`` wins)
+    whose version is PEP 440; any other is left out with a warning appended to ``warnings``
+    (an installer cannot compare it with a requirement)."""
+    found: dict[NormalizedName, InstalledDistribution] = {}
+    for dist in iter_installed(site_dirs, warnings):
+        name = dist.canonical_name
+        if name in found:
+            continue
+        if dist.valid_version is None:
+            if warnings is not None:
+                warnings.append(
+                    f"Skipping {dist.path}: its version {dist.version!r} is not PEP 440"
+                )
+            continue
+        found[name] = dist
+    return found
+
+
+def duplicates(site_dirs: Sequence[Path]) -> "dict[NormalizedName, list[InstalledDistribution]]":
     """Projects installed more than once across ``site_dirs`` (only the first is imported)."""
-    seen: dict[NormalizedName, list[Installed]] = {}
+    seen: dict[NormalizedName, list[InstalledDistribution]] = {}
     for dist in iter_installed(site_dirs):
         seen.setdefault(dist.canonical_name, []).append(dist)
     return {name: dists for name, dists in seen.items() if len(dists) > 1}

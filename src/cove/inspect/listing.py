@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from cove.inspect.installed import Installed
+from cove.inspect.installed import InstalledDistribution
 
 # pip never lists these (they are the standard library's own).
 STDLIB_NAMES = frozenset({"python", "wsgiref", "argparse"})
@@ -23,7 +23,9 @@ def _table(rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def not_required(dists: Sequence[Installed], markers: Mapping[str, str]) -> list[Installed]:
+def not_required(
+    dists: Sequence[InstalledDistribution], markers: Mapping[str, str]
+) -> list[InstalledDistribution]:
     """What no other listed distribution depends on."""
     needed: set[NormalizedName] = set()
     for dist in dists:
@@ -35,7 +37,7 @@ def not_required(dists: Sequence[Installed], markers: Mapping[str, str]) -> list
 
 
 def list_text(
-    dists: Sequence[Installed],
+    dists: Sequence[InstalledDistribution],
     fmt: str,
     verbose: bool = False,
     latest: Mapping[str, tuple[Version, str]] | None = None,
@@ -88,7 +90,7 @@ def list_text(
 
 def show_text(
     wanted: Sequence[str],
-    dists: Sequence[Installed],
+    dists: Sequence[InstalledDistribution],
     markers: Mapping[str, str],
     files: bool = False,
 ) -> tuple[str, list[str]]:
@@ -96,7 +98,7 @@ def show_text(
     installed = {d.canonical_name: d for d in dists}
     missing = sorted(n for n in wanted if canonicalize_name(n) not in installed)
 
-    def requires(d: Installed) -> list[str]:
+    def requires(d: InstalledDistribution) -> list[str]:
         try:
             return [r.name for r in d.requires(markers)]
         except ValueError:
@@ -143,7 +145,9 @@ def show_text(
     return "---\n".join(blocks), missing
 
 
-def check_lines(dists: Sequence[Installed], markers: Mapping[str, str]) -> tuple[list[str], bool]:
+def check_lines(
+    dists: Sequence[InstalledDistribution], markers: Mapping[str, str]
+) -> tuple[list[str], bool]:
     """``pip check``'s findings (missing, then conflicting requirements) and whether any
     distribution's requirements could not be read."""
     versions = {d.canonical_name: d for d in dists}

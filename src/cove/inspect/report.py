@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from email.message import Message
 from typing import Any
 
-from cove.inspect.installed import Installed
+from cove.inspect.installed import InstalledDistribution
 
 # Core metadata fields in PEP 566 order; True where a field may repeat.
 FIELDS = (
@@ -44,7 +44,7 @@ def metadata_json(msg: Message) -> dict[str, Any]:
 
 
 def inspect_report(
-    dists: Sequence[Installed], markers: Mapping[str, str], tool_version: str
+    dists: Sequence[InstalledDistribution], markers: Mapping[str, str], tool_version: str
 ) -> str:
     from pathlib import Path
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from cove.inspect.installed import Installed
+from cove.inspect.installed import InstalledDistribution
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class Node:
 
 
 def _edges(
-    dists: Sequence[Installed], markers: Mapping[str, str]
+    dists: Sequence[InstalledDistribution], markers: Mapping[str, str]
 ) -> dict[NormalizedName, list[tuple[NormalizedName, str, str]]]:
     """project -> [(dependency, its name as written, specifier)]."""
     out: dict[NormalizedName, list[tuple[NormalizedName, str, str]]] = {}
@@ -46,7 +46,7 @@ def _edges(
 
 
 def forward(
-    dists: Sequence[Installed], markers: Mapping[str, str], depth: int | None = None
+    dists: Sequence[InstalledDistribution], markers: Mapping[str, str], depth: int | None = None
 ) -> list[Node]:
     by_name = {d.canonical_name: d for d in dists}
     edges = _edges(dists, markers)
@@ -75,7 +75,10 @@ def forward(
 
 
 def reverse(
-    target: str, dists: Sequence[Installed], markers: Mapping[str, str], depth: int | None = None
+    target: str,
+    dists: Sequence[InstalledDistribution],
+    markers: Mapping[str, str],
+    depth: int | None = None,
 ) -> Node | None:
     by_name = {d.canonical_name: d for d in dists}
     edges = _edges(dists, markers)

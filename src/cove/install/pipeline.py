@@ -6,16 +6,16 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from packaging.requirements import Requirement
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from cove.errors import CoveError
-from cove.install.plan import InstalledRef, Plan, plan_install, plan_uninstall
+from cove.install.plan import Plan, plan_install, plan_uninstall
 from cove.names import canonical
 from cove.resolve.source import Candidate
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
     from packaging.utils import NormalizedName
 
+    from cove.inspect.installed import InstalledDistribution
     from cove.install.prepare import DownloadProgress, Preparer
     from cove.install.wheel import InstalledDist, LinkMode
     from cove.resolve.resolver import Resolution
@@ -67,27 +68,19 @@ class InstallOutcome:
     installed: tuple[InstalledDist, ...]
 
 
-def scan_installed(site_packages: Path) -> dict[NormalizedName, InstalledRef]:
-    """The distributions in one site-packages directory, by canonical name (first wins)."""
-    from cove.headers import read_headers
+def scan_installed(
+    site_dirs: Sequence[Path], reporter: Reporter | None = None
+) -> dict[NormalizedName, InstalledDistribution]:
+    """What is installed in ``site_dirs`` (the first on ``sys.path`` wins), by canonical name;
+    a distribution that cannot be read is skipped, and the reporter hears of it."""
+    from cove.inspect.installed import installed_by_name
 
-    out: dict[NormalizedName, InstalledRef] = {}
-    try:
-        entries = sorted(site_packages.iterdir())
-    except OSError:
-        return out
-    for path in entries:
-        if path.suffix != ".dist-info":
-            continue
-        try:
-            headers = read_headers((path / "METADATA").read_text(encoding="utf-8"))
-            version = Version(headers["Version"])
-        except (OSError, KeyError, InvalidVersion, UnicodeDecodeError):
-            continue
-        name = canonical(headers.get("Name", ""))
-        if name:
-            out.setdefault(name, InstalledRef(name, headers["Name"], version, path))
-    return out
+    warnings: list[str] = []
+    found = installed_by_name(site_dirs, warnings)
+    if reporter is not None:
+        for warning in warnings:
+            reporter.warn(warning)
+    return found
 
 
 # Makes the package source and HTTP client on first need: a repeated install that is already
@@ -111,17 +104,6 @@ def install(
         return _install(request, env, connect, cache_dir, reporter, lock)
 
 
-def scan_visible(env: Environment) -> dict[NormalizedName, InstalledRef]:
-    """What the environment's interpreter can import, by canonical name: every site directory
-    on its ``sys.path`` (the base interpreter's too, for --system-site-packages), the first one
-    to have a project winning, as for ``import``."""
-    found: dict[NormalizedName, InstalledRef] = {}
-    for directory in env.site_dirs():
-        for name, ref in scan_installed(directory).items():
-            found.setdefault(name, ref)
-    return found
-
-
 def _install(
     request: InstallRequest,
     env: Environment,
@@ -133,8 +115,8 @@ def _install(
     """Requirements are judged satisfied by any distribution the interpreter can import (as
     pip judges them); only the environment's own site-packages is ever changed."""
     started = time.perf_counter()
-    installed = scan_visible(env)
-    own = scan_installed(env.site_packages)
+    site_dirs = env.site_dirs()
+    installed = scan_installed(site_dirs, reporter)
     requested = frozenset(canonical(r.name) for r in request.requirements)
     from packaging.specifiers import SpecifierSet
 
@@ -171,6 +153,12 @@ def _install(
     )
     resolution = resolve(list(request.requirements), source, policy)
     reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
+    # What the plan may replace: the environment's own distributions, never the base's.
+    own = (
+        {n: d for n, d in installed.items() if d.location == env.site_packages}
+        if site_dirs[0] == env.site_packages
+        else scan_installed([env.site_packages])
+    )
     plan = plan_install(resolution.chosen, own, requested, policy.reinstall)
     if request.require_hashes or request.hashes:
         _check_hashes(plan, request)
@@ -215,7 +203,7 @@ def _uninstall(
     lock: BaseFileLock,
 ) -> Plan:
     started = time.perf_counter()
-    plan, missing = plan_uninstall(names, scan_installed(env.site_packages))
+    plan, missing = plan_uninstall(names, scan_installed([env.site_packages], reporter))
     for name in missing:
         reporter.warn(f"skipping {name}: it is not installed")
     if not dry_run and plan.remove:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.version import Version
-
+from cove.inspect.installed import InstalledDistribution
 from cove.resolve.source import Candidate
 
 if TYPE_CHECKING:
@@ -17,19 +15,11 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class InstalledRef:
-    """An installed distribution as the plan needs it: what it is and where its metadata lives."""
-
-    name: NormalizedName
-    display_name: str
-    version: Version
-    path: Path  # the .dist-info directory
-
-
-@dataclass(frozen=True, slots=True)
 class Plan:
     install: tuple[Candidate, ...]  # to link in, sorted by name
-    remove: tuple[InstalledRef, ...]  # to take out first: replaced versions (or uninstalls)
+    remove: tuple[
+        InstalledDistribution, ...
+    ]  # to take out first: replaced versions (or uninstalls)
     keep: tuple[Candidate, ...]  # already installed and chosen again
     requested: frozenset[NormalizedName]
 
@@ -40,7 +30,7 @@ class Plan:
 
 def plan_install(
     chosen: Mapping[NormalizedName, Candidate],
-    installed: Mapping[NormalizedName, InstalledRef],
+    installed: Mapping[NormalizedName, InstalledDistribution],
     requested: frozenset[NormalizedName],
     reinstall: frozenset[NormalizedName] = frozenset(),
 ) -> Plan:
@@ -58,7 +48,7 @@ def plan_install(
 
 
 def plan_uninstall(
-    names: list[NormalizedName], installed: Mapping[NormalizedName, InstalledRef]
+    names: list[NormalizedName], installed: Mapping[NormalizedName, InstalledDistribution]
 ) -> tuple[Plan, list[NormalizedName]]:
     """Remove the named distributions; also return the names that are not installed."""
     missing = [n for n in names if n not in installed]

@@ -9,37 +9,25 @@ from typing import TYPE_CHECKING
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from cove.install.plan import InstalledRef
+from cove.inspect.installed import InstalledDistribution
 from cove.names import canonical
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
 
-def _requires(ref: InstalledRef) -> list[Requirement] | None:
+def _requires(dist: InstalledDistribution) -> list[Requirement] | None:
     """Requires-Dist of an installed distribution, or None when it cannot be read."""
-    from packaging.requirements import InvalidRequirement
-
     try:
-        text = (ref.path / "METADATA").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return dist.requirements()
+    except ValueError:
         return None
-    out = []
-    for line in text.splitlines():
-        if not line:
-            break  # the body starts
-        if line.startswith("Requires-Dist:"):
-            try:
-                out.append(Requirement(line.partition(":")[2].strip()))
-            except InvalidRequirement:
-                return None
-    return out
 
 
 def already_satisfied(
     requirements: Sequence[Requirement],
     constraints: Mapping[NormalizedName, SpecifierSet],
-    installed: Mapping[NormalizedName, InstalledRef],
+    installed: Mapping[NormalizedName, InstalledDistribution],
     markers: Mapping[str, str],
 ) -> bool:
     """True when the installed set meets the requirements and their dependencies, walked
@@ -57,7 +45,7 @@ def already_satisfied(
         if ref is None:
             return False
         spec = req.specifier & constraints.get(name, SpecifierSet())
-        if not spec.contains(ref.version, prereleases=True):
+        if not spec.contains(ref.parsed_version, prereleases=True):
             return False
         extras = tuple(sorted(canonical(e) for e in req.extras)) or ("",)
         for e in extras:

@@ -7,15 +7,16 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
 
-from cove.install.plan import InstalledRef
+from cove.inspect.installed import InstalledDistribution
 from cove.install.satisfied import already_satisfied
 
 MARKERS = {"python_version": "3.12", "sys_platform": "linux", "python_full_version": "3.12.1"}
 
 
-def installed(tmp_path: Path, **dists: tuple[str, list[str]]) -> dict[NormalizedName, InstalledRef]:
+def installed(
+    tmp_path: Path, **dists: tuple[str, list[str]]
+) -> dict[NormalizedName, InstalledDistribution]:
     out = {}
     for name, (version, requires) in dists.items():
         path = tmp_path / f"{name}-{version}.dist-info"
@@ -23,11 +24,13 @@ def installed(tmp_path: Path, **dists: tuple[str, list[str]]) -> dict[Normalized
         lines = [f"Name: {name}", f"Version: {version}", *(f"Requires-Dist: {r}" for r in requires)]
         (path / "METADATA").write_text("\n".join(lines) + "\n\nRequires-Dist: body-not-header\n")
         key = canonicalize_name(name)
-        out[key] = InstalledRef(key, name, Version(version), path)
+        out[key] = InstalledDistribution(name, version, path)
     return out
 
 
-def check(reqs: list[str], have: dict[NormalizedName, InstalledRef], **constraints: str) -> bool:
+def check(
+    reqs: list[str], have: dict[NormalizedName, InstalledDistribution], **constraints: str
+) -> bool:
     cons = {canonicalize_name(k): SpecifierSet(v) for k, v in constraints.items()}
     return already_satisfied([Requirement(r) for r in reqs], cons, have, MARKERS)
 
