@@ -296,17 +296,32 @@ def test_upgrade_deps_uses_the_configured_index(tmp_path: Path) -> None:
 
 
 def test_failed_upgrade_deps_leaves_nothing(tmp_path: Path) -> None:
-    environ = {
-        **os.environ,
-        "PIP_INDEX_URL": "http://127.0.0.1:9/simple/",  # nothing listens there
-        "PIP_RETRIES": "0",
-        "PIP_CONFIG_FILE": os.devnull,
-    }
-    env = tmp_path / "e"
-    proc = run_cove("create", "--upgrade-deps", str(env), env=environ)
-    assert proc.returncode == 1 and "127.0.0.1:9" in proc.stderr, proc.stderr
+    """A newer pip that fails its hash check: nothing is left behind. (An index that cannot be
+    reached is skipped with a warning, as pip and venv skip it: the bundled pip stays.)"""
+    from tests.support.dists import WheelSpec
+    from tests.support.index import Index, IndexServer
+
+    index = Index(tmp_path / "index")
+    wheel = index.add_wheel(WheelSpec("pip", "99.0"))
+    index.tamper(wheel, b"not the wheel the index lists")
+    with IndexServer(index) as server:
+        environ = {
+            **os.environ,
+            "PIP_INDEX_URL": server.url,
+            "PIP_RETRIES": "0",
+            "PIP_CONFIG_FILE": os.devnull,
+        }
+        env = tmp_path / "made" / "e"
+        env.parent.mkdir()
+        proc = run_cove("create", "--upgrade-deps", str(env), env=environ)
+    assert proc.returncode == 1 and "pip-99.0" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert list(env.parent.iterdir()) == []
+    unreachable = {**environ, "PIP_INDEX_URL": "http://127.0.0.1:9/simple/"}
+    proc = run_cove("create", "--upgrade-deps", str(env), env=unreachable)
+    assert proc.returncode == 0, proc.stderr
+    assert "127.0.0.1:9" in proc.stderr and "warning" in proc.stderr
+    assert (env / "bin" / "pip").exists()
 
 
 def test_usage_errors() -> None:

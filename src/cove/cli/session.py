@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from cove.build.builder import Builder
-    from cove.index.source import IndexSource
     from cove.install.plan import Plan
-    from cove.install.prepare import DownloadProgress, Preparer
+    from cove.prepare.artifacts import DownloadProgress
+    from cove.prepare.source import IndexSource
     from cove.requirements.files import FileOptions, RequirementLine, Requirements
     from cove.settings import InstallSettings
     from cove.target import Environment
@@ -44,7 +44,7 @@ class Reporter:
         if self.quiet or not self.tty or not files:
             return None
         from cove.cli.progress import DownloadBoard
-        from cove.install.prepare import DEFAULT_JOBS
+        from cove.prepare.artifacts import DEFAULT_JOBS
 
         return DownloadBoard(files, slots=DEFAULT_JOBS, verbose=self.verbose)
 
@@ -68,7 +68,7 @@ class Reporter:
             if self.verbose:
                 from cove.http.urls import redact
 
-                where = c.url or getattr(c.origin, "url", None)
+                where = c.url or (c.link.url if c.link else None)
                 line += f"  ({redact(where)})" if where else ""
             output.info(line)
         if self.verbose:
@@ -211,7 +211,7 @@ def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], quiet: int)
     source = _source(env, settings, FileOptions(), cache_dir, reporter.warn)
     request = InstallRequest(requirements=tuple(Requirement(n) for n in names), upgrade=True)
     try:
-        install(request, env, lambda: (source, source.preparer), cache_dir, reporter)
+        install(request, env, lambda: source, cache_dir, reporter)
     finally:
         source.close()
 
@@ -308,16 +308,16 @@ def _install_lines(
             )
         editable_urls = frozenset(r.url for r in editable if r.url)
 
-        def connect_install() -> tuple[IndexSource, Preparer]:
+        def connect_install() -> IndexSource:
             source, builder = connect()
             source.set_builder(builder, editable_urls)
-            return source, source.preparer
+            return source
 
         outcome = install(request, env, connect_install, cache_dir, reporter)
         if args.report:
             from cove.install.report import install_report
 
-            return install_report(outcome, env, connect_install()[0])
+            return install_report(outcome, env, connect_install())
         return ""
     finally:
         for source, _ in made:
@@ -391,7 +391,7 @@ def _builder(
             constraints=tuple(line.requirement for line in build_constraints.lines),
         )
         build_env = open_environment(root, cache_dir)
-        install(request, build_env, lambda: (source, source.preparer), cache_dir, Reporter(2, 0))
+        install(request, build_env, lambda: source, cache_dir, Reporter(2, 0))
 
     settings: dict[str, str | list[str]] = {}
     for item in args.config_settings:
@@ -423,8 +423,9 @@ def _source(
     from cove.defaults import default_index_url
     from cove.http.client import HttpClient, HttpOptions
     from cove.index.evaluate import BinaryPolicy
-    from cove.index.source import IndexSource, SourceConfig
-    from cove.install.prepare import Preparer
+    from cove.index.finder import Locations
+    from cove.prepare.artifacts import Preparer
+    from cove.prepare.source import IndexSource, SourceConfig
     from cove.python.tags import supported_tags
 
     no_index = settings.no_index or opts.no_index
@@ -447,9 +448,11 @@ def _source(
     from cove.settings import _names
 
     config = SourceConfig(
-        index_urls=tuple(dict.fromkeys(indexes)),
-        find_links=tuple(dict.fromkeys([*settings.find_links, *opts.find_links])),
-        strategy=settings.index_strategy,  # type: ignore[arg-type]
+        Locations(
+            index_urls=tuple(dict.fromkeys(indexes)),
+            find_links=tuple(dict.fromkeys([*settings.find_links, *opts.find_links])),
+            strategy=settings.index_strategy,  # type: ignore[arg-type]
+        ),
         binary=BinaryPolicy(
             only_binary=settings.only_binary | _names(opts.only_binary),
             no_binary=settings.no_binary | _names(opts.no_binary),

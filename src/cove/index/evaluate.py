@@ -166,8 +166,9 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
-class Ranked:
-    """One version of the project the target can install, with its usable files best first.
+class Release:
+    """One version of a project as the indexes offer it to a target: its usable files, best
+    first (the first is what gets installed).
 
     ``yanked`` is set (to the reason, "" when none) when every file kept is yanked: ``select``
     keeps such a version only for a ==/=== pin that nothing else satisfies (PEP 592), and the
@@ -207,12 +208,12 @@ class Evaluation:
     """The installable versions of a project, preferred first, and every link left out."""
 
     project: NormalizedName
-    candidates: tuple[Ranked, ...]
+    candidates: tuple[Release, ...]
     rejected: tuple[Rejection, ...]
     target: str
 
     @property
-    def best(self) -> Ranked | None:
+    def best(self) -> Release | None:
         return self.candidates[0] if self.candidates else None
 
     def reasons(self) -> list[str]:
@@ -419,12 +420,12 @@ def select(
         link = items[n][0]
         by_version.setdefault(link.version, []).append(link)
     candidates = tuple(
-        Ranked(version, tuple(files), files[0].yanked) for version, files in by_version.items()
+        Release(version, tuple(files), files[0].yanked) for version, files in by_version.items()
     )
     return Evaluation(judged.project, candidates, tuple(rejected), judged.target)
 
 
-def all_versions(judged: Judged, hashes: Collection[str] = ()) -> tuple[Ranked, ...]:
+def all_versions(judged: Judged, hashes: Collection[str] = ()) -> tuple[Release, ...]:
     """Every version the target can use, preferred first, before any requirement is applied:
     for a resolver that merges specifiers and applies the pre-release rule itself. A version
     whose files are all yanked is kept, flagged (only a == pin may take it); otherwise its yanked
@@ -454,7 +455,7 @@ def all_versions(judged: Judged, hashes: Collection[str] = ()) -> tuple[Ranked, 
     for n in keep:
         by_version.setdefault(items[n][0].version, []).append(items[n][0])
     return tuple(
-        Ranked(version, tuple(files), files[0].yanked) for version, files in by_version.items()
+        Release(version, tuple(files), files[0].yanked) for version, files in by_version.items()
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -10,7 +11,17 @@ from packaging.version import InvalidVersion, Version
 
 from cove.errors import CoveError
 from cove.headers import read_header_lists
-from cove.resolve.source import CandidateMetadata
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateMetadata:
+    """The parts of a candidate's core metadata that resolution needs."""
+
+    name: str  # as written in METADATA (display case)
+    version: Version
+    requires_dist: tuple[Requirement, ...]
+    requires_python: SpecifierSet | None
+    provides_extras: frozenset[str]
 
 
 class MetadataError(CoveError):

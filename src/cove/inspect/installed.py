@@ -134,26 +134,17 @@ class InstalledDistribution(NamedTuple):
         return [r for r in self.requirements() if r.marker is None or r.marker.evaluate(env)]
 
     def direct_url(self) -> dict[str, object] | None:
-        text = self.read_text("direct_url.json")
-        if text is None:
-            return None
-        import json
+        """PEP 610 direct_url.json, when this was installed from a direct reference."""
+        from cove import direct_url
 
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return None
-        return data if isinstance(data, dict) and isinstance(data.get("url"), str) else None
+        text = self.read_text("direct_url.json")
+        return None if text is None else direct_url.loads(text)
 
     def editable_location(self) -> str | None:
         """Where an editable install's source lives (PEP 660 direct_url.json)."""
-        info = self.direct_url()
-        dir_info = info.get("dir_info") if info else None
-        if info is None or not isinstance(dir_info, dict) or not dir_info.get("editable"):
-            return None
-        from urllib.parse import unquote, urlsplit
+        from cove import direct_url
 
-        return unquote(urlsplit(str(info["url"])).path)
+        return direct_url.editable_location(self.direct_url())
 
     @property
     def installer(self) -> str:

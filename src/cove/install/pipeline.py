@@ -17,17 +17,17 @@ from packaging.version import Version
 from cove.errors import CoveError
 from cove.install.plan import Plan, plan_install, plan_uninstall
 from cove.names import canonical
-from cove.resolve.source import Candidate
+from cove.resolve.source import Candidate, DirectReference
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
     from packaging.utils import NormalizedName
 
     from cove.inspect.installed import InstalledDistribution
-    from cove.install.prepare import DownloadProgress, Preparer
     from cove.install.wheel import InstalledDist, LinkMode
+    from cove.prepare.artifacts import DownloadProgress
+    from cove.prepare.source import IndexSource
     from cove.resolve.resolver import Resolution
-    from cove.resolve.source import PackageSource
     from cove.target import Environment
 
 
@@ -85,7 +85,7 @@ def scan_installed(
 
 # Makes the package source and HTTP client on first need: a repeated install that is already
 # satisfied never builds them (nor imports the index, resolver and HTTP modules).
-Connect = Callable[[], "tuple[PackageSource, Preparer]"]
+Connect = Callable[[], "IndexSource"]
 
 
 def install(
@@ -134,11 +134,11 @@ def _install(
             plan = Plan((), (), (), requested)
             reporter.changed(plan, 0.0, False)
             return InstallOutcome(plan, None, ())
-    from cove.index.source import installed_candidates
+    from cove.prepare.source import installed_candidates
     from cove.resolve.provider import Policy
     from cove.resolve.resolver import resolve
 
-    source, preparer = connect()
+    source = connect()
     policy = Policy(
         markers=env.interpreter.markers,
         python_version=Version(env.interpreter.version_string),
@@ -166,7 +166,9 @@ def _install(
         reporter.changed(plan, 0.0, request.dry_run)
         return InstallOutcome(plan, resolution, ())
     started = time.perf_counter()
-    wheels = _fetch(plan, request, source, preparer, reporter)
+    from cove.prepare.wheels import prepare_wheels
+
+    wheels = prepare_wheels(plan.install, source, request.hashes, reporter.progress)
     with _undone_on_os_error("install"):
         done = _apply(plan, env, cache_dir, wheels, request, lock, source)
     if any(d.link_fallback for d in done):
@@ -256,41 +258,6 @@ def _check_hashes(plan: Plan, request: InstallRequest) -> None:
         )
 
 
-def _fetch(
-    plan: Plan,
-    request: InstallRequest,
-    source: PackageSource,
-    preparer: Preparer,
-    reporter: Reporter,
-) -> dict[NormalizedName, Path]:
-    from cove.install.prepare import Fetch
-
-    items = {}
-    built: dict[NormalizedName, Path] = {}
-    for c in plan.install:
-        wheel = source.built_wheel(c)
-        if wheel is not None:
-            built[c.name] = wheel
-            continue
-        link = c.origin
-        items[c.name] = Fetch(
-            url=link.url,  # type: ignore[attr-defined]
-            filename=link.filename,  # type: ignore[attr-defined]
-            hashes=link.hashes,  # type: ignore[attr-defined]
-            required=request.hashes.get(c.name, frozenset()),
-            label=f"{c.name} {c.version}",
-        )
-    board = reporter.progress(len(items))
-    completed = False
-    try:
-        paths = preparer.fetch(list(items.values()), board)
-        completed = True
-    finally:
-        if board is not None:  # also on an error or Ctrl-C: the terminal gets its cursor back
-            board.close(completed)
-    return {**built, **{name: paths[item.url] for name, item in items.items()}}
-
-
 def _protected(env: Environment) -> tuple[Path, ...]:
     return (env.site_packages, env.bin_dir, env.root / "include")
 
@@ -302,7 +269,7 @@ def _apply(
     wheels: Mapping[NormalizedName, Path],
     request: InstallRequest,
     lock: BaseFileLock,
-    source: PackageSource,
+    source: IndexSource,
 ) -> tuple[InstalledDist, ...]:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -344,11 +311,12 @@ def _apply(
 
 
 def _direct_url(
-    source: PackageSource, candidate: Candidate, editable: bool
+    source: IndexSource, candidate: Candidate, editable: bool
 ) -> dict[str, bytes] | None:
-    import json
+    from cove import direct_url
+    from cove.prepare.direct import direct_url_info
 
-    info = source.direct_url_info(candidate, editable)
-    if info is None:
+    if not isinstance(candidate.origin, DirectReference):
         return None
-    return {"direct_url.json": json.dumps(info, sort_keys=True).encode()}
+    info = direct_url_info(candidate.origin, editable, source.preparer.sha256)
+    return {"direct_url.json": direct_url.dumps(info)}

@@ -7,19 +7,18 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cove.index.source import IndexSource
     from cove.install.pipeline import InstallOutcome
+    from cove.prepare.source import IndexSource
     from cove.target import Environment
 
 
 def install_report(outcome: InstallOutcome, env: Environment, source: IndexSource) -> str:
     from cove import __version__
-    from cove.index.models import Link
 
     items: list[dict[str, Any]] = []
     for candidate in outcome.plan.install:
-        link = candidate.origin
-        assert isinstance(link, Link)
+        link = candidate.link
+        assert link is not None
         meta = source.metadata(candidate)
         archive: dict[str, Any] = {}
         if "sha256" in link.hashes:
@@ -38,7 +37,7 @@ def install_report(outcome: InstallOutcome, env: Environment, source: IndexSourc
         entry: dict[str, Any] = {
             "download_info": {"url": link.url, "archive_info": archive},
             "is_direct": candidate.direct,
-            "is_yanked": candidate.yanked,
+            "is_yanked": candidate.yanked is not None,
             "requested": candidate.name in outcome.plan.requested,
             "metadata": metadata,
         }

@@ -223,7 +223,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             return [
                 c
                 for c in available
-                if c.version in allowed and (not c.yanked or c.version in exact)
+                if c.version in allowed and (c.yanked is None or c.version in exact)
             ]
 
         installed = self.policy.installed.get(name)

@@ -1,60 +1,92 @@
-"""What the resolver knows about packages, and the PackageSource protocol it reads them through."""
+"""What the resolver knows about packages, and the PackageSource protocol it reads them through:
+a candidate is one version of a project, and its origin says where it would come from."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from cove.index.evaluate import Release
+from cove.index.metadata import CandidateMetadata
+from cove.index.models import Link
+from cove.inspect.installed import InstalledDistribution
+
 if TYPE_CHECKING:
+    from packaging.requirements import Requirement
     from packaging.utils import NormalizedName
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    """One version of a project that could satisfy a requirement.
+class VcsCheckout:
+    """The commit a git reference resolved to, for PEP 610's vcs_info."""
 
-    ``origin`` says where it comes from (an index link, an installed distribution, a local file);
-    the resolver never looks inside it, only the source does.
-    """
+    repo: str  # the repository URL, credentials redacted
+    commit: str
+    requested_revision: str | None
+    subdirectory: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectReference:
+    """A ``name @ url`` requirement (or a path, or a git URL) made ready: the wheel to install,
+    remote or built from the tree, sdist or commit, and what PEP 610 will record of it."""
+
+    url: str  # as requested (fragment included); compared with other requirements' URLs
+    wheel: Link
+    vcs: VcsCheckout | None = None
+    directory: bool = False  # a local project directory (dir_info)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One version of a project that could satisfy a requirement, and where it comes from: an
+    index release (its files best first), an installed distribution, or a direct reference.
+    The resolver compares candidates; only the prepare stage looks inside the origin."""
 
     name: NormalizedName
     version: Version
-    origin: object
-    installed: bool = False
-    url: str | None = None  # set for `name @ url` and paths: the one and only candidate
-    yanked: bool = False  # every file of this version is yanked: only an == pin may pick it
+    origin: Release | InstalledDistribution | DirectReference
+
+    @property
+    def installed(self) -> bool:
+        return isinstance(self.origin, InstalledDistribution)
+
+    @property
+    def url(self) -> str | None:
+        """The requested URL of a direct reference (the one and only candidate for it)."""
+        return self.origin.url if isinstance(self.origin, DirectReference) else None
 
     @property
     def direct(self) -> bool:
-        return self.url is not None
+        return isinstance(self.origin, DirectReference)
+
+    @property
+    def yanked(self) -> str | None:
+        """PEP 592: the yank reason ("" for none) when every file of this release is yanked."""
+        return self.origin.yanked if isinstance(self.origin, Release) else None
+
+    @property
+    def link(self) -> Link | None:
+        """The file that would be installed (None for an installed distribution)."""
+        if isinstance(self.origin, Release):
+            return self.origin.link
+        if isinstance(self.origin, DirectReference):
+            return self.origin.wheel
+        return None
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
 
 
-@dataclass(frozen=True, slots=True)
-class CandidateMetadata:
-    """The parts of a candidate's core metadata that resolution needs."""
-
-    name: str  # as written in METADATA (display case)
-    version: Version
-    requires_dist: tuple[Requirement, ...]
-    requires_python: SpecifierSet | None
-    provides_extras: frozenset[str]
-
-
 class PackageSource(Protocol):
-    """Where candidates and their metadata come from: indexes, find-links, installed, in-memory."""
+    """Where candidates and their metadata come from: indexes, find-links, what is installed."""
 
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
-        """Usable candidates of ``name`` (tags, Requires-Python and yanked already judged),
-        newest first."""
+        """Usable candidates of ``name`` (tags, Requires-Python, binary policy and hashes
+        already judged), newest first."""
         ...
 
     def direct(self, requirement: Requirement) -> Candidate:
@@ -65,14 +97,6 @@ class PackageSource(Protocol):
 
     def prefetch(self, names: Iterable[NormalizedName]) -> None:
         """A hint that these projects will be asked for soon (fetch their pages in parallel)."""
-        ...
-
-    def direct_url_info(self, candidate: Candidate, editable: bool) -> dict[str, object] | None:
-        """PEP 610 direct_url.json contents for a direct reference (None otherwise)."""
-        ...
-
-    def built_wheel(self, candidate: Candidate) -> Path | None:
-        """The wheel built for a source-only candidate during resolution, if any."""
         ...
 
     def describe_unavailable(self, name: NormalizedName) -> str | None:

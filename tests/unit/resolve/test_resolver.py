@@ -4,6 +4,7 @@ installed distributions, backtracking and conflict messages."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -11,9 +12,13 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from cove.index.evaluate import Release
+from cove.index.metadata import CandidateMetadata
+from cove.index.models import Link, make_link
+from cove.inspect.installed import InstalledDistribution
 from cove.resolve.provider import Policy
 from cove.resolve.resolver import ResolutionError, resolve
-from cove.resolve.source import Candidate, CandidateMetadata
+from cove.resolve.source import Candidate, DirectReference
 
 MARKERS = {
     "implementation_name": "cpython",
@@ -30,6 +35,23 @@ MARKERS = {
 }
 
 
+def wheel_link(name: str, version: str, url: str | None = None) -> Link:
+    filename = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    link = make_link(filename, url or f"https://files.example/{filename}")
+    assert link is not None
+    return link
+
+
+def release(name: str, version: str) -> Candidate:
+    link = wheel_link(name, version)
+    return Candidate(NormalizedName(name), Version(version), Release(Version(version), (link,)))
+
+
+def installed_candidate(name: str, version: str) -> Candidate:
+    dist = InstalledDistribution(name, version, Path(f"/nowhere/{name}-{version}.dist-info"))
+    return Candidate(NormalizedName(name), Version(version), dist)
+
+
 class MemorySource:
     """Projects as a dict: name -> {version: (requires_dist, requires_python)}."""
 
@@ -39,11 +61,13 @@ class MemorySource:
 
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
         versions = sorted(self.projects.get(name, {}), key=Version, reverse=True)
-        return [Candidate(name, Version(v), origin="index") for v in versions]
+        return [release(name, v) for v in versions]
 
     def direct(self, requirement: Requirement) -> Candidate:
         name = canonicalize_name(requirement.name)
-        return Candidate(name, Version("9.9"), origin="url", url=requirement.url)
+        url = requirement.url or ""
+        origin = DirectReference(url, wheel_link(name, "9.9", url))
+        return Candidate(name, Version("9.9"), origin)
 
     def metadata(self, candidate: Candidate) -> CandidateMetadata:
         self.metadata_calls.append(str(candidate))
@@ -126,7 +150,7 @@ def test_prereleases_only_when_asked_or_only_choice() -> None:
 
 def test_installed_kept_unless_upgrading() -> None:
     click = NormalizedName("click")
-    installed = {click: Candidate(click, Version("8.0"), "installed", True)}
+    installed = {click: installed_candidate("click", "8.0")}
     assert pins(WEB, ["click"], installed=installed)["click"] == "8.0"
     assert pins(WEB, ["click"], installed=installed, upgrade=frozenset({click}))["click"] == "8.1.7"
     assert pins(WEB, ["click>=8.1"], installed=installed)["click"] == "8.1.7"

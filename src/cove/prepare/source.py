@@ -1,0 +1,211 @@
+"""The PackageSource the resolver reads: candidates from the finder's pages ranked for the
+target, metadata from the cheapest place that has it, direct references made ready. Pages and
+metadata are fetched in parallel, ahead of the resolver where a guess is cheap."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from cove.index.evaluate import BinaryPolicy, Judged, RankedTags, all_versions, judge_links
+from cove.index.finder import Finder, Locations
+from cove.inspect.installed import InstalledDistribution
+from cove.prepare.direct import DirectReferences
+from cove.prepare.metadata import MetadataReader
+from cove.resolve.source import Candidate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from packaging.requirements import Requirement
+    from packaging.tags import Tag
+
+    from cove.build.builder import Builder
+    from cove.index.metadata import CandidateMetadata
+    from cove.prepare.artifacts import Preparer
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    locations: Locations
+    binary: BinaryPolicy = field(default_factory=BinaryPolicy)
+    # --hash values per project ("sha256:<hex>"): only files they allow are offered.
+    hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
+
+
+class IndexSource:
+    def __init__(
+        self,
+        preparer: Preparer,
+        config: SourceConfig,
+        tags: Sequence[Tag],
+        python_version: Version,
+        cache_dir: Path,
+        markers: Mapping[str, str] | None = None,
+        warn: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        """``markers`` (the target's) let the source crawl ahead: each project's newest
+        dependencies are fetched before the resolver asks for them. ``warn`` hears of locations
+        that are skipped (unreachable, or insecure)."""
+        self.preparer = preparer
+        self.config = config
+        self.tags = list(tags)
+        self.python_version = python_version
+        self._ranked = RankedTags.of(self.tags)
+        accept = frozenset(str(t) for t in self.tags)
+        self.finder = Finder(preparer.client, config.locations, accept, warn)
+        self.metadata_reader = MetadataReader(preparer, cache_dir)
+        self.direct_references = DirectReferences(preparer, cache_dir, self.tags)
+        self._skipped: dict[NormalizedName, int] = {}
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cove-index")
+        self._pages: dict[NormalizedName, Future[Judged]] = {}
+        self._metadata: dict[Candidate, Future[CandidateMetadata]] = {}
+        self._markers = markers
+        self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def set_builder(self, builder: Builder | None, editable_urls: frozenset[str]) -> None:
+        """Allow building sdists and source trees (the builder installs build requirements
+        through this very source, so it is attached after construction)."""
+        self.metadata_reader.builder = builder
+        self.direct_references.builder = builder
+        self.direct_references.editable_urls = editable_urls
+
+    @property
+    def builder(self) -> Builder | None:
+        return self.metadata_reader.builder
+
+    # -- PackageSource ------------------------------------------------------------------------
+
+    def prefetch(self, names: Iterable[NormalizedName]) -> None:
+        with self._lock:
+            for name in names:
+                if name not in self._pages:
+                    self._pages[name] = self._pool.submit(self._collect, name)
+
+    def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
+        return self._candidates(name, self._judged(name))
+
+    def direct(self, requirement: Requirement) -> Candidate:
+        return self.direct_references.candidate(requirement)
+
+    def metadata(self, candidate: Candidate) -> CandidateMetadata:
+        if self.metadata_reader.needs_caller_thread(candidate):
+            return self.metadata_reader.read(candidate)
+        return self._metadata_future(candidate).result()
+
+    def describe_unavailable(self, name: NormalizedName) -> str | None:
+        judged = self._judged(name)
+        versions = all_versions(judged)
+        sdists = [r for r in versions if not r.link.is_wheel]
+        if sdists:
+            return (
+                f"{name} {sdists[0].version} is only available as a source distribution "
+                f"({sdists[0].link.filename}) and no wheel fits, and building is switched off "
+                "(--no-build)"
+            )
+        reasons = judged.reasons()[:4]
+        if self._skipped.get(name):
+            reasons.append(
+                f"{self._skipped[name]} wheel(s) are built for other Pythons or platforms "
+                f"(this environment takes {self.tags[0]} and compatible tags)"
+            )
+        if reasons:
+            return "; ".join(reasons)
+        if versions:
+            return None
+        return self.finder.not_found(name)
+
+    # -- for list --outdated ------------------------------------------------------------------
+
+    def latest(self, name: NormalizedName, pre: bool = False) -> tuple[Version, str] | None:
+        """The newest version the target could install and its best file's kind ("wheel" or
+        "sdist"), as ``pip list --outdated`` reports it; pre-releases only with ``pre``."""
+        options = [
+            r
+            for r in all_versions(self._judged(name))
+            if r.yanked is None and (pre or not r.version.is_prerelease)
+        ]
+        if not options:
+            return None
+        best = max(options, key=lambda r: r.version)
+        return best.version, "wheel" if best.link.is_wheel else "sdist"
+
+    # -- pages and metadata, in the pool ------------------------------------------------------
+
+    def _judged(self, name: NormalizedName) -> Judged:
+        self.prefetch([name])
+        with self._lock:
+            future = self._pages[name]
+        return future.result()
+
+    def _candidates(self, name: NormalizedName, judged: Judged) -> list[Candidate]:
+        """Every usable version, its files best first, newest first (an sdist only where no
+        wheel fits and building is allowed); the provider applies specifiers, pre-releases
+        and yanked pins."""
+        builder = self.builder
+        can_build = builder is not None and builder.allowed
+        return [
+            Candidate(name, release.version, release)
+            for release in all_versions(judged, self.config.hashes.get(name, ()))
+            if release.link.is_wheel or can_build
+        ]
+
+    def _collect(self, name: NormalizedName) -> Judged:
+        found = self.finder.find(name)
+        self._skipped[name] = found.skipped
+        python = (*self.python_version.release, 0, 0)
+        judged = judge_links(
+            found.links,
+            name,
+            tags=self._ranked,
+            python_version=(python[0], python[1], python[2]),
+            binary=self.config.binary,
+        )
+        best = self._candidates(name, judged)
+        newest = best[0].link if best else None
+        if newest is not None and newest.is_wheel and self._markers is not None:
+            with contextlib.suppress(RuntimeError):
+                self._metadata_future(best[0])  # most likely asked for next: fetch it now
+        return judged
+
+    def _metadata_future(self, candidate: Candidate) -> Future[CandidateMetadata]:
+        with self._lock:
+            found = self._metadata.get(candidate)
+            new = found is None
+            if found is None:
+                found = self._pool.submit(self.metadata_reader.read, candidate)
+                self._metadata[candidate] = found
+        if new and not candidate.installed:
+            found.add_done_callback(self._crawl)
+        return found
+
+    def _crawl(self, future: Future[CandidateMetadata]) -> None:
+        """Fetch the pages of what the newest version needs (a guess the resolver usually
+        confirms); runs in a worker thread when that metadata arrives."""
+        if self._markers is None or future.cancelled() or future.exception() is not None:
+            return
+        env = {**self._markers, "extra": ""}
+        names = [
+            canonicalize_name(r.name)
+            for r in future.result().requires_dist
+            if r.marker is None or r.marker.evaluate(env)
+        ]
+        with contextlib.suppress(RuntimeError):  # the pool is shutting down: the run is over
+            self.prefetch(names)
+
+
+def installed_candidates(
+    installed: Mapping[NormalizedName, InstalledDistribution],
+) -> dict[NormalizedName, Candidate]:
+    return {n: Candidate(n, d.parsed_version, d) for n, d in installed.items()}
