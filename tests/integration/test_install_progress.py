@@ -138,7 +138,7 @@ def test_ctrl_c_during_downloads_clears_the_bars(tmp_path: Path, index: Index) -
     def bars_up(text: str) -> bool:  # some bytes of a file have arrived, not all
         return re.search(r" 1\.0 +[━╸╺]+ +0\.[1-9]/1\.2 MB", ANSI.sub("", text)) is not None
 
-    with IndexServer(index, slow(0.05)) as server:
+    with IndexServer(index, slow(0.25)) as server:  # slow enough for a loaded machine
         run = cove_on_terminal(
             "install", "-p", str(env), "-i", server.url, *NAMES, interrupt_when=bars_up
         )
