@@ -4,6 +4,7 @@ into one frozen object."""
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -48,8 +49,8 @@ def _names(values: list[str]) -> frozenset[str]:
 
 
 def load_install_settings(
-    flags: dict[str, object],
-    environ: dict[str, str] | None = None,
+    flags: Mapping[str, object],
+    environ: Mapping[str, str] | None = None,
     env_root: Path | None = None,
     isolated: bool = False,
 ) -> InstallSettings:

@@ -72,9 +72,9 @@ def test_credentials_from_url_apply_to_files_on_the_same_host(tmp_path: Path, in
         with pytest.raises(NetworkError, match="access denied"):
             c.get_page(server.url + "demo/", JSON)
         assert c.get_page(server.url_with_auth("alice", "s3cret") + "demo/", JSON) is not None
-        path, digest, _ = c.download(
-            f"http://127.0.0.1:{server.port}/files/{wheel.name}", tmp_path / "dl"
-        )
+        got = c.download(f"http://127.0.0.1:{server.port}/files/{wheel.name}", tmp_path / "dl")
+        assert got is not None
+        path, digest, _ = got
     assert digest == hashlib.sha256(wheel.read_bytes()).hexdigest()
     assert path.read_bytes() == wheel.read_bytes()
 
@@ -125,9 +125,11 @@ def test_truncated_downloads_are_retried(tmp_path: Path, index: Index) -> None:
     wheel = index.add("demo")
     url_path = f"/files/{wheel.name}"
     with IndexServer(index, ServerOptions(truncate_files=2)) as server:
-        path, digest, _ = client(tmp_path).download(
+        got = client(tmp_path).download(
             f"http://127.0.0.1:{server.port}{url_path}", tmp_path / "dl"
         )
+        assert got is not None
+        path, digest, _ = got
         assert server.count(url_path) == 3
     assert path.read_bytes() == wheel.read_bytes()
     assert digest == hashlib.sha256(wheel.read_bytes()).hexdigest()
@@ -147,7 +149,9 @@ def test_connection_resets_are_retried(tmp_path: Path, index: Index) -> None:
         assert server.count("/simple/demo/") == 3  # two resets, then the answer
     with IndexServer(index, ServerOptions(reset_next=2)) as server:
         url = f"http://127.0.0.1:{server.port}/files/{wheel.name}"
-        path, _, _ = client(tmp_path).download(url, tmp_path / "dl")
+        got = client(tmp_path).download(url, tmp_path / "dl")
+        assert got is not None
+        path = got.path
         assert path.read_bytes() == wheel.read_bytes()
         assert server.count(f"/files/{wheel.name}") == 3
 
