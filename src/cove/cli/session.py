@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from cove.index.source import IndexSource
     from cove.install.plan import Plan
     from cove.install.prepare import DownloadProgress
-    from cove.requirements.files import FileOptions, RequirementLine, Requirements
+    from cove.requirements.files import FileOptions, RequirementLine, Requirements, UnnamedLine
     from cove.settings import InstallSettings
     from cove.target import Environment
 
@@ -176,33 +176,23 @@ def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], quiet: int)
 
 def _gather(
     args: argparse.Namespace, settings: InstallSettings
-) -> tuple[Requirements, list[tuple[Path, bool]]]:
+) -> tuple[Requirements, list[UnnamedLine]]:
     """Requirements from arguments and files, and project directories (editable or not) whose
     names only a build can tell."""
-    from cove.requirements.files import (
-        RequirementLine,
-        Requirements,
-        UnnamedProject,
-        parse_file,
-        parse_requirement,
-    )
+    from cove.requirements.files import Requirements, add_requirement, parse_file
 
     reqs = Requirements()
     cwd = Path.cwd()
-    unnamed: list[tuple[Path, bool]] = []
     wanted = [(t, False) for t in args.requirements] + [(t, True) for t in args.editable]
     for text, is_editable in wanted:
-        try:
-            req = parse_requirement(text, cwd, "argument")
-        except UnnamedProject as exc:
-            unnamed.append((exc.path, is_editable))
-            continue
-        reqs.lines.append(RequirementLine(req, source="argument", editable=is_editable))
+        add_requirement(reqs, text, cwd, "argument", editable=is_editable)
     for path in args.requirement:
-        parse_file(Path(path), into=reqs)
+        parse_file(path, into=reqs)
     for path in [*settings.constraints, *args.constraint]:
-        parse_file(Path(path), constraint=True, into=reqs)
-    return reqs, unnamed + reqs.unnamed
+        parse_file(path, constraint=True, into=reqs)
+    for message in reqs.warnings if args.quiet < 2 else ():
+        output.warn(message)
+    return reqs, reqs.unnamed
 
 
 def _install_lines(
@@ -212,7 +202,7 @@ def _install_lines(
     cache_dir: Path,
     reqs: Requirements,
     lines: list[RequirementLine],
-    unnamed: list[tuple[Path, bool]],
+    unnamed: list[UnnamedLine],
 ) -> str:
     """Build the install request from the requirement lines and run it; the JSON report when
     ``--report`` asks for one."""
@@ -310,18 +300,13 @@ def _clone_editable_git(
     return out
 
 
-def _name_by_building(unnamed: list[tuple[Path, bool]], builder: Builder) -> list[RequirementLine]:
-    from packaging.requirements import Requirement
+def _name_by_building(unnamed: list[UnnamedLine], builder: Builder) -> list[RequirementLine]:
     from packaging.utils import parse_wheel_filename
 
-    from cove.requirements.files import RequirementLine
-
     out = []
-    for path, is_editable in unnamed:
-        wheel = builder.from_tree(path, str(path), editable=is_editable)
-        name = parse_wheel_filename(wheel.name)[0]
-        req = Requirement(f"{name} @ {path.absolute().as_uri()}")
-        out.append(RequirementLine(req, source="argument", editable=is_editable))
+    for line in unnamed:
+        wheel = builder.from_tree(line.path, str(line.path), editable=line.editable)
+        out.append(line.named(parse_wheel_filename(wheel.name)[0]))
     return out
 
 
@@ -343,7 +328,7 @@ def _builder(
 
     build_constraints = Requirements()
     for path in getattr(args, "build_constraint", []):
-        parse_file(Path(path), constraint=True, into=build_constraints)
+        parse_file(path, constraint=True, into=build_constraints)
 
     def install_into(root: Path, requirements: Sequence[str]) -> None:
         request = InstallRequest(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,10 +30,10 @@ def run(args: argparse.Namespace) -> int:
     names = [canonical(n) for n in args.names]
     reqs = Requirements()
     for path in args.requirement:
-        parse_file(Path(path), into=reqs)
+        parse_file(path, into=reqs)
     names += [canonical(line.requirement.name) for line in reqs.lines]
     if reqs.unnamed:
-        where = reqs.unnamed[0][0]
+        where = reqs.unnamed[0].path
         raise UsageError(
             f"cannot tell which project {where} is without building it",
             hint="name the project to remove: cove uninstall NAME",
