@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cove.cli import output
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from cove.build.builder import Builder
     from cove.http.client import HttpClient
@@ -75,7 +75,8 @@ class Reporter:
                 output.info(f" = {c.name}=={c.version}  (already installed)")
 
     def warn(self, message: str) -> None:
-        output.warn(message)
+        if self.quiet < 2:  # as pip: -qq shows errors only
+            output.warn(message)
 
 
 def open_target(args: argparse.Namespace, cache_dir: Path) -> Environment:
@@ -245,7 +246,7 @@ def _install_lines(
             # Only a build tells these projects' names: build them now (once; reused below).
             from dataclasses import replace
 
-            named = _name_by_building(unnamed, connect()[2])
+            named = _name_by_building(unnamed, connect, env.interpreter.markers)
             editable += [line.requirement for line in named if line.editable]
             request = replace(
                 request,
@@ -300,12 +301,22 @@ def _clone_editable_git(
     return out
 
 
-def _name_by_building(unnamed: list[UnnamedLine], builder: Builder) -> list[RequirementLine]:
+def _name_by_building(
+    unnamed: list[UnnamedLine],
+    connect: Callable[[], tuple[IndexSource, HttpClient, Builder]],
+    markers: Mapping[str, str],
+) -> list[RequirementLine]:
+    """Build each project to learn its name, unless its marker does not hold for the target."""
     from packaging.utils import parse_wheel_filename
+
+    from cove.requirements.markers import ignored_message, marker_holds
 
     out = []
     for line in unnamed:
-        wheel = builder.from_tree(line.path, str(line.path), editable=line.editable)
+        if line.marker is not None and not marker_holds(line.marker, markers):
+            output.warn(ignored_message(str(line.path), line.marker))
+            continue
+        wheel = connect()[2].from_tree(line.path, str(line.path), editable=line.editable)
         out.append(line.named(parse_wheel_filename(wheel.name)[0]))
     return out
 
