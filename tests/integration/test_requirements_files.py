@@ -1,17 +1,19 @@
 """Requirements as people write them, through the CLI against a real index server on 127.0.0.1:
 markers in files and on the command line (evaluated for the target interpreter, not the one
-running cove), real-world file syntax, and errors."""
+running cove), real-world file syntax, per-requirement build settings, and errors."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import tarfile
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import pyenv_python, run_cove
-from tests.integration.test_sources import snapshot
+from tests.integration.test_sources import python, snapshot
 from tests.support.dists import file_sha256, source_project
 from tests.support.index import Index, IndexServer
 
@@ -153,6 +155,81 @@ def test_real_world_requirements_file_syntax(tmp_path: Path, index: Index) -> No
         bad = run_cove("install", "-p", str(other), "-i", server.url, "-r", str(hashed))
     assert bad.returncode == 1 and "--hash" in bad.stderr and "Traceback" not in bad.stderr
     assert freeze(other) == []
+
+
+def _recording_project(where: Path, name: str, static: bool) -> Path:
+    """A project whose backend writes the config settings it was given into the wheel."""
+    proj = source_project(where, name)
+    backend = proj / "_backend.py"
+    backend.write_text(
+        backend.read_text().replace(
+            "    members = _meta()\n",
+            "    members = _meta()\n"
+            "    seen = 'SETTINGS = %r\\n' % (dict(config_settings or {}),)\n"
+            "    members[DIST + '_seen.py'] = seen\n",
+        )
+    )
+    if static:
+        with (proj / "pyproject.toml").open("a") as f:
+            f.write(f'\n[project]\nname = "{name}"\nversion = "0.3"\n')
+    return proj
+
+
+def _sdist_of(proj: Path, name: str, version: str, out: Path) -> Path:
+    """The project as an sdist (its backend inside), for an index to serve."""
+    root = f"{name.replace('-', '_')}-{version}"
+    sdist = out / f"{root}.tar.gz"
+    out.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(sdist, "w:gz") as tf:
+        pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+        info = tarfile.TarInfo(f"{root}/PKG-INFO")
+        info.size = len(pkg_info)
+        tf.addfile(info, io.BytesIO(pkg_info))
+        for path in sorted(proj.rglob("*")):
+            if path.is_file():
+                tf.add(path, f"{root}/{path.relative_to(proj).as_posix()}")
+    return sdist
+
+
+def test_per_requirement_config_settings_reach_that_build(tmp_path: Path, index: Index) -> None:
+    """-C on a requirements-file line goes to the build of that project (a directory with a
+    static name, one only a build can name, an sdist from the index), over the command line's
+    -C key by key; other builds get the command line's only. Wheels built with other settings
+    are not taken from the cache."""
+    named = _recording_project(tmp_path / "named", "named-proj", static=True)
+    dynamic = _recording_project(tmp_path / "dynamic", "dynamic-proj", static=False)
+    plain = _recording_project(tmp_path / "plain", "plain-proj", static=True)
+    sdist = _sdist_of(_recording_project(tmp_path / "sd", "sd-proj", static=False), "sd-proj",
+                      "1.0", tmp_path / "dist")  # fmt: skip
+    index.add_file(sdist)
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(
+        f"{named} -C mode=fast --config-settings flag=1 -C flag=2\n"
+        f"-e {dynamic} -C editable_mode=strict\n"
+        f"sd-proj \\\n    --config-settings=mode=sdist\n"
+        f"{plain}\n"
+    )
+    env = make_env(tmp_path / "env")
+    with IndexServer(index) as server:
+        proc = run_cove("install", "-p", str(env), "-i", server.url, "-r", str(reqs),
+                        "-C", "mode=slow", "-C", "global=yes")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        seen = {
+            module: python(env, f"import {module}_seen as m; print(sorted(m.SETTINGS.items()))")
+            for module in ("named_proj", "dynamic_proj", "sd_proj", "plain_proj")
+        }
+        assert seen == {
+            "named_proj": "[('flag', ['1', '2']), ('global', 'yes'), ('mode', 'fast')]",
+            "dynamic_proj": "[('editable_mode', 'strict'), ('global', 'yes'), ('mode', 'slow')]",
+            "sd_proj": "[('global', 'yes'), ('mode', 'sdist')]",
+            "plain_proj": "[('global', 'yes'), ('mode', 'slow')]",
+        }
+        # The sdist's wheel is cached per settings: other settings build it again.
+        reqs.write_text("sd-proj -C mode=other\n")
+        second = make_env(tmp_path / "second")
+        run_cove("install", "-q", "-p", str(second), "-i", server.url, "-r", str(reqs), check=True)
+    got = python(second, "import sd_proj_seen as m; print(sorted(m.SETTINGS.items()))")
+    assert got == "[('mode', 'other')]"
 
 
 def test_a_bad_line_names_the_file_and_line_and_changes_nothing(

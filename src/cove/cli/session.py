@@ -209,6 +209,7 @@ def _install_lines(
     ``--report`` asks for one."""
     from cove.install.pipeline import InstallRequest, install
     from cove.names import canonical
+    from cove.requirements.files import settings_dict
 
     hashes: dict[object, frozenset[str]] = {}
     for line in reqs.lines:
@@ -233,12 +234,18 @@ def _install_lines(
         editable=frozenset(canonical(r.name) for r in editable),
     )
     made: list[tuple[IndexSource, HttpClient, Builder]] = []
+    per_project = {  # a requirements-file line's -C goes to the build of that project
+        line.requirement.name: settings_dict(line.config_settings)
+        for line in lines
+        if line.config_settings
+    }
 
     def connect() -> tuple[IndexSource, HttpClient, Builder]:
         """The index source, HTTP client and builder, made once on first need."""
         if not made:
             source, client = _source(env, settings, opts, cache_dir)
-            made.append((source, client, _builder(args, env, source, client, cache_dir)))
+            builder = _builder(args, env, source, client, cache_dir, per_project)
+            made.append((source, client, builder))
         return made[0]
 
     try:
@@ -309,6 +316,7 @@ def _name_by_building(
     """Build each project to learn its name, unless its marker does not hold for the target."""
     from packaging.utils import parse_wheel_filename
 
+    from cove.requirements.files import settings_dict
     from cove.requirements.markers import ignored_message, marker_holds
 
     out = []
@@ -316,7 +324,10 @@ def _name_by_building(
         if line.marker is not None and not marker_holds(line.marker, markers):
             output.warn(ignored_message(str(line.path), line.marker))
             continue
-        wheel = connect()[2].from_tree(line.path, str(line.path), editable=line.editable)
+        own = settings_dict(line.config_settings)
+        wheel = connect()[2].from_tree(
+            line.path, str(line.path), editable=line.editable, settings=own
+        )
         out.append(line.named(parse_wheel_filename(wheel.name)[0]))
     return out
 
@@ -327,6 +338,7 @@ def _builder(
     source: IndexSource,
     client: HttpClient,
     cache_dir: Path,
+    project_settings: dict[str, dict[str, str | list[str]]] | None = None,
 ) -> Builder:
     """Builds run in fresh cove environments filled through the same indexes and cache."""
     from packaging.requirements import Requirement
@@ -334,7 +346,7 @@ def _builder(
     from cove.build.builder import Builder
     from cove.errors import UsageError
     from cove.install.pipeline import InstallRequest, install
-    from cove.requirements.files import Requirements, parse_file
+    from cove.requirements.files import Requirements, parse_file, settings_dict
     from cove.target import open_environment
 
     build_constraints = Requirements()
@@ -349,19 +361,17 @@ def _builder(
         build_env = open_environment(root, cache_dir)
         install(request, build_env, lambda: (source, client), cache_dir, Reporter(2, 0))
 
-    settings: dict[str, str | list[str]] = {}
-    for item in args.config_settings:
-        key, sep, value = item.partition("=")
+    pairs = [item.partition("=") for item in args.config_settings]
+    for key, sep, _ in pairs:
         if not sep:
-            raise UsageError(f"-C {item!r} is not KEY=VALUE", hint="write -C key=value")
-        old = settings.get(key)
-        settings[key] = value if old is None else [*([old] if isinstance(old, str) else old), value]
+            raise UsageError(f"-C {key!r} is not KEY=VALUE", hint="write -C key=value")
     return Builder(
         env.interpreter,
         cache_dir,
         install_into,
         isolation=not args.no_build_isolation,
-        config_settings=settings,
+        config_settings=settings_dict((key, value) for key, _, value in pairs),
+        project_settings=project_settings,
         allowed=not args.no_build,
     )
 

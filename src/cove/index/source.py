@@ -165,7 +165,9 @@ class IndexSource:
         """The wheel of a chosen sdist candidate, built now (or taken from the cache)."""
         key = (candidate.name, candidate.version)
         if key not in self._built and key in self._sdists and self._builder is not None:
-            self._built[key] = self._builder.from_sdist(self._sdists[key], str(candidate))
+            self._built[key] = self._builder.from_sdist(
+                self._sdists[key], str(candidate), project=candidate.name
+            )
         return self._built.get(key)
 
     def _crawl(self, future: Future[CandidateMetadata]) -> None:
@@ -262,8 +264,9 @@ class IndexSource:
                     hint="check #subdirectory=",
                 )
             return self._builder.from_tree(
-                source, label, cache_key=f"git:{git.repo}@{commit}#{git.subdirectory or ''}"
-            )
+                source, label, cache_key=f"git:{git.repo}@{commit}#{git.subdirectory or ''}",
+                project=requirement.name,
+            )  # fmt: skip
         if url.startswith("file:"):
             from urllib.parse import urlsplit
             from urllib.request import url2pathname
@@ -271,15 +274,17 @@ class IndexSource:
             path = Path(url2pathname(urlsplit(url).path))
             if path.is_dir():
                 editable = (requirement.url or "") in self._editable
-                return self._builder.from_tree(path, label, editable=editable)
+                return self._builder.from_tree(
+                    path, label, editable=editable, project=requirement.name
+                )
             if not path.is_file():
                 raise SourceError(f"{path} does not exist", hint="check the path")
-            return self._builder.from_sdist(path, label)
+            return self._builder.from_sdist(path, label, project=requirement.name)
         from cove.install.prepare import Fetch, fetch_all
 
         filename = url.rstrip("/").rsplit("/", 1)[-1]
         archive = fetch_all([Fetch(url, filename, label=label)], self.client, self.cache_dir)[url]
-        return self._builder.from_sdist(archive, label)
+        return self._builder.from_sdist(archive, label, project=requirement.name)
 
     def metadata(self, candidate: Candidate) -> CandidateMetadata:
         origin = candidate.origin
@@ -300,7 +305,7 @@ class IndexSource:
             fetch = Fetch(link.url, link.filename, link.hashes, label=str(candidate))
             archive = fetch_all([fetch], self.client, self.cache_dir)[link.url]
             self._sdists[key] = archive
-        data = self._builder.metadata_from_sdist(archive, str(candidate))
+        data = self._builder.metadata_from_sdist(archive, str(candidate), project=candidate.name)
         return parse_metadata(data, link.filename)
 
     def _metadata_future(self, candidate: Candidate) -> Future[CandidateMetadata]:
