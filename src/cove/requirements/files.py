@@ -152,6 +152,7 @@ def parse_file(
     into: Requirements | None = None,
     cwd: Path | None = None,
     _stack: tuple[Path, ...] = (),
+    _included_at: str = "",
 ) -> Requirements:
     """Parse ``path`` (and what it includes) into ``into`` (a new Requirements by default).
 
@@ -160,14 +161,16 @@ def parse_file(
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
     result = into if into is not None else Requirements()
-    path = _local_file(str(path), _stack)
+    included = f" (included at {_included_at})" if _included_at else ""
+    path = _local_file(str(path), included)
     real = path.resolve()
     if real in _stack:
         chain = " -> ".join(p.name for p in (*_stack, real))
         raise RequirementsError(
-            f"{path} includes itself ({chain})", hint="remove the -r/-c line that loops back"
+            f"{path} includes itself ({chain}){included}",
+            hint="remove the -r/-c line that loops back",
         )
-    text = _read(path, _stack)
+    text = _read(path, included)
     for number, line in logical_lines(text):
         where = f"{path}:{number}"
         requirement, options_text = split_line(expand(line, environ))
@@ -190,10 +193,9 @@ def parse_file(
 _HINT = "see pip's requirements file format: one requirement or option per line"
 
 
-def _local_file(name: str, stack: tuple[Path, ...]) -> Path:
+def _local_file(name: str, included: str) -> Path:
     lowered = name.lower()
     if lowered.startswith(("http://", "https://")):
-        included = f" (included from {stack[-1]})" if stack else ""
         raise RequirementsError(
             f"cannot read requirements file {name}{included}: cove reads requirements files "
             "from disk only",
@@ -207,11 +209,10 @@ def _local_file(name: str, stack: tuple[Path, ...]) -> Path:
     return Path(name)
 
 
-def _read(path: Path, stack: tuple[Path, ...]) -> str:
+def _read(path: Path, included: str) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        included = f" (included from {stack[-1]})" if stack else ""
         raise RequirementsError(
             f"cannot read requirements file {path}{included}: {exc.strerror}",
             hint="check the path; -r and -c paths are relative to the including file",
@@ -297,7 +298,7 @@ def _include_line(line: _Line, options: list[Option], stray: list[str]) -> None:
         target = value if os.path.isabs(value) else str(line.file_dir / value)
     parse_file(
         target, line.environ, constraint=line.constraint or include.spec.dest == "constraint",
-        into=line.result, cwd=line.cwd, _stack=line.stack,
+        into=line.result, cwd=line.cwd, _stack=line.stack, _included_at=line.where,
     )  # fmt: skip
 
 

@@ -148,7 +148,7 @@ CORPUS = [
     Case("editable-missing-directory", "-e ./missing\n", error_line=1),
     Case("editable-git-without-egg", "-e git+https://h.example/repo.git\n", error_line=1),
     Case("editable-not-a-project", "-e foo==1.0\n", error_line=1),
-    Case("missing-nested-file", "-r nowhere.txt\n"),
+    Case("missing-nested-file", "foo\n-r nowhere.txt\n", error_line=2),
     Case("constraint-editable", "-c pins.txt\n", files={"pins.txt": "-e ./proj\n"}),
     Case("constraint-unnamed", "-c pins.txt\n", files={"pins.txt": "./legacy\n"}),
     Case("constraint-extras", "-c pins.txt\n", files={"pins.txt": "foo[bar]<2\n"}),
