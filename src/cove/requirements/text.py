@@ -48,7 +48,10 @@ _SYNTAX = "write it like name, name==1.0, name>=1,<2, name[extra] or name @ URL"
 
 def is_url(text: str) -> bool:
     """A URL pip installs from directly (not ``name @ url``, whose scheme would be "name @ x")."""
-    scheme = urlsplit(text).scheme.lower() if ":" in text else ""
+    try:
+        scheme = urlsplit(text).scheme.lower() if ":" in text else ""
+    except ValueError:  # "http://[broken": not a URL anything could be fetched from
+        return False
     vcs, plus, _ = scheme.partition("+")
     return scheme in URL_SCHEMES or (bool(plus) and vcs in VCS)
 
