@@ -40,7 +40,6 @@ URL_SCHEMES = ("http", "https", "file", "ftp")
 VCS = ("git", "hg", "svn", "bzr")  # pip's version-control schemes are VCS+transport
 ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz",
             ".tlz", ".tar.lz", ".tar.lzma")  # fmt: skip
-SDISTS = (".tar.gz", ".zip", ".tgz")
 _EXTRAS = re.compile(r"^(.+)(\[[^\]]+\])$")
 _EGG = re.compile(r"[#&]egg=([^&]*)")
 _SYNTAX = "write it like name, name==1.0, name>=1,<2, name[extra] or name @ URL"
@@ -63,7 +62,7 @@ def parse_requirement(text: str, base: Path, where: str) -> Requirement:
     marker = _marker(tail, where) if sep else None
     head = head.strip()
     if is_url(head):
-        req = _from_url(head, base, where, frozenset(), marker)
+        req = _from_url(head, where, marker)
     else:
         req = _from_path(head, base, where, marker) or _pep508(head, where)
     req.marker = marker
@@ -199,20 +198,19 @@ def _url_path(url: str) -> Path:
     return Path(url2pathname(urlsplit(url).path))
 
 
-def _from_url(
-    url: str, base: Path, where: str, extras: frozenset[str], marker: Marker | None
-) -> Requirement:
+def _from_url(url: str, where: str, marker: Marker | None) -> Requirement:
+    """A URL to an archive, a ``file:`` project directory, or a git repository."""
     scheme = urlsplit(url).scheme.lower()
     if "+" in scheme:
         return _git(url, where, editable=False)
     if scheme == "file":
         local = _url_path(url)
         if local.is_dir():
-            return _from_dir(local, where, extras, marker)
+            return _from_dir(local, where, frozenset(), marker)
         if not local.is_file():
             raise RequirementsError(f"{where}: {local} does not exist", hint="check the path")
-        return _from_archive(local, url, where, extras)
-    return _from_archive(None, url, where, extras)
+        return _from_archive(local, url, where, frozenset())
+    return _from_archive(None, url, where, frozenset())
 
 
 def _git(url: str, where: str, editable: bool) -> Requirement:
