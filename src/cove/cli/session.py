@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from cove.install.plan import Plan
     from cove.prepare.artifacts import DownloadProgress
     from cove.prepare.source import IndexSource
-    from cove.requirements.files import FileOptions, RequirementLine, Requirements
+    from cove.requirements.files import FileOptions, RequirementLine, Requirements, UnnamedLine
     from cove.settings import InstallSettings
     from cove.target import Environment
 
@@ -76,7 +76,8 @@ class Reporter:
                 output.info(f" = {c.name}=={c.version}  (already installed)")
 
     def warn(self, message: str) -> None:
-        output.warn(message)
+        if self.quiet < 2:  # as pip: -qq shows errors only
+            output.warn(message)
 
 
 def open_target(args: argparse.Namespace, cache_dir: Path) -> Environment:
@@ -218,33 +219,23 @@ def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], quiet: int)
 
 def _gather(
     args: argparse.Namespace, settings: InstallSettings
-) -> tuple[Requirements, list[tuple[Path, bool]]]:
+) -> tuple[Requirements, list[UnnamedLine]]:
     """Requirements from arguments and files, and project directories (editable or not) whose
     names only a build can tell."""
-    from cove.requirements.files import (
-        RequirementLine,
-        Requirements,
-        UnnamedProject,
-        parse_file,
-        parse_requirement,
-    )
+    from cove.requirements.files import Requirements, add_requirement, parse_file
 
     reqs = Requirements()
     cwd = Path.cwd()
-    unnamed: list[tuple[Path, bool]] = []
     wanted = [(t, False) for t in args.requirements] + [(t, True) for t in args.editable]
     for text, is_editable in wanted:
-        try:
-            req = parse_requirement(text, cwd, "argument")
-        except UnnamedProject as exc:
-            unnamed.append((exc.path, is_editable))
-            continue
-        reqs.lines.append(RequirementLine(req, source="argument", editable=is_editable))
+        add_requirement(reqs, text, cwd, "argument", editable=is_editable)
     for path in args.requirement:
-        parse_file(Path(path), into=reqs)
+        parse_file(path, into=reqs)
     for path in [*settings.constraints, *args.constraint]:
-        parse_file(Path(path), constraint=True, into=reqs)
-    return reqs, unnamed + reqs.unnamed
+        parse_file(path, constraint=True, into=reqs)
+    for message in reqs.warnings if args.quiet < 2 else ():
+        output.warn(message)
+    return reqs, reqs.unnamed
 
 
 def _install_lines(
@@ -254,12 +245,13 @@ def _install_lines(
     cache_dir: Path,
     reqs: Requirements,
     lines: list[RequirementLine],
-    unnamed: list[tuple[Path, bool]],
+    unnamed: list[UnnamedLine],
 ) -> str:
     """Build the install request from the requirement lines and run it; the JSON report when
     ``--report`` asks for one."""
     from cove.install.pipeline import InstallRequest, install
     from cove.names import canonical
+    from cove.requirements.files import settings_dict
 
     hashes: dict[NormalizedName, frozenset[str]] = {}
     for line in reqs.lines:
@@ -285,12 +277,17 @@ def _install_lines(
     )
     made: list[tuple[IndexSource, Builder]] = []
     reporter = Reporter(args.quiet, args.verbose)
+    per_project = {  # a requirements-file line's -C goes to the build of that project
+        line.requirement.name: settings_dict(line.config_settings)
+        for line in lines
+        if line.config_settings
+    }
 
     def connect() -> tuple[IndexSource, Builder]:
         """The index source and builder, made once on first need."""
         if not made:
             source = _source(env, settings, opts, cache_dir, reporter.warn, request.hashes)
-            made.append((source, _builder(args, env, source, cache_dir)))
+            made.append((source, _builder(args, env, source, cache_dir, per_project)))
         return made[0]
 
     try:
@@ -298,7 +295,7 @@ def _install_lines(
             # Only a build tells these projects' names: build them now (once; reused below).
             from dataclasses import replace
 
-            named = _name_by_building(unnamed, connect()[1])
+            named = _name_by_building(unnamed, connect, env.interpreter.markers)
             editable += [line.requirement for line in named if line.editable]
             request = replace(
                 request,
@@ -351,18 +348,27 @@ def _clone_editable_git(
     return out
 
 
-def _name_by_building(unnamed: list[tuple[Path, bool]], builder: Builder) -> list[RequirementLine]:
-    from packaging.requirements import Requirement
+def _name_by_building(
+    unnamed: list[UnnamedLine],
+    connect: Callable[[], tuple[IndexSource, Builder]],
+    markers: Mapping[str, str],
+) -> list[RequirementLine]:
+    """Build each project to learn its name, unless its marker does not hold for the target."""
     from packaging.utils import parse_wheel_filename
 
-    from cove.requirements.files import RequirementLine
+    from cove.requirements.files import settings_dict
+    from cove.requirements.markers import ignored_message, marker_holds
 
     out = []
-    for path, is_editable in unnamed:
-        wheel = builder.from_tree(path, str(path), editable=is_editable)
-        name = parse_wheel_filename(wheel.name)[0]
-        req = Requirement(f"{name} @ {path.absolute().as_uri()}")
-        out.append(RequirementLine(req, source="argument", editable=is_editable))
+    for line in unnamed:
+        if line.marker is not None and not marker_holds(line.marker, markers):
+            output.warn(ignored_message(str(line.path), line.marker))
+            continue
+        own = settings_dict(line.config_settings)
+        wheel = connect()[1].from_tree(
+            line.path, str(line.path), editable=line.editable, settings=own
+        )
+        out.append(line.named(parse_wheel_filename(wheel.name)[0]))
     return out
 
 
@@ -371,6 +377,7 @@ def _builder(
     env: Environment,
     source: IndexSource,
     cache_dir: Path,
+    project_settings: dict[str, dict[str, str | list[str]]] | None = None,
 ) -> Builder:
     """Builds run in fresh cove environments filled through the same indexes and cache."""
     from packaging.requirements import Requirement
@@ -378,12 +385,12 @@ def _builder(
     from cove.build.builder import Builder
     from cove.errors import UsageError
     from cove.install.pipeline import InstallRequest, install
-    from cove.requirements.files import Requirements, parse_file
+    from cove.requirements.files import Requirements, parse_file, settings_dict
     from cove.target import open_environment
 
     build_constraints = Requirements()
     for path in getattr(args, "build_constraint", []):
-        parse_file(Path(path), constraint=True, into=build_constraints)
+        parse_file(path, constraint=True, into=build_constraints)
 
     def install_into(root: Path, requirements: Sequence[str]) -> None:
         request = InstallRequest(
@@ -393,19 +400,17 @@ def _builder(
         build_env = open_environment(root, cache_dir)
         install(request, build_env, lambda: source, cache_dir, Reporter(2, 0))
 
-    settings: dict[str, str | list[str]] = {}
-    for item in args.config_settings:
-        key, sep, value = item.partition("=")
+    pairs = [item.partition("=") for item in args.config_settings]
+    for key, sep, _ in pairs:
         if not sep:
-            raise UsageError(f"-C {item!r} is not KEY=VALUE", hint="write -C key=value")
-        old = settings.get(key)
-        settings[key] = value if old is None else [*([old] if isinstance(old, str) else old), value]
+            raise UsageError(f"-C {key!r} is not KEY=VALUE", hint="write -C key=value")
     return Builder(
         env.interpreter,
         cache_dir,
         install_into,
         isolation=not args.no_build_isolation,
-        config_settings=settings,
+        config_settings=settings_dict((key, value) for key, _, value in pairs),
+        project_settings=project_settings,
         allowed=not args.no_build,
     )
 

@@ -32,10 +32,10 @@ def run(args: argparse.Namespace) -> int:
     names = [canonical(n) for n in args.names]
     reqs = Requirements()
     for path in args.requirement:
-        parse_file(Path(path), into=reqs)
+        parse_file(path, into=reqs)
     names += [canonical(line.requirement.name) for line in reqs.lines]
     if reqs.unnamed:
-        where = reqs.unnamed[0][0]
+        where = reqs.unnamed[0].path
         raise UsageError(
             f"cannot tell which project {where} is without building it",
             hint="name the project to remove: cove uninstall NAME",

@@ -7,7 +7,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -117,6 +117,16 @@ def _install(
     started = time.perf_counter()
     site_dirs = env.site_dirs()
     installed = scan_installed(site_dirs, reporter)
+    from cove.requirements.markers import for_environment
+
+    applicable = for_environment(
+        request.requirements, request.constraints, env.interpreter.markers
+    )  # once, for the target: the satisfied check, the resolver and the report see the same
+    for message in applicable.ignored:
+        reporter.warn(message)
+    request = replace(
+        request, requirements=applicable.requirements, constraints=applicable.constraints
+    )
     requested = frozenset(canonical(r.name) for r in request.requirements)
     from packaging.specifiers import SpecifierSet
 

@@ -107,7 +107,8 @@ class DirectReferences:
                 )
             key = f"git:{git.repo}@{commit}#{git.subdirectory or ''}"
             checked = VcsCheckout(redact(git.repo), commit, git.ref, git.subdirectory)
-            return builder.from_tree(source, label, cache_key=key), checked, False
+            wheel = builder.from_tree(source, label, cache_key=key, project=requirement.name)
+            return wheel, checked, False
         if plain.startswith("file:"):
             from urllib.parse import urlsplit
             from urllib.request import url2pathname
@@ -115,15 +116,16 @@ class DirectReferences:
             path = Path(url2pathname(urlsplit(plain).path))
             if path.is_dir():
                 editable = url in self.editable_urls
-                return builder.from_tree(path, label, editable=editable), None, True
+                wheel = builder.from_tree(path, label, editable=editable, project=requirement.name)
+                return wheel, None, True
             if not path.is_file():
                 raise SourceError(f"{path} does not exist", hint="check the path")
             if hashes:
                 self.preparer.fetch([Fetch(plain, path.name, hashes, label=label)])  # checked
-            return builder.from_sdist(path, label), None, False
+            return builder.from_sdist(path, label, project=requirement.name), None, False
         filename = plain.rstrip("/").rsplit("/", 1)[-1]
         archive = self.preparer.fetch([Fetch(plain, filename, hashes, label=label)])[plain]
-        return builder.from_sdist(archive, label), None, False
+        return builder.from_sdist(archive, label, project=requirement.name), None, False
 
     def _builder_for(self, requirement: Requirement, url: str) -> Builder:
         if self.builder is None:

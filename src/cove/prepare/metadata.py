@@ -82,7 +82,9 @@ class MetadataReader:
                     f"{candidate} is only a source distribution, and nothing here can build it",
                     hint="give a wheel instead",
                 )
-            data = self.builder.metadata_from_sdist(self.sdist(candidate), str(candidate))
+            data = self.builder.metadata_from_sdist(
+                self.sdist(candidate), str(candidate), project=candidate.name
+            )
             return parse_metadata(data, link.filename)
         if link.core_metadata is not None and not link.url.startswith("file:"):
             return parse_metadata(self._metadata_file(link), link.filename)

@@ -39,7 +39,8 @@ def prepare_wheels(
         else:  # an sdist from an index, fetched for its metadata during resolution
             builder = source.builder
             assert builder is not None and not isinstance(c.origin, DirectReference)
-            built[c.name] = builder.from_sdist(source.metadata_reader.sdist(c), str(c))
+            sdist = source.metadata_reader.sdist(c)
+            built[c.name] = builder.from_sdist(sdist, str(c), project=c.name)
     board = progress(len(items))
     completed = False
     try:

@@ -1,43 +1,77 @@
-"""pip's requirements-file format: comments, continuations, ${VAR}, nested -r/-c files, index
-options, and per-requirement --hash; parsed into plain values with file:line for errors."""
+"""pip's requirements-file format, read as pip reads it: each logical line is a requirement
+(kept verbatim, markers and all) with its own options (--hash, -C), an ``-e`` target, an
+``-r``/``-c`` include, or options for the whole run; parsed into plain values, with file:line
+in every error and a warning for whatever pip would silently ignore."""
 
 from __future__ import annotations
 
 import os
-import re
-import shlex
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.markers import Marker
+from packaging.requirements import Requirement
 
-from cove.errors import CoveError
+from cove.requirements.lines import (
+    Option,
+    OptionError,
+    decode,
+    expand,
+    logical_lines,
+    read_options,
+    split_line,
+)
+from cove.requirements.text import (
+    RequirementsError,
+    UnnamedProject,
+    parse_editable,
+    parse_requirement,
+)
 
+__all__ = [
+    "FileOptions",
+    "RequirementLine",
+    "Requirements",
+    "RequirementsError",
+    "UnnamedLine",
+    "UnnamedProject",
+    "parse_file",
+    "settings_dict",
+]
 
-class RequirementsError(CoveError):
-    """A requirements file or argument cannot be read or understood."""
-
-
-class UnnamedProject(RequirementsError):
-    """A project directory whose name only a build can tell (no static [project] name)."""
-
-    def __init__(self, path: Path, where: str) -> None:
-        super().__init__(
-            f"{where}: cannot tell the project name of {path} without building it",
-            hint=f"write it as NAME @ {path.absolute().as_uri()}",
-        )
-        self.path = path
+Settings = tuple[tuple[str, str], ...]  # -C KEY=VALUE pairs in the order given
 
 
 @dataclass(frozen=True, slots=True)
 class RequirementLine:
-    requirement: Requirement
+    requirement: Requirement  # its marker included: evaluated for the target before resolving
     hashes: frozenset[str] = frozenset()  # "sha256:<hex>"
     source: str = ""  # "requirements.txt:3" or "argument"
     constraint: bool = False
     editable: bool = False  # -e: installed in development mode (PEP 660)
+    config_settings: Settings = ()  # this line's -C, for the build of this project
+
+
+@dataclass(frozen=True, slots=True)
+class UnnamedLine:
+    """A project directory whose name only a build can tell (a setup.py-only project)."""
+
+    path: Path
+    editable: bool = False
+    extras: frozenset[str] = frozenset()
+    marker: Marker | None = None
+    source: str = ""
+    config_settings: Settings = ()
+
+    def named(self, name: str) -> RequirementLine:
+        """The line once a build has told the project's name."""
+        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
+        req = Requirement(f"{name}{extras} @ {self.path.as_uri()}")
+        req.marker = self.marker
+        return RequirementLine(
+            req, source=self.source, editable=self.editable, config_settings=self.config_settings
+        )
 
 
 @dataclass
@@ -60,89 +94,65 @@ class FileOptions:
 class Requirements:
     lines: list[RequirementLine] = field(default_factory=list)
     options: FileOptions = field(default_factory=FileOptions)
-    # Project directories whose names only a build can tell, and whether they are editable.
-    unnamed: list[tuple[Path, bool]] = field(default_factory=list)
+    unnamed: list[UnnamedLine] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what pip would ignore without a word
 
 
-def _add(
+def settings_dict(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Build-backend settings as pip passes them: a key given twice holds a list of values."""
+    out: dict[str, str | list[str]] = {}
+    for key, value in pairs:
+        old = out.get(key)
+        out[key] = value if old is None else [*([old] if isinstance(old, str) else old), value]
+    return out
+
+
+def add_requirement(
     result: Requirements,
     text: str,
     base: Path,
     where: str,
     *,
-    hashes: frozenset[str] = frozenset(),
-    constraint: bool = False,
     editable: bool = False,
+    constraint: bool = False,
+    hashes: frozenset[str] = frozenset(),
+    config_settings: Settings = (),
 ) -> None:
-    """One requirement line; a project directory with a dynamic name is kept for a build."""
+    """One requirement (an argument or a file's line) into ``result``; a project directory
+    whose name is dynamic is kept for a build."""
     try:
-        req = parse_requirement(text, base, where)
+        if editable:
+            req = parse_editable(text, base, where)
+        else:
+            req = parse_requirement(text, base, where)
     except UnnamedProject as exc:
         if constraint:
             raise RequirementsError(
                 f"{where}: a constraint needs a project name, {exc.path} has none without a build",
-                hint=f"write it as NAME @ {exc.path.absolute().as_uri()}",
+                hint=f"write it as NAME @ {exc.path.as_uri()}",
             ) from None
-        result.unnamed.append((exc.path, editable))
+        result.unnamed.append(
+            UnnamedLine(exc.path, editable, exc.extras, exc.marker, where, config_settings)
+        )
         return
-    result.lines.append(RequirementLine(req, hashes, where, constraint, editable))
-
-
-_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_VALUE_OPTIONS = {
-    "-r": "requirement", "--requirement": "requirement",
-    "-c": "constraint", "--constraint": "constraint",
-    "-i": "index_url", "--index-url": "index_url",
-    "--extra-index-url": "extra_index_url",
-    "-f": "find_links", "--find-links": "find_links",
-    "--trusted-host": "trusted_host",
-    "--only-binary": "only_binary", "--no-binary": "no_binary",
-    "-e": "editable", "--editable": "editable",
-}  # fmt: skip
-_FLAG_OPTIONS = {
-    "--no-index": "no_index",
-    "--pre": "pre",
-    "--prefer-binary": "prefer_binary",
-    "--require-hashes": "require_hashes",
-}
-
-
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """Joined continuation lines with comments removed, each with its first line number."""
-    out: list[tuple[int, str]] = []
-    buffer: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not buffer:
-            start = number
-        line = _COMMENT.sub("", raw) if not raw.rstrip().endswith("\\") else raw
-        if line.rstrip().endswith("\\"):
-            buffer.append(line.rstrip()[:-1])
-            continue
-        buffer.append(line)
-        joined = "".join(buffer).strip()
-        buffer = []
-        joined = _COMMENT.sub("", joined).strip()
-        if joined:
-            out.append((start, joined))
-    if buffer and "".join(buffer).strip():
-        out.append((start, _COMMENT.sub("", "".join(buffer)).strip()))
-    return out
-
-
-def _expand(text: str, environ: Mapping[str, str]) -> str:
-    return _VAR.sub(lambda m: environ.get(m.group(1), m.group(0)), text)
+    if constraint and (editable or req.extras):
+        what = "editable (-e)" if editable else f"extras ({text})"
+        raise RequirementsError(
+            f"{where}: a constraint cannot be {what}; constraints only limit versions, as in pip",
+            hint="write the constraint as NAME==VERSION (or NAME @ URL), the rest as a requirement",
+        )
+    result.lines.append(RequirementLine(req, hashes, where, constraint, editable, config_settings))
 
 
 def parse_file(
-    path: Path,
+    path: Path | str,
     environ: Mapping[str, str] | None = None,
     *,
     constraint: bool = False,
     into: Requirements | None = None,
     cwd: Path | None = None,
     _stack: tuple[Path, ...] = (),
+    _included_at: str = "",
 ) -> Requirements:
     """Parse ``path`` (and what it includes) into ``into`` (a new Requirements by default).
 
@@ -151,208 +161,183 @@ def parse_file(
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
     result = into if into is not None else Requirements()
+    included = f" (included at {_included_at})" if _included_at else ""
+    path = _local_file(str(path), included)
     real = path.resolve()
     if real in _stack:
         chain = " -> ".join(p.name for p in (*_stack, real))
         raise RequirementsError(
-            f"{path} includes itself ({chain})", hint="remove the -r/-c line that loops back"
+            f"{path} includes itself ({chain}){included}",
+            hint="remove the -r/-c line that loops back",
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        where = f" (included from {_stack[-1]})" if _stack else ""
-        raise RequirementsError(
-            f"cannot read requirements file {path}{where}: {exc.strerror}",
-            hint="check the path; -r and -c paths are relative to the including file",
-        ) from None
-    except UnicodeDecodeError:
-        raise RequirementsError(
-            f"{path} is not UTF-8 text", hint="save the requirements file as UTF-8"
-        ) from None
-    for number, line in _logical_lines(text):
+    text = _read(path, included)
+    for number, line in logical_lines(text):
         where = f"{path}:{number}"
-        _parse_line(
-            _expand(line, environ),
-            where,
-            _Bases(path.parent, cwd),
-            environ,
-            constraint,
-            result,
-            (*_stack, real),
-        )
+        requirement, options_text = split_line(expand(line, environ))
+        try:
+            options, stray = read_options(options_text)
+        except OptionError as exc:
+            raise RequirementsError(f"{where}: {exc.message}", hint=exc.hint or _HINT) from None
+        context = _Line(where, path.parent, cwd, environ, constraint, result, (*_stack, real))
+        if requirement:
+            _requirement_line(context, requirement, options, stray)
+        elif any(o.spec.dest == "editable" for o in options):
+            _editable_line(context, options, stray)
+        elif any(o.spec.dest in ("requirement", "constraint") for o in options):
+            _include_line(context, options, stray)
+        else:
+            _option_line(context, options, stray)
     return result
-
-
-class _Bases(NamedTuple):
-    file_dir: Path  # -r, -c and --find-links paths start here
-    cwd: Path  # requirement and -e paths start here
-
-
-def _parse_line(
-    line: str,
-    where: str,
-    base: _Bases,
-    environ: Mapping[str, str],
-    constraint: bool,
-    result: Requirements,
-    stack: tuple[Path, ...],
-) -> None:
-    try:
-        words = shlex.split(line, posix=True)
-    except ValueError as exc:
-        raise RequirementsError(f"{where}: cannot parse {line!r}: {exc}", hint=_HINT) from None
-    if not words:
-        return
-    if words[0].startswith("-"):
-        _parse_option(words, where, base, environ, constraint, result, stack)
-        return
-    # A requirement, possibly followed by per-requirement options (--hash).
-    spec_words, hashes = [], []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word.startswith("--hash"):
-            value = word.partition("=")[2] if "=" in word else _next(words, i, where)
-            i += 1 if "=" in word else 2
-            algo, sep, digest = value.partition(":")
-            if not sep or not digest:
-                raise RequirementsError(
-                    f"{where}: bad --hash {value!r}", hint="write --hash=sha256:<hex digest>"
-                )
-            hashes.append(f"{algo.lower()}:{digest.lower()}")
-            continue
-        if word.startswith("--config-settings") or word.startswith("-C"):
-            i += 1 if "=" in word else 2
-            continue
-        if word.startswith("-"):
-            raise RequirementsError(f"{where}: unknown option {word!r}", hint=_HINT)
-        spec_words.append(word)
-        i += 1
-    text = " ".join(spec_words)
-    _add(result, text, base.cwd, where, hashes=frozenset(hashes), constraint=constraint)
 
 
 _HINT = "see pip's requirements file format: one requirement or option per line"
 
 
-def _next(words: list[str], i: int, where: str) -> str:
-    if i + 1 >= len(words):
-        raise RequirementsError(f"{where}: {words[i]} needs a value", hint=_HINT)
-    return words[i + 1]
-
-
-def _parse_option(
-    words: list[str],
-    where: str,
-    base: _Bases,
-    environ: Mapping[str, str],
-    constraint: bool,
-    result: Requirements,
-    stack: tuple[Path, ...],
-) -> None:
-    word = words[0]
-    name, eq, inline = word.partition("=")
-    if name in _FLAG_OPTIONS and not eq:
-        setattr(result.options, _FLAG_OPTIONS[name], True)
-        return
-    if name.startswith("-") and not name.startswith("--") and len(name) > 2 and not eq:
-        name, inline, eq = name[:2], name[2:], "="  # -rfile.txt
-    if name not in _VALUE_OPTIONS:
-        raise RequirementsError(f"{where}: unknown option {word!r}", hint=_HINT)
-    value = inline if eq else _next(words, 0, where)
-    key = _VALUE_OPTIONS[name]
-    opts = result.options
-    if key in ("requirement", "constraint"):
-        target = Path(value) if os.path.isabs(value) else base.file_dir / value
-        parse_file(
-            target, environ, constraint=constraint or key == "constraint", into=result,
-            cwd=base.cwd, _stack=stack,
-        )  # fmt: skip
-    elif key == "index_url":
-        opts.index_url = value
-    elif key == "extra_index_url":
-        opts.extra_index_urls.append(value)
-    elif key == "find_links":
-        is_local = "://" not in value
-        opts.find_links.append(
-            str(base.file_dir / value) if is_local and not os.path.isabs(value) else value
-        )
-    elif key == "trusted_host":
-        opts.trusted_hosts.append(value)
-    elif key == "only_binary":
-        opts.only_binary.append(value)
-    elif key == "no_binary":
-        opts.no_binary.append(value)
-    elif key == "editable":
-        _add(result, value, base.cwd, where, constraint=constraint, editable=True)
-
-
-def parse_requirement(text: str, base: Path, where: str) -> Requirement:
-    """A PEP 508 requirement, or a path or URL to a wheel (turned into ``name @ url``)."""
-    if text.startswith("git+"):
-        egg = re.search(r"[#&]egg=([^&]+)", text)
-        if egg is None:
-            raise RequirementsError(
-                f"{where}: cannot tell the project name of {text!r}",
-                hint="write it as NAME @ " + text + ", or add #egg=NAME",
-            )
-        head, _, fragment = text.partition("#")
-        kept = [p for p in fragment.split("&") if p and not p.startswith("egg=")]
-        url = head + ("#" + "&".join(kept) if kept else "")
-        return Requirement(f"{egg.group(1)} @ {url}")
-    local = Path(text) if os.path.isabs(text) else base / text
-    looks_like_path = "@" not in text.split("://", 1)[0] and (
-        text.endswith((".whl", ".tar.gz", ".zip", ".tgz"))
-        or text.startswith((".", "/", "~"))
-        or ("://" in text and "@" not in text.split("://", 1)[0])
-        or os.sep in text
-    )
-    error = ""
-    if not looks_like_path:
-        try:
-            return Requirement(text)
-        except InvalidRequirement as exc:
-            error = str(exc)
-    if text.endswith(".whl") and ("://" in text or local.exists() or "/" in text):
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-        try:
-            name = parse_wheel_filename(text.rsplit("/", 1)[-1])[0]
-        except InvalidWheelFilename:
-            raise RequirementsError(
-                f"{where}: {text!r} is not a valid wheel file name", hint="check the file"
-            ) from None
-        url = text if "://" in text else local.absolute().as_uri()
-        return Requirement(f"{name} @ {url}")
-    if local.is_dir():
-        from cove.build.backend import static_name
-
-        project = static_name(local)
-        if project is None:
-            raise UnnamedProject(local, where)
-        return Requirement(f"{project} @ {local.absolute().as_uri()}")
-    archive = text.rsplit("/", 1)[-1].split("#", 1)[0]
-    if archive.endswith((".tar.gz", ".zip", ".tgz")):
-        from packaging.utils import InvalidSdistFilename, parse_sdist_filename
-
-        try:
-            sdist_name = parse_sdist_filename(archive)[0]
-        except InvalidSdistFilename:
-            raise RequirementsError(
-                f"{where}: {archive!r} is not a source distribution's file name",
-                hint="source distributions are named NAME-VERSION.tar.gz",
-            ) from None
-        if "://" in text:
-            return Requirement(f"{sdist_name} @ {text}")
-        if not local.is_file():
-            raise RequirementsError(f"{where}: {local} does not exist", hint="check the path")
-        return Requirement(f"{sdist_name} @ {local.absolute().as_uri()}")
-    if not error:
+def _local_file(name: str, included: str) -> Path:
+    lowered = name.lower()
+    if lowered.startswith(("http://", "https://")):
         raise RequirementsError(
-            f"{where}: {text!r} is neither a requirement nor an existing path",
-            hint="check the path, or write a requirement like name==1.0",
+            f"cannot read requirements file {name}{included}: cove reads requirements files "
+            "from disk only",
+            hint="download the file first and give its path",
         )
-    raise RequirementsError(
-        f"{where}: invalid requirement {text!r}: {error}",
-        hint="write it like name, name==1.0, name>=1,<2, name[extra] or name @ URL",
+    if lowered.startswith("file:"):
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        return Path(url2pathname(urlsplit(name).path))
+    return Path(name)
+
+
+def _read(path: Path, included: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RequirementsError(
+            f"cannot read requirements file {path}{included}: {exc.strerror}",
+            hint="check the path; -r and -c paths are relative to the including file",
+        ) from None
+    try:
+        return decode(data)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise RequirementsError(
+            f"{path} cannot be decoded: {exc}",
+            hint="save it as UTF-8, or declare its encoding (# -*- coding: NAME -*-)",
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    where: str
+    file_dir: Path  # -r, -c and --find-links paths start here
+    cwd: Path  # requirement and -e paths start here
+    environ: Mapping[str, str]
+    constraint: bool
+    result: Requirements
+    stack: tuple[Path, ...]
+
+    def ignored(
+        self, options: Iterable[Option], what: str, advice: str = "give it a line of its own"
+    ) -> None:
+        for option in options:
+            self.result.warnings.append(
+                f"{self.where}: {option.spelled} has no effect on {what}, and is ignored "
+                f"(as pip ignores it); {advice}"
+            )
+
+    def ignored_words(self, stray: list[str], why: str = "they are not options") -> None:
+        if stray:
+            self.result.warnings.append(f"{self.where}: {' '.join(stray)!r} ignored: {why}")
+
+
+def _requirement_line(line: _Line, text: str, options: list[Option], stray: list[str]) -> None:
+    hashes = frozenset(_hash(o.value) for o in options if o.spec.dest == "hash")
+    settings = _settings(options)
+    for option in options:
+        if option.spec.dest == "global_option":
+            line.result.warnings.append(
+                f"{line.where}: --global-option is ignored: cove builds every project through "
+                "PEP 517, as pip does with a pyproject.toml; give the backend -C KEY=VALUE"
+            )
+    line.ignored((o for o in options if o.spec.scope == "file"), "a requirement line")
+    line.ignored_words(stray)
+    add_requirement(
+        line.result, text, line.cwd, line.where, constraint=line.constraint, hashes=hashes,
+        config_settings=settings,
+    )  # fmt: skip
+
+
+def _editable_line(line: _Line, options: list[Option], stray: list[str]) -> None:
+    first = next(o for o in options if o.spec.dest == "editable")
+    others = [o for o in options if o is not first and o.spec.dest != "config_settings"]
+    line.ignored(others, "an -e line")
+    if stray and stray[0].startswith(";"):
+        line.result.warnings.append(
+            f"{line.where}: the marker after -e is ignored: pip takes no marker on an -e line, "
+            "and installs the project everywhere"
+        )
+    else:
+        line.ignored_words(stray)
+    add_requirement(
+        line.result, first.value, line.cwd, line.where, editable=True, constraint=line.constraint,
+        config_settings=_settings(options),
+    )  # fmt: skip
+
+
+def _include_line(line: _Line, options: list[Option], stray: list[str]) -> None:
+    """``-r FILE`` or ``-c FILE``: the first of them on the line (an -r before any -c), as pip."""
+    include = min(
+        (o for o in options if o.spec.dest in ("requirement", "constraint")),
+        key=lambda o: o.spec.dest != "requirement",
+    )
+    line.ignored((o for o in options if o is not include), f"a {include.spelled} line")
+    line.ignored_words(stray)
+    value = include.value
+    target = value if value.lower().startswith(("http:", "https:", "file:")) else None
+    if target is None:
+        target = value if os.path.isabs(value) else str(line.file_dir / value)
+    parse_file(
+        target, line.environ, constraint=line.constraint or include.spec.dest == "constraint",
+        into=line.result, cwd=line.cwd, _stack=line.stack, _included_at=line.where,
+    )  # fmt: skip
+
+
+def _option_line(line: _Line, options: list[Option], stray: list[str]) -> None:
+    opts = line.result.options
+    for option in options:
+        dest, value = option.spec.dest, option.value
+        if option.spec.scope == "requirement":
+            line.ignored([option], "a line without a requirement", "put it on its requirement's")
+        elif dest == "index_url":
+            opts.index_url = value
+        elif dest == "extra_index_url":
+            opts.extra_index_urls.append(value)
+        elif dest == "no_index":
+            opts.no_index = True
+        elif dest == "find_links":
+            beside = line.file_dir / value  # pip's rule: beside the file if it is there
+            opts.find_links.append(str(beside) if beside.exists() else value)
+        elif dest == "trusted_host":
+            opts.trusted_hosts.append(value)
+        elif dest in ("pre", "prefer_binary", "require_hashes"):
+            setattr(opts, dest, True)
+        elif dest == "only_binary":
+            opts.only_binary.append(value)
+        elif dest == "no_binary":
+            opts.no_binary.append(value)
+        # --use-feature: pip's features change nothing in cove (the value was checked)
+    line.ignored_words(stray)
+
+
+def _hash(value: str) -> str:
+    algo, _, digest = value.partition(":")
+    return f"{algo.lower()}:{digest.lower()}"
+
+
+def _settings(options: list[Option]) -> Settings:
+    return tuple(
+        (key, val)
+        for o in options
+        if o.spec.dest == "config_settings"
+        for key, _, val in [o.value.partition("=")]
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from cove.requirements.files import RequirementsError, parse_file, parse_requirement
+from cove.requirements.files import RequirementsError, parse_file
+from cove.requirements.text import parse_requirement
 
 
 def write(path: Path, text: str) -> Path:
@@ -60,9 +62,10 @@ def test_project_paths_are_relative_to_the_working_directory(tmp_path: Path) -> 
         f"Here @ {(tmp_path / 'proj').as_uri()}",
     ]
     assert result.lines[2].editable
-    (tmp_path / "sub" / "proj").mkdir()  # beside the file, not where paths start: unnamed
+    write(tmp_path / "sub" / "proj" / "setup.py", "")  # a name only a build can tell
     dynamic = parse_file(write(tmp_path / "d.txt", "./sub/proj\n"), {}, cwd=tmp_path)
-    assert dynamic.lines == [] and dynamic.unnamed == [(tmp_path / "sub" / "proj", False)]
+    assert dynamic.lines == []
+    assert [(u.path, u.editable) for u in dynamic.unnamed] == [(tmp_path / "sub" / "proj", False)]
 
 
 def test_cycles_are_refused(tmp_path: Path) -> None:
@@ -76,13 +79,15 @@ def test_options_inside_files(tmp_path: Path) -> None:
     req = write(
         tmp_path / "r.txt",
         "-i https://idx.example/simple\n--extra-index-url https://extra.example/simple\n"
-        "--find-links wheels\n--pre\n--prefer-binary\n--only-binary=:all:\n"
+        "--find-links wheels\n--find-links elsewhere\n--pre\n--prefer-binary\n--only-binary=:all:\n"
         "--trusted-host idx.example\n--require-hashes\n--no-index\n",
     )
+    (tmp_path / "wheels").mkdir()
     opts = parse_file(req, {}).options
     assert opts.index_url == "https://idx.example/simple"
     assert opts.extra_index_urls == ["https://extra.example/simple"]
-    assert opts.find_links == [str(tmp_path / "wheels")]
+    # pip's rule: beside the file when it is there, else as written (from the working directory)
+    assert opts.find_links == [str(tmp_path / "wheels"), "elsewhere"]
     assert opts.pre and opts.prefer_binary and opts.require_hashes and opts.no_index
     assert opts.only_binary == [":all:"] and opts.trusted_hosts == ["idx.example"]
 
@@ -101,14 +106,15 @@ def test_hashes(tmp_path: Path) -> None:
     "text, message",
     [
         ("flask>>2\n", "r.txt:1: invalid requirement 'flask>>2'"),
-        ("ok\n--bogus\n", "r.txt:2: unknown option '--bogus'"),
+        ("ok\n--bogus\n", "r.txt:2: no such option: --bogus"),
         ("flask --hash=nothing\n", "r.txt:1: bad --hash"),
         ("-r missing.txt\n", "cannot read requirements file"),
-        ("-e ./proj\n", "r.txt:1: './proj' is neither a requirement nor an existing path"),
+        ("-e ./proj\n", "r.txt:1: './proj' is not a valid editable requirement"),
+        ("https://[broken/x.whl\n", "r.txt:1: 'https://[broken/x.whl' looks like a file name"),
     ],
 )
 def test_errors_name_file_and_line(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(RequirementsError, match=message.replace("(", r"\(").replace("'", "'")):
+    with pytest.raises(RequirementsError, match=re.escape(message)):
         parse_file(write(tmp_path / "r.txt", text), {})
 
 
@@ -119,7 +125,7 @@ def test_paths_and_urls_to_wheels(tmp_path: Path) -> None:
     assert req.name == "demo" and req.url == wheel.as_uri()
     url = parse_requirement("https://h.example/x/demo-1.0-py3-none-any.whl", tmp_path, "arg")
     assert url.url == "https://h.example/x/demo-1.0-py3-none-any.whl"
-    (tmp_path / "proj").mkdir()
+    write(tmp_path / "proj" / "setup.py", "")
     with pytest.raises(RequirementsError, match="cannot tell the project name"):
         parse_requirement("./proj", tmp_path, "argument")
     (tmp_path / "proj" / "pyproject.toml").write_text('[project]\nname = "Named"\n')
@@ -129,3 +135,78 @@ def test_paths_and_urls_to_wheels(tmp_path: Path) -> None:
     (tmp_path / "x_y-1.0.tar.gz").write_bytes(b"")
     sdist = parse_requirement("x_y-1.0.tar.gz", tmp_path, "x")
     assert sdist.name == "x-y" and sdist.url == (tmp_path / "x_y-1.0.tar.gz").as_uri()
+
+
+def test_markers_and_urls_are_kept_verbatim(tmp_path: Path) -> None:
+    """The requirement text is never shell-split: quotes in markers survive, a bare URL's marker
+    follows "; " (a ";" alone may be part of the URL), and extras, URL and marker combine."""
+    req = write(
+        tmp_path / "r.txt",
+        'winonly ; sys_platform == "win32"\n'
+        "single;os_name=='nt'\n"
+        'bar[x,y] @ https://h.example/bar-1.0.tar.gz ; python_version < "3.10"\n'
+        'https://h.example/x/demo-1.0-py3-none-any.whl ; python_version > "3"\n',
+    )
+    got = [str(line.requirement) for line in parse_file(req, {}).lines]
+    assert got == [
+        'winonly; sys_platform == "win32"',
+        'single; os_name == "nt"',
+        'bar[x,y] @ https://h.example/bar-1.0.tar.gz ; python_version < "3.10"',
+        'demo @ https://h.example/x/demo-1.0-py3-none-any.whl ; python_version > "3"',
+    ]
+    arg = parse_requirement('winonly; sys_platform=="win32"', tmp_path, "argument")
+    assert arg.name == "winonly" and str(arg.marker) == 'sys_platform == "win32"'
+
+
+def test_per_requirement_config_settings_are_carried(tmp_path: Path) -> None:
+    from cove.requirements.files import settings_dict
+
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "setup.py").write_text("")
+    req = write(
+        tmp_path / "r.txt",
+        "foo -C a=1 --config-settings a=2 --config-settings=b=x=y\n"
+        "-e ./legacy[dev] -C editable_mode=strict\n",
+    )
+    result = parse_file(req, {}, cwd=tmp_path)
+    assert result.lines[0].config_settings == (("a", "1"), ("a", "2"), ("b", "x=y"))
+    assert settings_dict(result.lines[0].config_settings) == {"a": ["1", "2"], "b": "x=y"}
+    [unnamed] = result.unnamed
+    assert unnamed.editable and unnamed.extras == {"dev"}
+    assert unnamed.config_settings == (("editable_mode", "strict"),)
+    named = unnamed.named("Legacy")
+    assert str(named.requirement) == f"Legacy[dev] @ {(tmp_path / 'legacy').as_uri()}"
+    assert named.editable and named.config_settings == unnamed.config_settings
+
+
+def test_what_pip_ignores_is_warned_with_the_line(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "pyproject.toml").write_text('[project]\nname = "p"\n')
+    req = write(
+        tmp_path / "r.txt",
+        "foo --pre\n--hash=sha256:ab\n-e ./proj ; sys_platform == 'x'\n"
+        "bar --global-option=--quiet\n--no-index stray\n",
+    )
+    result = parse_file(req, {}, cwd=tmp_path)
+    assert [line.requirement.name for line in result.lines] == ["foo", "p", "bar"]
+    assert result.options.no_index and not result.options.pre
+    assert [w.split(": ", 1)[0] for w in result.warnings] == [f"{req}:{n}" for n in (1, 2, 3, 4, 5)]
+    assert "the marker after -e is ignored" in result.warnings[2]
+    assert "--global-option is ignored" in result.warnings[3]
+
+
+def test_encodings_and_remote_files(tmp_path: Path) -> None:
+    req = tmp_path / "r.txt"
+    req.write_bytes(
+        "# -*- coding: latin-1 -*-\nfoo ; platform_release == 'café'\n".encode("latin-1")
+    )
+    assert "café" in str(parse_file(req, {}).lines[0].requirement.marker)
+    req.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(RequirementsError, match="cannot be decoded"):
+        parse_file(req, {})
+    write(req, "-r https://h.example/more.txt\n")
+    with pytest.raises(RequirementsError, match="from disk only"):
+        parse_file(req, {})
+    write(tmp_path / "more.txt", "bar\n")
+    write(req, f"-r {(tmp_path / 'more.txt').as_uri()}\n")
+    assert [str(x.requirement) for x in parse_file(req, {}).lines] == ["bar"]
