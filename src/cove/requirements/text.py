@@ -148,7 +148,7 @@ def _from_dir(path: Path, where: str, extras: frozenset[str], marker: Marker | N
             f"{where}: the directory {path} is not a project: it has no pyproject.toml or setup.py",
             hint="give the directory that holds the project's pyproject.toml",
         )
-    from cove.build.backend import static_name
+    from cove.requirements.project import static_name
 
     name = static_name(path)
     if name is None:
