@@ -88,12 +88,14 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.path)
     after_build = None
     if args.upgrade_deps:
-        from cove.cli.session import upgrade_seeded
+        from cove.cli.reporter import Reporter
+        from cove.operations.create import upgrade_seeded
 
         upgraded = ["pip"] if interpreter.version >= (3, 12) else ["pip", "setuptools"]
 
         def after_build(staging: Path) -> None:
-            upgrade_seeded(staging, path.absolute(), upgraded, 1 if args.quiet else 0)
+            reporter = Reporter(1 if args.quiet else 0, 0)
+            upgrade_seeded(staging, path.absolute(), upgraded, reporter)
 
     created = create_environment(
         path, interpreter, options, cache_dir=cache_dir, cwd=Path.cwd(), after_build=after_build

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cove.target import Environment
+    from cove.venv.environment import Environment
 
 
 def add_env_argument(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def target_environment(args: argparse.Namespace) -> Environment:
     from pathlib import Path
 
     from cove.cache import default_cache_dir
-    from cove.target import find_environment, open_environment, open_system
+    from cove.venv.environment import find_environment, open_environment, open_system
 
     if args.system:  # only read: PEP 668 guards changes, not looking
         return open_system(args.python, default_cache_dir(), break_system_packages=True)

@@ -4,6 +4,10 @@ all or nothing."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cove.operations.wiring import Target
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -116,7 +120,68 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    from cove.cli.session import install_session
+def settings_flags(args: argparse.Namespace) -> dict[str, object]:
+    """The install options given on the command line, by pip's names (None: not given)."""
+    flags: dict[str, object] = {
+        "index-url": args.index_url,
+        "extra-index-url": args.extra_index_url,
+        "no-index": args.no_index,
+        "find-links": args.find_links,
+        "index-strategy": args.index_strategy,
+        "trusted-host": args.trusted_host,
+        "cert": args.cert,
+        "client-cert": args.client_cert,
+        "proxy": args.proxy,
+        "timeout": args.timeout,
+        "retries": args.retries,
+        "offline": args.offline,
+        "no-cache-dir": args.no_cache,
+    }
+    for key in ("pre", "prefer_binary", "require_hashes", "compile_bytecode"):
+        flags[key.replace("_", "-")] = getattr(args, key, False)
+    for key in ("only_binary", "no_binary"):
+        flags[key.replace("_", "-")] = getattr(args, key, [])
+    if getattr(args, "link_mode", None):
+        flags["link-mode"] = args.link_mode
+    return flags
 
-    return install_session(args)
+
+def target_of(args: argparse.Namespace) -> Target:
+    from cove.operations.wiring import Target
+
+    return Target(
+        python=args.python,
+        system=getattr(args, "system", False),
+        break_system_packages=getattr(args, "break_system_packages", False),
+        isolated=args.isolated,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from cove.cli import output
+    from cove.cli.reporter import Reporter
+    from cove.operations.install import InstallCommand, install_command
+
+    cmd = InstallCommand(
+        target=target_of(args),
+        flags=settings_flags(args),
+        requirements=tuple(args.requirements),
+        editables=tuple(args.editable),
+        requirement_files=tuple(args.requirement),
+        constraint_files=tuple(args.constraint),
+        build_constraint_files=tuple(args.build_constraint),
+        config_settings=tuple(args.config_settings),
+        src=args.src,
+        no_build_isolation=args.no_build_isolation,
+        no_build=args.no_build,
+        upgrade=args.upgrade,
+        upgrade_strategy=args.upgrade_strategy,
+        force_reinstall=args.force_reinstall,
+        no_deps=args.no_deps,
+        dry_run=args.dry_run,
+        report=args.report,
+    )
+    text = install_command(cmd, Reporter(args.quiet, args.verbose))
+    if text:
+        output.stdout(text)
+    return 0

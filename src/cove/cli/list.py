@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from cove.inspect.installed import InstalledDistribution
-    from cove.target import Environment
+    from cove.venv.environment import Environment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,19 +91,22 @@ def _latest(
     args: argparse.Namespace, env: Environment, dists: list[InstalledDistribution]
 ) -> dict[str, tuple[Version, str]]:
     """Newest release and its file kind per project, from the configured indexes in parallel."""
+    import os
     import tempfile
     from pathlib import Path
 
     from cove.cache import default_cache_dir
     from cove.cli import output
-    from cove.cli.session import _settings, _source
-    from cove.requirements.files import FileOptions
+    from cove.cli.install import settings_flags
+    from cove.operations.wiring import make_source
+    from cove.settings import load_install_settings
 
-    settings = _settings(args, env.root)
+    flags = settings_flags(args)
+    settings = load_install_settings(flags, dict(os.environ), env.root, args.isolated)
     base_cache_dir = default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
         cache_dir = Path(scratch) if settings.no_cache else base_cache_dir
-        source = _source(env, settings, FileOptions(), cache_dir, output.warn)
+        source = make_source(env, settings, None, cache_dir, output.warn)
         try:
             source.prefetch(d.canonical_name for d in dists)
             out: dict[str, tuple[Version, str]] = {}

@@ -35,7 +35,7 @@ def _prompt(env: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from cove.errors import CoveError
-    from cove.target import find_environment
+    from cove.venv.environment import find_environment
 
     env = find_environment(args.path, Path.cwd(), os.environ)
     bin_dir = "Scripts" if os.name == "nt" else "bin"

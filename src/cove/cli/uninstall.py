@@ -21,40 +21,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import tempfile
+    from cove.cli import output
+    from cove.cli.install import target_of
+    from cove.cli.reporter import Reporter
+    from cove.operations.uninstall import UninstallCommand, uninstall_command
 
-    from cove.cli.session import Reporter, open_configured
-    from cove.errors import UsageError
-    from cove.install.pipeline import scan_installed, uninstall
-    from cove.names import canonical
-    from cove.requirements.files import Requirements, parse_file
+    cmd = UninstallCommand(
+        target=target_of(args),
+        names=tuple(args.names),
+        requirement_files=tuple(args.requirement),
+        no_cache=args.no_cache,
+        dry_run=args.dry_run,
+    )
 
-    names = [canonical(n) for n in args.names]
-    reqs = Requirements()
-    for path in args.requirement:
-        parse_file(path, into=reqs)
-    names += [canonical(line.requirement.name) for line in reqs.lines]
-    if reqs.unnamed:
-        where = reqs.unnamed[0].path
-        raise UsageError(
-            f"cannot tell which project {where} is without building it",
-            hint="name the project to remove: cove uninstall NAME",
-        )
-    if not names:
-        raise UsageError("nothing to uninstall", hint="name a package: cove uninstall requests")
-    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
-        # --no-cache and --isolated mean what they mean for install: the interpreter's probe
-        # stays out of the cache, and configuration (no-cache-dir included) is ignored.
-        flags: dict[str, object] = {"no-cache-dir": args.no_cache}
-        env, _settings, cache_dir = open_configured(args, flags, Path(scratch))
-        installed = scan_installed([env.site_packages])
-        reporter = Reporter(args.quiet, args.verbose)
-        present = [installed[n] for n in names if n in installed]
-        if present and not args.yes and not args.dry_run and sys.stdin.isatty():
-            from cove.cli import output
+    def confirm(listing: str, root: Path) -> bool:
+        return output.confirm(f"Remove {listing} from {root}?")
 
-            listing = ", ".join(f"{d.name}=={d.normalized_version}" for d in present)
-            if not output.confirm(f"Remove {listing} from {env.root}?"):
-                return 1
-        plan = uninstall(names, env, cache_dir, reporter, args.dry_run)
-    return 0 if plan.remove or not names else 1
+    ask = None if args.yes or not sys.stdin.isatty() else confirm
+    plan = uninstall_command(cmd, Reporter(args.quiet, args.verbose), ask)
+    return 0 if plan.remove else 1  # nothing named was installed, or the answer was no

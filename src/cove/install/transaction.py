@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
     from filelock import BaseFileLock
 
-    from cove.install.scheme import Scheme
     from cove.install.wheel import InstalledDist, LinkMode
+    from cove.venv.scheme import Scheme
 
 
 def environment_lock(env_root: Path) -> BaseFileLock:

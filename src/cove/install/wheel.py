@@ -15,8 +15,8 @@ from typing import Literal, NamedTuple
 from cove.cache.unpacked import UnpackedFile, record_hash, unpack_wheel
 from cove.errors import WheelError
 from cove.headers import read_headers
-from cove.install.scheme import Scheme
 from cove.install.scripts import launcher, parse_entry_points, shebang, versioned_pip_names
+from cove.venv.scheme import Scheme
 
 LinkMode = Literal["hardlink", "copy", "symlink", "clone"]
 _FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, xfs)

@@ -183,7 +183,7 @@ def _seed(
     relocatable: bool,
 ) -> tuple[tuple[str, ...], bool]:
     """Link the interpreter's bundled pip (and setuptools before 3.12) from the cache."""
-    from cove.install.scheme import Scheme
+    from cove.venv.scheme import Scheme
     from cove.install.wheel import install_wheel
 
     seeded: list[str] = []

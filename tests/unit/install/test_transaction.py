@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from cove.errors import WheelError
-from cove.install.scheme import Scheme
 from cove.install.transaction import Transaction
 from cove.install.uninstall import UninstallError, owned_paths
+from cove.venv.scheme import Scheme
 from tests.support.dists import WheelSpec, build_wheel
 
 SITE = "lib/python3.12/site-packages"
@@ -139,7 +139,7 @@ def test_record_paths_outside_the_environment_are_ignored(env: Path, tmp_path: P
 KILLER = """
 import os, signal, sys
 from pathlib import Path
-from cove.install.scheme import Scheme
+from cove.venv.scheme import Scheme
 from cove.install.transaction import Transaction
 import cove.install.wheel as wheel_module
 

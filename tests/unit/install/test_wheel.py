@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from cove.errors import WheelError
-from cove.install.scheme import Scheme
 from cove.install.wheel import install_wheel
+from cove.venv.scheme import Scheme
 from tests.conftest import pyenv_python
 
 

@@ -7,9 +7,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cove.install.pipeline import InstallOutcome
+    from cove.operations.pipeline import InstallOutcome
     from cove.prepare.source import IndexSource
-    from cove.target import Environment
+    from cove.venv.environment import Environment
 
 
 def install_report(outcome: InstallOutcome, env: Environment, source: IndexSource) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cove.errors import VenvError
-from cove.install.scheme import Scheme
+from cove.venv.scheme import Scheme
 from cove.python.interpreter import Interpreter
 from cove.venv.layout import Layout, layout_for
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from cove.prepare.artifacts import DownloadProgress
     from cove.prepare.source import IndexSource
     from cove.resolve.resolver import Resolution
-    from cove.target import Environment
+    from cove.venv.environment import Environment
 
 
 class HashError(CoveError):
@@ -42,6 +42,25 @@ class Reporter(Protocol):
     def progress(self, files: int) -> DownloadProgress | None: ...
     def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None: ...
     def warn(self, message: str) -> None: ...
+
+
+class _Quiet:
+    """A Reporter that says nothing: installs into build environments."""
+
+    def resolved(self, count: int, seconds: float) -> None:
+        pass
+
+    def progress(self, files: int) -> DownloadProgress | None:
+        return None
+
+    def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+
+QUIET: Reporter = _Quiet()
 
 
 @dataclass(frozen=True, slots=True)

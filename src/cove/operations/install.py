@@ -1,0 +1,275 @@
+"""``cove install`` from start to end: settings and environment, requirements from arguments
+and files (markers, hashes, per-line -C), editable git clones, projects built to learn their
+names, the builder and index source, then the install pipeline; the JSON report when asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from cove.operations.pipeline import QUIET, Reporter
+from cove.operations.wiring import Target, check_writable, make_source, open_configured
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
+
+    from cove.build.builder import Builder
+    from cove.prepare.source import IndexSource
+    from cove.requirements.files import RequirementLine, Requirements, UnnamedLine
+    from cove.settings import InstallSettings
+    from cove.venv.environment import Environment
+
+
+@dataclass(frozen=True, slots=True)
+class InstallCommand:
+    """``cove install`` as the command line asked for it (cli/install.py builds it)."""
+
+    target: Target
+    # Install settings given on the command line, by pip's option names (None: not given);
+    # merged over the configuration (settings.py).
+    flags: Mapping[str, object] = field(default_factory=dict)
+    requirements: tuple[str, ...] = ()  # PEP 508 requirements, paths and URLs
+    editables: tuple[str, ...] = ()  # -e
+    requirement_files: tuple[str, ...] = ()  # -r
+    constraint_files: tuple[str, ...] = ()  # -c
+    build_constraint_files: tuple[str, ...] = ()  # -b
+    config_settings: tuple[str, ...] = ()  # -C KEY=VALUE, for every build
+    src: str | None = None  # where -e git+ clones go
+    no_build_isolation: bool = False
+    no_build: bool = False
+    upgrade: bool = False
+    upgrade_strategy: Literal["only-if-needed", "eager"] = "only-if-needed"
+    force_reinstall: bool = False
+    no_deps: bool = False
+    dry_run: bool = False
+    report: str | None = None  # a file for the JSON report, "-" for stdout
+
+
+def install_command(cmd: InstallCommand, reporter: Reporter) -> str:
+    """Run the install; the JSON report's text when ``cmd.report`` asks for one (else "").
+    A report file that could not be written is refused before anything changes."""
+    import tempfile
+
+    from cove.errors import UsageError
+
+    if not cmd.requirements and not cmd.requirement_files and not cmd.editables:
+        raise UsageError(
+            "nothing to install", hint="name a package (cove install requests) or -r FILE"
+        )
+    if cmd.report and cmd.report != "-":
+        check_writable(Path(cmd.report), "--report")
+    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
+        env, settings, cache_dir = open_configured(cmd.target, cmd.flags, Path(scratch))
+        reqs = _gather(cmd, settings, reporter)
+        lines = [line for line in reqs.lines if not line.constraint]
+        undo_clones: list[Callable[[], None]] = []
+        src = Path(cmd.src) if cmd.src else env.root / "src"
+        lines = _clone_editable_git(lines, src, undo_clones)
+        try:
+            text = _install_lines(cmd, env, settings, cache_dir, reqs, lines, reporter)
+        except BaseException:
+            for undo in reversed(undo_clones):  # the environment is as it was: so is src/
+                undo()
+            raise
+        if cmd.dry_run:
+            for undo in reversed(undo_clones):
+                undo()
+        if cmd.report and cmd.report != "-":
+            Path(cmd.report).write_text(text, encoding="utf-8")
+    return text if cmd.report == "-" else ""
+
+
+def _gather(cmd: InstallCommand, settings: InstallSettings, reporter: Reporter) -> Requirements:
+    """Requirements from arguments and files, and project directories (editable or not) whose
+    names only a build can tell."""
+    from cove.requirements.files import Requirements, add_requirement, parse_file
+
+    reqs = Requirements()
+    cwd = Path.cwd()
+    wanted = [(t, False) for t in cmd.requirements] + [(t, True) for t in cmd.editables]
+    for text, is_editable in wanted:
+        add_requirement(reqs, text, cwd, "argument", editable=is_editable)
+    for path in cmd.requirement_files:
+        parse_file(path, into=reqs)
+    for path in [*settings.constraints, *cmd.constraint_files]:
+        parse_file(path, constraint=True, into=reqs)
+    for message in reqs.warnings:
+        reporter.warn(message)
+    return reqs
+
+
+def _install_lines(
+    cmd: InstallCommand,
+    env: Environment,
+    settings: InstallSettings,
+    cache_dir: Path,
+    reqs: Requirements,
+    lines: list[RequirementLine],
+    reporter: Reporter,
+) -> str:
+    """Build the install request from the requirement lines and run it; the JSON report when
+    ``--report`` asks for one."""
+    from cove.names import canonical
+    from cove.operations.pipeline import InstallRequest, install
+    from cove.requirements.files import settings_dict
+
+    hashes: dict[NormalizedName, frozenset[str]] = {}
+    for line in reqs.lines:
+        if line.hashes:
+            name = canonical(line.requirement.name)
+            hashes[name] = hashes.get(name, frozenset()) | line.hashes
+    opts = reqs.options
+    editable = [line.requirement for line in lines if line.editable]
+    request = InstallRequest(
+        requirements=tuple(line.requirement for line in lines),
+        constraints=tuple(line.requirement for line in reqs.lines if line.constraint),
+        hashes=hashes,
+        require_hashes=settings.require_hashes or opts.require_hashes,
+        upgrade=cmd.upgrade,
+        upgrade_strategy=cmd.upgrade_strategy,
+        force_reinstall=cmd.force_reinstall,
+        no_deps=cmd.no_deps,
+        pre=settings.pre or opts.pre,
+        link_mode=settings.link_mode,  # type: ignore[arg-type]
+        compile_bytecode=settings.compile_bytecode,
+        dry_run=cmd.dry_run,
+        editable=frozenset(canonical(r.name) for r in editable),
+    )
+    made: list[tuple[IndexSource, Builder]] = []
+    per_project = {  # a requirements-file line's -C goes to the build of that project
+        line.requirement.name: settings_dict(line.config_settings)
+        for line in lines
+        if line.config_settings
+    }
+
+    def connect() -> tuple[IndexSource, Builder]:
+        """The index source and builder, made once on first need."""
+        if not made:
+            source = make_source(env, settings, opts, cache_dir, reporter.warn, request.hashes)
+            made.append((source, _builder(cmd, env, source, cache_dir, per_project)))
+        return made[0]
+
+    try:
+        if reqs.unnamed:
+            # Only a build tells these projects' names: build them now (once; reused below).
+            named = _name_by_building(reqs.unnamed, connect, env.interpreter.markers, reporter)
+            editable += [line.requirement for line in named if line.editable]
+            request = replace(
+                request,
+                requirements=request.requirements + tuple(line.requirement for line in named),
+                editable=request.editable
+                | frozenset(canonical(line.requirement.name) for line in named if line.editable),
+            )
+        editable_urls = frozenset(r.url for r in editable if r.url)
+
+        def connect_install() -> IndexSource:
+            source, builder = connect()
+            source.set_builder(builder, editable_urls)
+            return source
+
+        outcome = install(request, env, connect_install, cache_dir, reporter)
+        if cmd.report:
+            from cove.operations.report import install_report
+
+            return install_report(outcome, env, connect_install())
+        return ""
+    finally:
+        for source, _ in made:
+            source.close()
+
+
+def _clone_editable_git(
+    lines: list[RequirementLine], src: Path, undo: list[Callable[[], None]]
+) -> list[RequirementLine]:
+    """``-e git+URL#egg=NAME`` as pip does it: a clone in ``src/NAME`` installed editable from
+    there (``undo`` collects how to take each clone back if the install fails)."""
+    from dataclasses import replace
+
+    from packaging.requirements import Requirement
+
+    out = []
+    for line in lines:
+        url = line.requirement.url or ""
+        if line.editable and url.startswith("git+"):
+            from cove.build.vcs import clone_for_editing, parse_git_url
+
+            git = parse_git_url(url)
+            dest = src / line.requirement.name
+            _commit, take_back = clone_for_editing(git, dest)
+            undo.append(take_back)
+            project = dest / git.subdirectory if git.subdirectory else dest
+            req = Requirement(str(line.requirement))  # extras and markers kept
+            req.url = project.as_uri()
+            line = replace(line, requirement=req)
+        out.append(line)
+    return out
+
+
+def _name_by_building(
+    unnamed: list[UnnamedLine],
+    connect: Callable[[], tuple[IndexSource, Builder]],
+    markers: Mapping[str, str],
+    reporter: Reporter,
+) -> list[RequirementLine]:
+    """Build each project to learn its name, unless its marker does not hold for the target."""
+    from packaging.utils import parse_wheel_filename
+
+    from cove.requirements.files import settings_dict
+    from cove.requirements.markers import ignored_message, marker_holds
+
+    out = []
+    for line in unnamed:
+        if line.marker is not None and not marker_holds(line.marker, markers):
+            reporter.warn(ignored_message(str(line.path), line.marker))
+            continue
+        own = settings_dict(line.config_settings)
+        wheel = connect()[1].from_tree(
+            line.path, str(line.path), editable=line.editable, settings=own
+        )
+        out.append(line.named(parse_wheel_filename(wheel.name)[0]))
+    return out
+
+
+def _builder(
+    cmd: InstallCommand,
+    env: Environment,
+    source: IndexSource,
+    cache_dir: Path,
+    project_settings: dict[str, dict[str, str | list[str]]] | None = None,
+) -> Builder:
+    """Builds run in fresh cove environments filled through the same indexes and cache."""
+    from packaging.requirements import Requirement
+
+    from cove.build.builder import Builder
+    from cove.errors import UsageError
+    from cove.operations.pipeline import InstallRequest, install
+    from cove.requirements.files import Requirements, parse_file, settings_dict
+    from cove.venv.environment import open_environment
+
+    build_constraints = Requirements()
+    for path in cmd.build_constraint_files:
+        parse_file(path, constraint=True, into=build_constraints)
+
+    def install_into(root: Path, requirements: Sequence[str]) -> None:
+        request = InstallRequest(
+            requirements=tuple(Requirement(r) for r in requirements),
+            constraints=tuple(line.requirement for line in build_constraints.lines),
+        )
+        build_env = open_environment(root, cache_dir)
+        install(request, build_env, lambda: source, cache_dir, QUIET)
+
+    pairs = [item.partition("=") for item in cmd.config_settings]
+    for key, sep, _ in pairs:
+        if not sep:
+            raise UsageError(f"-C {key!r} is not KEY=VALUE", hint="write -C key=value")
+    return Builder(
+        env.interpreter,
+        cache_dir,
+        install_into,
+        isolation=not cmd.no_build_isolation,
+        config_settings=settings_dict((key, value) for key, _, value in pairs),
+        project_settings=project_settings,
+        allowed=not cmd.no_build,
+    )
