@@ -115,8 +115,11 @@ def run_on_terminal(
     for name in ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "CI"):
         env.pop(name, None)
     proc = subprocess.Popen(
-        list(argv), stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env
-    )
+        list(argv), stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
+        # A test run started in the background inherits SIGINT ignored, and Python then never
+        # raises KeyboardInterrupt: give the child Ctrl-C's default, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     os.close(slave)
     data = bytearray()
     interrupted = False
