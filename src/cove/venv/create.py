@@ -1,5 +1,6 @@
-"""Create an environment the way ``python -m venv`` does, built in a staging directory and swapped
-into place so a failed create leaves nothing behind (and ``--clear`` never half-clears)."""
+"""Create an environment the way ``python -m venv`` does, file for file per Python version,
+built in a staging directory and swapped into place so a failed create leaves nothing behind
+(and ``--clear`` never half-clears)."""
 
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
@@ -8,12 +9,12 @@ from collections.abc import Callable
 from typing import NamedTuple
 from pathlib import Path
 
-from cove import __version__
 from cove.errors import VenvError
 from cove.python.interpreter import Interpreter
 from cove.venv.layout import Layout, layout_for
 
 MIN_VERSION = (3, 8)
+GITIGNORE = "# Created by venv; see https://docs.python.org/3/library/venv.html\n*\n"
 
 
 class CreateOptions(NamedTuple):
@@ -26,7 +27,8 @@ class CreateOptions(NamedTuple):
     upgrade: bool = False
     with_pip: bool = True
     relocatable: bool = False
-    gitignore: bool = True
+    gitignore: bool = True  # venv's scm ignore file, which it writes from Python 3.13 on
+    upgrade_deps: bool = False  # only named in pyvenv.cfg's command; the CLI does the upgrade
 
 
 class CreatedEnvironment(NamedTuple):
@@ -38,11 +40,12 @@ class CreatedEnvironment(NamedTuple):
     link_fallback: bool  # True when files were copied because hardlinks were impossible
 
 
-def resolve_prompt(path: Path, prompt: str | None, cwd: Path) -> str:
-    """venv's rule: no prompt means the directory's name, ``.`` means the current directory's."""
+def resolve_prompt(path: Path, prompt: str | None, cwd: Path, version: tuple[int, ...]) -> str:
+    """venv's rule: no prompt means the directory's name; ``.`` means the current directory's
+    from Python 3.9 on (venv 3.8 takes it literally)."""
     if prompt is None:
         return path.name
-    if prompt == ".":
+    if prompt == "." and tuple(version[:2]) >= (3, 9):
         return cwd.resolve().name
     return prompt
 
@@ -50,39 +53,44 @@ def resolve_prompt(path: Path, prompt: str | None, cwd: Path) -> str:
 def pyvenv_cfg(
     path: Path, interpreter: Interpreter, options: CreateOptions, prompt: str, argv: list[str]
 ) -> str:
-    """The pyvenv.cfg text venv writes (``executable`` and ``command`` lines from 3.11 on)."""
-    base = interpreter.base_executable
+    """The pyvenv.cfg text venv writes, line for line (``executable`` and ``command`` from
+    3.11 on); ``relocatable`` is cove's own, only when asked for."""
     lines = [
-        f"home = {os.path.dirname(base)}",
+        f"home = {os.path.dirname(interpreter.base_executable)}",
         f"include-system-site-packages = {'true' if options.system_site_packages else 'false'}",
-        f"version = {interpreter.version_string}",
+        "version = {}.{}.{}".format(*interpreter.version),
     ]
     if options.prompt is not None:
         lines.append(f"prompt = {prompt!r}")
     if interpreter.version >= (3, 11):
-        lines.append(f"executable = {os.path.realpath(base)}")
-        lines.append(f"command = {' '.join([base, '-m', 'venv', *argv, str(path)])}")
+        lines.append(f"executable = {os.path.realpath(interpreter.executable)}")
+        lines.append(
+            f"command = {' '.join([interpreter.executable, '-m', 'venv', *argv, str(path)])}"
+        )
     if options.relocatable:
         lines.append("relocatable = true")
-    lines.append(f"cove = {__version__}")
     return "\n".join(lines) + "\n"
 
 
-def venv_argv(options: CreateOptions, prompt: str) -> list[str]:
-    """The ``python -m venv`` flags equivalent to these options, for pyvenv.cfg's command line."""
+def venv_argv(options: CreateOptions, version: tuple[int, ...]) -> list[str]:
+    """The ``python -m venv`` flags for these options, as venv lists them in pyvenv.cfg."""
     argv: list[str] = []
     if not options.symlinks:
         argv.append("--copies")
-    if options.clear:
-        argv.append("--clear")
-    if options.upgrade:
-        argv.append("--upgrade")
     if not options.with_pip:
         argv.append("--without-pip")
     if options.system_site_packages:
         argv.append("--system-site-packages")
+    if options.clear:
+        argv.append("--clear")
+    if options.upgrade:
+        argv.append("--upgrade")
+    if options.upgrade_deps:
+        argv.append("--upgrade-deps")
     if options.prompt is not None:
-        argv.append(f"--prompt={prompt}")
+        argv.append(f'--prompt="{options.prompt}"')
+    if not options.gitignore and tuple(version[:2]) >= (3, 13):
+        argv.append("--without-scm-ignore-files")
     return argv
 
 
@@ -131,28 +139,27 @@ def check_target(path: Path, options: CreateOptions) -> bool:
 def _link_interpreter(
     bin_dir: Path, interpreter: Interpreter, layout: Layout, symlinks: bool
 ) -> str:
-    """Make bin/python, python3, python3.X as venv does; returns the name the others point to."""
+    """Make venv's interpreter names in ``bin_dir``: the interpreter's own file name, linked to
+    it (or a copy), then python, python3 (python3.X from 3.9) relative to that; names already
+    there are replaced. Returns the interpreter's own name."""
+    import shutil
+
     base = interpreter.base_executable
-    exename = os.path.basename(base)
     if layout.windows:
         # Windows venvs copy the launcher; the names are fixed and do not chain.
         for name in layout.python_names:
-            import shutil
-
             shutil.copy2(os.path.join(os.path.dirname(base), name), bin_dir / name)
         return layout.python_names[0]
-    names = list(layout.python_names)
-    if exename not in names:
-        names.append(exename)
-    real = os.path.realpath(base)
-    for name in names:
+    exename = os.path.basename(base)
+    for name in [exename, *(n for n in layout.python_names if n != exename)]:
         target = bin_dir / name
+        if os.path.lexists(target):
+            os.unlink(target)  # never written through: it may be hardlinked from the old one
         if symlinks:
             os.symlink(base if name == exename else exename, target)
         else:
-            import shutil
-
-            shutil.copy2(real, target)
+            shutil.copyfile(base if name == exename else bin_dir / exename, target)
+            os.chmod(target, 0o755)
     return exename
 
 
@@ -242,17 +249,21 @@ def _build(
     if layout.lib64 and not (staging / "lib64").exists():
         os.symlink("lib", staging / "lib64")
     exename = _link_interpreter(bin_dir, interpreter, layout, options.symlinks)
-    cfg = pyvenv_cfg(final, interpreter, options, prompt, venv_argv(options, prompt))
+    cfg = pyvenv_cfg(final, interpreter, options, prompt, venv_argv(options, interpreter.version))
     (staging / "pyvenv.cfg").write_text(cfg, encoding="utf-8")
-    if options.gitignore:
-        (staging / ".gitignore").write_text("# Created by cove\n*\n", encoding="utf-8")
+    if options.gitignore and interpreter.version >= (3, 13):
+        (staging / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     write_activation(
-        layout, final, prompt, relocatable=options.relocatable, bin_dir=bin_dir, staged=True
+        layout,
+        final,
+        prompt,
+        relocatable=options.relocatable,
+        bin_dir=bin_dir,
+        staged=True,
+        venv_scripts=Path(interpreter.stdlib, "venv", "scripts"),
     )
     if options.with_pip and keep_site_packages is None:
-        return _seed(
-            staging, final, interpreter, layout, exename, cache_dir, options.relocatable
-        )
+        return _seed(staging, final, interpreter, layout, exename, cache_dir, options.relocatable)
     return (), False
 
 
@@ -274,7 +285,7 @@ def create_environment(
     path = path.absolute()
     existing = check_target(path, options)
     layout = layout_for(interpreter)
-    prompt = resolve_prompt(path, options.prompt, cwd)
+    prompt = resolve_prompt(path, options.prompt, cwd, interpreter.version)
     parent = path.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
