@@ -18,18 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import pyenv_python, run_cove
+from tests.integration.test_create import CLEAN_ENV
 
 pytestmark = pytest.mark.slow
 
 VERSIONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 TOO_OLD = ["2.7", "3.6", "3.7"]
-CLEAN_ENV = {
-    "PATH": os.environ["PATH"],
-    "HOME": os.environ.get("HOME", "/root"),
-    "PIP_CONFIG_FILE": os.devnull,
-    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    "PIP_NO_INPUT": "1",
-}
 
 # The only files whose bytes are cove's own, and why. venv pastes the environment's path and
 # prompt into these scripts unquoted (a `"`, `$(...)` or backquote in a directory name breaks
@@ -160,7 +154,7 @@ def test_tree_with_flags_is_venvs(minor: str, flags: list[str], pair: Maker) -> 
     assert_same_tree(venv, cove)
 
 
-@pytest.mark.parametrize("flag", ["--clear"])
+@pytest.mark.parametrize("flag", ["--upgrade", "--clear"])
 @pytest.mark.parametrize("minor", VERSIONS)
 def test_replacing_is_venvs(minor: str, flag: str, pair: Maker) -> None:
     """On an environment venv made, with a file of the user's in it: --clear starts afresh;

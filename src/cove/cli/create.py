@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     created = create_environment(
         path, interpreter, options, cache_dir=cache_dir, cwd=Path.cwd(), after_build=after_build
     )
+    for note in created.recovered:
+        output.warn(note)
     if created.link_fallback:
         output.warn("the cache is on another filesystem: files were copied, not hardlinked")
     if not args.quiet:

@@ -79,12 +79,15 @@ class Reporter:
 
 
 def open_target(args: argparse.Namespace, cache_dir: Path) -> Environment:
+    from cove.cli.environment import say_recovered
     from cove.target import find_environment, open_environment, open_system
 
     if getattr(args, "system", False):
-        return open_system(args.python, cache_dir, args.break_system_packages)
-    root = find_environment(args.python, Path.cwd(), os.environ)
-    return open_environment(root, cache_dir)
+        env = open_system(args.python, cache_dir, args.break_system_packages)
+    else:
+        env = open_environment(find_environment(args.python, Path.cwd(), os.environ), cache_dir)
+    say_recovered(env)
+    return env
 
 
 def _settings(args: argparse.Namespace, env_root: Path) -> InstallSettings:
