@@ -134,9 +134,13 @@ class Environment(NamedTuple):
 
     def user_site(self) -> Path | None:
         """The user site-packages that site.py would put on ``sys.path`` (it exists, and
-        PYTHONNOUSERSITE is unset); PYTHONUSERBASE moves it, as for the interpreter."""
+        PYTHONNOUSERSITE is unset); PYTHONUSERBASE moves it, as for the interpreter. As in
+        site.check_enableusersite, a process whose effective ids are not its real ones (which
+        the interpreter would inherit from cove) gets none."""
         it = self.interpreter
         if os.environ.get("PYTHONNOUSERSITE") or not it.user_site:
+            return None
+        if hasattr(os, "geteuid") and (os.geteuid(), os.getegid()) != (os.getuid(), os.getgid()):
             return None
         base = os.environ.get("PYTHONUSERBASE") or it.user_base
         path = Path(base, it.user_site) if base else None
