@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import shutil
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -25,7 +23,7 @@ from cove.testhooks import pause_at
 
 NEW = "cove-new"
 OLD = "cove-old"
-_SUFFIX = re.compile(r"(cove-new|cove-old)-([0-9a-f]{8})\Z")
+_TAG = frozenset("0123456789abcdef")
 
 
 class Leftover(NamedTuple):
@@ -40,7 +38,8 @@ def sibling(path: Path, kind: str, tag: str) -> Path:
 
 
 def leftovers(path: Path) -> list[Leftover]:
-    """The swap directories beside ``path``, in name order (real directories only)."""
+    """The swap directories beside ``path``, in name order (real directories only). Run by
+    every command that opens an environment: one scandir, nothing imported."""
     prefix = f".{path.name}."
     found = []
     try:
@@ -48,9 +47,14 @@ def leftovers(path: Path) -> list[Leftover]:
             for entry in entries:
                 if not entry.name.startswith(prefix):
                     continue
-                match = _SUFFIX.match(entry.name, len(prefix))
-                if match and entry.is_dir(follow_symlinks=False):
-                    found.append(Leftover(Path(entry.path), match.group(1), match.group(2)))
+                kind, _, tag = entry.name[len(prefix) :].rpartition("-")
+                if (
+                    kind in (NEW, OLD)
+                    and len(tag) == 8
+                    and _TAG.issuperset(tag)
+                    and entry.is_dir(follow_symlinks=False)
+                ):
+                    found.append(Leftover(Path(entry.path), kind, tag))
     except OSError:
         return []
     return sorted(found)
@@ -94,6 +98,8 @@ def replace(staging: Path, path: Path, tag: str, *, existing: bool, exchange: bo
             path.rmdir()  # an empty directory; POSIX rename replaces it by itself
         os.rename(staging, path)
         return
+    import shutil
+
     if exchange and _exchange(staging, path):
         pause_at("swap-exchanged")
         shutil.rmtree(staging, ignore_errors=True)  # the old environment, under the new's name
@@ -121,7 +127,13 @@ def _exchange(a: Path, b: Path) -> bool:
     renameat2 = getattr(libc, "renameat2", None)  # glibc 2.28+
     if renameat2 is None:
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     at_fdcwd, rename_exchange = -100, 2
     if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
         return True
@@ -137,6 +149,8 @@ def recover(path: Path) -> list[str]:
     found = leftovers(path)
     if not found:
         return []
+    import shutil
+
     notes = []
     with contextlib.ExitStack() as stack:
         free = [lo for lo in found if _try_hold(lo.path, stack)]
