@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import pyenv_python, run_cove
+from tests.conftest import python_or_skip, run_cove
 from tests.integration.test_create import CLEAN_ENV
 
 pytestmark = pytest.mark.slow
@@ -82,13 +82,6 @@ def record(path: Path) -> list[list[str]]:
         return [row for row in csv.reader(f) if not row[0].endswith(".pyc")]
 
 
-def python_or_skip(minor: str, name: str | None = None) -> Path:
-    exe = pyenv_python(minor)
-    if exe is None:
-        pytest.skip(f"no Python {minor} under ~/.pyenv/versions")
-    return exe if name is None else exe.parent / name
-
-
 Maker = Callable[..., tuple[Path, Path]]
 
 
@@ -127,7 +120,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Maker:
 def test_tree_is_venvs(minor: str, name: str, pair: Maker) -> None:
     """The interpreter named as the user names it: venv links that name to it and the others
     to that name (python3.X only from 3.9 on)."""
-    exe = python_or_skip(minor, name.replace("X", minor.split(".")[1]))
+    exe = python_or_skip(minor).parent / name.replace("X", minor.split(".")[1])
     venv, cove = pair(exe, "--without-pip")
     assert_same_tree(venv, cove)
     if minor == "3.8":

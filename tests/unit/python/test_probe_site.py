@@ -14,7 +14,7 @@ import pytest
 
 from cove.python import probe as probe_mod
 from cove.target import open_environment, open_system
-from tests.conftest import pyenv_python
+from tests.conftest import python_or_skip
 
 pytestmark = pytest.mark.slow
 
@@ -26,13 +26,6 @@ CANARIES = {
     "canary.pth": "import sys; open(sys.prefix + '/ran-pth', 'a').close()\n",
     "sitecustomize.py": "import sys\nopen(sys.prefix + '/ran-sitecustomize', 'a').close()\n",
 }
-
-
-def python_or_skip(minor: str) -> Path:
-    exe = pyenv_python(minor)
-    if exe is None:
-        pytest.skip(f"no Python {minor} under ~/.pyenv/versions")
-    return exe
 
 
 def with_site(exe: Path) -> dict[str, object]:
