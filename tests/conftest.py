@@ -29,6 +29,14 @@ def pyenv_python(minor: str) -> Path | None:
     return None
 
 
+def python_or_skip(minor: str) -> Path:
+    """``pyenv_python(minor)``, or skip the test where pyenv has no such Python."""
+    exe = pyenv_python(minor)
+    if exe is None:
+        pytest.skip(f"no Python {minor} under ~/.pyenv/versions")
+    return exe
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's pip config, cove cache or active venv."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cove.cache import INTERPRETERS
 from tests.conftest import pyenv_python, run_cove
 from tests.support.index import Index
 
@@ -28,7 +29,7 @@ def test_dir_info_and_clean(tmp_path: Path, index: Index) -> None:
     info = run_cove("cache", "info", check=True).stdout.splitlines()
     assert info[0] == f"Cache: {cache}"
     rows = {line.split()[0]: line.split()[1:] for line in info[2:]}
-    assert {"unpacked-v1", "interpreters-v5", "total"} <= set(rows)
+    assert {"unpacked-v1", INTERPRETERS, "total"} <= set(rows)
     assert int(rows["unpacked-v1"][0]) >= 4  # tidy's module, METADATA, WHEEL, RECORD, manifest
 
     mine = cache / "notes.txt"  # not cove's: never counted or removed

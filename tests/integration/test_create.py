@@ -1,4 +1,5 @@
-"""`cove create` against `python -m venv` for real interpreters: same tree, same behaviour."""
+"""`cove create` for real interpreters: what it refuses, what it keeps, how it fails
+(test_create_vs_venv.py compares its trees with venv's)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import pyenv_python, run_cove
+from tests.conftest import pyenv_python, python_or_skip, run_cove
 
-VERSIONS = ["3.8", "3.11", "3.12", "3.13"]
 CLEAN_ENV = {
     "PATH": os.environ["PATH"],
     "HOME": os.environ.get("HOME", "/root"),
@@ -21,80 +21,10 @@ CLEAN_ENV = {
 }
 
 
-def _python_or_skip(minor: str) -> Path:
-    exe = pyenv_python(minor)
-    if exe is None:
-        pytest.skip(f"no Python {minor} under ~/.pyenv/versions")
-    return exe
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Relative path -> kind (dir, file, link target), without bytecode caches."""
-    out: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-        for name in dirnames + filenames:
-            p = Path(dirpath) / name
-            rel = p.relative_to(root).as_posix()
-            if p.is_symlink():
-                target = os.readlink(p)
-                out[rel] = "link:" + target.replace(str(root), "<env>")
-            elif p.is_dir():
-                out[rel] = "dir"
-            else:
-                out[rel] = "exec" if os.access(p, os.X_OK) else "file"
-    return out
-
-
-def cfg(root: Path) -> dict[str, str]:
-    pairs = (line.split(" = ", 1) for line in (root / "pyvenv.cfg").read_text().splitlines())
-    return {k: v for k, v in pairs if k not in ("command", "cove")}
-
-
 def in_env(python: Path, code: str) -> str:
     return subprocess.run(
         [str(python), "-c", code], capture_output=True, text=True, check=True, env=CLEAN_ENV
     ).stdout
-
-
-@pytest.mark.parametrize("minor", VERSIONS)
-def test_same_as_venv(minor: str, tmp_path: Path) -> None:
-    exe = _python_or_skip(minor)
-    ours, theirs = tmp_path / "a" / "env", tmp_path / "b" / "env"
-    run_cove("create", "-p", str(exe), str(ours), check=True)
-    subprocess.run([str(exe), "-m", "venv", str(theirs)], check=True, env=CLEAN_ENV)
-
-    ours_tree, theirs_tree = tree(ours), tree(theirs)
-    ours_tree.pop(".gitignore", None)
-    theirs_tree.pop(".gitignore", None)
-    for name in [k for k in ours_tree if k.startswith("bin/activate") or k == "bin/Activate.ps1"]:
-        ours_tree.pop(name)
-        theirs_tree.pop(name, None)
-    assert ours_tree == theirs_tree
-    assert cfg(ours) == cfg(theirs)
-
-    probe = (
-        "import site, sys; print(sys.prefix); print(sys.base_prefix); print(site.ENABLE_USER_SITE)"
-    )
-    assert in_env(ours / "bin" / "python", probe).replace(str(ours), "<env>") == in_env(
-        theirs / "bin" / "python", probe
-    ).replace(str(theirs), "<env>")
-
-    pip_list = [str(ours / "bin" / "python"), "-m", "pip", "list", "--format=freeze"]
-    ours_list = subprocess.run(pip_list, capture_output=True, text=True, env=CLEAN_ENV)
-    pip_list[0] = str(theirs / "bin" / "python")
-    theirs_list = subprocess.run(pip_list, capture_output=True, text=True, env=CLEAN_ENV)
-    assert ours_list.returncode == 0, ours_list.stderr
-    assert ours_list.stdout == theirs_list.stdout
-    assert "pip==" in ours_list.stdout
-
-    # Every file pip wrote is byte-identical, but RECORD, which pip extends with bytecode.
-    site = next((ours / "lib").glob("python*/site-packages"))
-    their_site = theirs / site.relative_to(ours)
-    for dist_info in site.glob("*.dist-info"):
-        for f in dist_info.iterdir():
-            if f.name not in ("RECORD",):
-                assert f.read_bytes() == (their_site / dist_info.name / f.name).read_bytes(), f
 
 
 def test_pip_runs_inside(tmp_path: Path) -> None:
@@ -117,15 +47,24 @@ def test_default_path_gitignore_and_prompt(workdir: Path) -> None:
     proc = run_cove("create", cwd=workdir)
     assert proc.returncode == 0, proc.stderr
     env = workdir / ".venv"
-    assert (env / "pyvenv.cfg").is_file()
-    assert (env / ".gitignore").read_text().splitlines()[-1] == "*"
+    cfg = (env / "pyvenv.cfg").read_text()
+    version = next(line.split(" = ")[1] for line in cfg.splitlines() if line.startswith("version"))
+    # venv writes one from 3.13 on
+    has_gitignore = tuple(int(p) for p in version.split(".")[:2]) >= (3, 13)
+    assert (env / ".gitignore").exists() == has_gitignore
     assert "source .venv/bin/activate" in proc.stderr
     assert "VIRTUAL_ENV_PROMPT" in (env / "bin" / "activate").read_text()
 
 
 def test_no_gitignore_without_pip_copies(tmp_path: Path) -> None:
     env = tmp_path / "e"
-    run_cove("create", "--no-gitignore", "--without-pip", "--copies", str(env), check=True)
+    exe = python_or_skip("3.13")  # the first venv that writes a .gitignore
+    run_cove("create", "-p", str(exe), "--without-pip", str(tmp_path / "with"), check=True)
+    assert (tmp_path / "with" / ".gitignore").read_text().splitlines()[-1] == "*"
+    run_cove(
+        "create", "-p", str(exe), "--no-gitignore", "--without-pip", "--copies", str(env),
+        check=True,
+    )  # fmt: skip
     assert not (env / ".gitignore").exists()
     assert not list(env.glob("lib/python*/site-packages/*"))
     assert not (env / "bin" / "python").is_symlink()
@@ -202,16 +141,6 @@ def test_bad_interpreter(request_: str, expected: str, tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert expected in proc.stderr and "hint:" in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_too_old_interpreter(tmp_path: Path) -> None:
-    exe = pyenv_python("2.7") or pyenv_python("3.6")
-    if exe is None:
-        pytest.skip("no old interpreter")
-    proc = run_cove("create", "-p", str(exe), str(tmp_path / "e"))
-    assert proc.returncode == 1
-    assert "hint:" in proc.stderr and "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -17,7 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PYTHON",
         help="interpreter: a version (3.12, 3.12.1), a name (python3.13, pypy3.10) or a path",
     )
-    parser.add_argument("--prompt", help="prompt prefix inside the environment ('.': this dir)")
+    parser.add_argument(
+        "--prompt", help="prompt prefix inside the environment ('.': this dir, from Python 3.9)"
+    )
     parser.add_argument(
         "--system-site-packages",
         action="store_true",
@@ -53,9 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-gitignore",
+        "--without-scm-ignore-files",
         dest="gitignore",
         action="store_false",
-        help="do not write a .gitignore that ignores the environment",
+        help="do not write the .gitignore that venv writes from Python 3.13 on",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
@@ -84,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         with_pip=not args.without_pip,
         relocatable=args.relocatable,
         gitignore=args.gitignore,
+        upgrade_deps=args.upgrade_deps,
     )
     path = Path(args.path)
     after_build = None
@@ -100,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     created = create_environment(
         path, interpreter, options, cache_dir=cache_dir, cwd=Path.cwd(), after_build=after_build
     )
+    for note in created.recovered:
+        output.warn(note)
     if created.link_fallback:
         output.warn("the cache is on another filesystem: files were copied, not hardlinked")
     if not args.quiet:

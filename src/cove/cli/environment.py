@@ -31,9 +31,21 @@ def target_environment(args: argparse.Namespace) -> Environment:
     from cove.venv.environment import find_environment, open_environment, open_system
 
     if args.system:  # only read: PEP 668 guards changes, not looking
-        return open_system(args.python, default_cache_dir(), break_system_packages=True)
-    root = find_environment(args.python, Path.cwd(), os.environ)
-    return open_environment(root, default_cache_dir())
+        env = open_system(args.python, default_cache_dir(), break_system_packages=True)
+    else:
+        env = open_environment(
+            find_environment(args.python, Path.cwd(), os.environ), default_cache_dir()
+        )
+    say_recovered(env)
+    return env
+
+
+def say_recovered(env: Environment) -> None:
+    """Tell what opening the environment repaired after an interrupted `cove create`."""
+    from cove.cli import output
+
+    for note in env.recovered:
+        output.warn(note)
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:

@@ -154,10 +154,11 @@ class Transaction:
         if not sources:
             return
         self._journal_add([pyc for pairs in expected.values() for _, pyc in pairs])
-        # -E: PYTHONPYCACHEPREFIX must not send the bytecode elsewhere. A module that does not
-        # compile is skipped, as pip skips it.
+        # -I: PYTHONPYCACHEPREFIX must not send the bytecode elsewhere; -S: nothing of the
+        # environment runs (its .pth files, sitecustomize). A module that does not compile is
+        # skipped, as pip skips it.
         subprocess.run(
-            [str(python), "-E", "-s", "-c", _COMPILE],
+            [str(python), "-I", "-S", "-c", _COMPILE],
             input="\n".join(sources),
             text=True,
             stdout=subprocess.DEVNULL,

@@ -61,7 +61,9 @@ def install_command(cmd: InstallCommand, reporter: Reporter) -> str:
     if cmd.report and cmd.report != "-":
         check_writable(Path(cmd.report), "--report")
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
-        env, settings, cache_dir = open_configured(cmd.target, cmd.flags, Path(scratch))
+        env, settings, cache_dir = open_configured(
+            cmd.target, cmd.flags, Path(scratch), reporter.warn
+        )
         reqs = _gather(cmd, settings, reporter)
         lines = [line for line in reqs.lines if not line.constraint]
         undo_clones: list[Callable[[], None]] = []

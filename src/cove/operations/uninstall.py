@@ -54,7 +54,7 @@ def uninstall_command(cmd: UninstallCommand, reporter: Reporter, confirm: Confir
         # --no-cache and --isolated mean what they mean for install: the interpreter's probe
         # stays out of the cache, and configuration (no-cache-dir included) is ignored.
         flags: dict[str, object] = {"no-cache-dir": cmd.no_cache}
-        env, _, cache_dir = open_configured(cmd.target, flags, Path(scratch))
+        env, _, cache_dir = open_configured(cmd.target, flags, Path(scratch), reporter.warn)
         installed = scan_installed([env.site_packages])
         present = [installed[n] for n in names if n in installed]
         if present and confirm is not None and not cmd.dry_run:

@@ -38,7 +38,7 @@ def open_target(target: Target, cache_dir: Path) -> Environment:
 
 
 def open_configured(
-    target: Target, flags: Mapping[str, object], scratch: Path
+    target: Target, flags: Mapping[str, object], scratch: Path, warn: Callable[[str], None]
 ) -> tuple[Environment, InstallSettings, Path]:
     """The environment, the settings that apply to it and the cache directory to use: with
     --no-cache (or no-cache-dir configured) even the interpreter's probe stays out of the cache,
@@ -51,6 +51,8 @@ def open_configured(
     settings = load_install_settings(flags, dict(os.environ), root, target.isolated)
     cache_dir = scratch if settings.no_cache else default_cache_dir()
     env = open_target(target, cache_dir)
+    for note in env.recovered:  # what opening it repaired after an interrupted cove create
+        warn(note)
     if target.system:  # the interpreter's own pip.conf (in its prefix) applies too
         settings = load_install_settings(flags, dict(os.environ), env.root, target.isolated)
     return env, settings, cache_dir

@@ -16,6 +16,9 @@ from cove.python.interpreter import Interpreter
 # v2: "libc" is ["musl", version] on musl, where platform.libc_ver() knows nothing.
 # v3: "cache_tag", the tag in compiled bytecode's file names.
 # v4: "install_paths", sysconfig's default install paths (for --system).
+# v5: "user_base" and "user_site", site.py's user site-packages.
+# v6: probed with site disabled; an answer that an environment's .pth files or sitecustomize
+#     ran beside, and could have shaped, is not reused.
 CACHE_BUCKET = INTERPRETERS
 MIN_VERSION = (3, 8)
 
@@ -81,12 +84,17 @@ def _run_probe(executable: Path) -> dict[str, Any]:
             hint="give the path of a python executable, e.g. /usr/bin/python3",
         )
     try:
-        proc = subprocess.run(
-            [str(executable), "-E", "-s", str(script)],
-            capture_output=True,
-            timeout=30,
-            stdin=subprocess.DEVNULL,
-        )
+        # Site disabled: the environment's .pth files and sitecustomize never run (the script
+        # works out what site.py would). Pythons without -I (2.7) are asked again without it.
+        for flags in (["-I", "-S"], ["-E", "-s", "-S"]):
+            proc = subprocess.run(
+                [str(executable), *flags, str(script)],
+                capture_output=True,
+                timeout=30,
+                stdin=subprocess.DEVNULL,
+            )
+            if proc.returncode != 2 or b"-I" not in proc.stderr:
+                break
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise InterpreterError(
             f"could not run {executable}: {exc}",

@@ -1,5 +1,10 @@
 """Run inside a target interpreter (any Python from 2.7 on, stdlib only) to describe it as JSON.
 
+cove runs it with site disabled (``-I -S``; ``-E -s -S`` on 2.7), so nothing the environment
+holds runs: no .pth file, no sitecustomize. The one thing site.py does that the answer depends
+on, setting a venv's sys.prefix from its pyvenv.cfg, is done here the way site.venv() does it,
+before sysconfig is first imported (it reads sys.prefix then).
+
 Kept compatible with old Pythons so cove can say "too old" instead of crashing.
 """
 
@@ -9,11 +14,38 @@ import platform
 import re
 import struct
 import sys
-import sysconfig
+
+
+def _enter_venv():
+    # type: () -> None
+    """site.venv() for an interpreter run with -S (PEP 405): pyvenv.cfg beside the executable
+    or one directory up makes that directory's parent sys.prefix, and its home sys._home."""
+    if sys.version_info < (3, 3):
+        return  # no venv support in site.py; too old for cove anyway
+    if sys.platform == "darwin" and "__PYVENV_LAUNCHER__" in os.environ:
+        executable = sys._base_executable = os.environ["__PYVENV_LAUNCHER__"]  # type: ignore[attr-defined]
+    else:
+        executable = sys.executable
+    exe_dir = os.path.dirname(os.path.abspath(executable))
+    site_prefix = os.path.dirname(exe_dir)
+    for conf in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(site_prefix, "pyvenv.cfg")):
+        if os.path.isfile(conf):
+            break
+    else:
+        return
+    sys._home = None  # type: ignore[attr-defined]
+    with open(conf, encoding="utf-8") as f:
+        for line in f:
+            key, sep, value = line.partition("=")
+            if sep and key.strip().lower() == "home":
+                sys._home = value.strip()  # type: ignore[attr-defined]
+    sys.prefix = sys.exec_prefix = site_prefix
 
 
 def _scheme():
     # type: () -> dict[str, str]
+    import sysconfig
+
     names = sysconfig.get_scheme_names()
     if "venv" in names:
         scheme = "venv"
@@ -125,6 +157,8 @@ def _libc(executable):
 def _install_paths():
     # type: () -> dict[str, str]
     """Where pip installs into this interpreter itself (its default sysconfig scheme)."""
+    import sysconfig
+
     paths = sysconfig.get_paths()
     keys = ("purelib", "platlib", "scripts", "data", "include")
     return dict((k, paths[k]) for k in keys if k in paths)
@@ -133,7 +167,10 @@ def _install_paths():
 def _user_site():
     # type: () -> tuple[str, str]
     """The user base as site.py works it out when PYTHONUSERBASE is unset, and the user
-    site-packages relative to it: cove adds PYTHONUSERBASE itself, at each run."""
+    site-packages relative to it: cove adds PYTHONUSERBASE itself, at each run. Importing site
+    under -S runs nothing from Python 3.3 on; 2.7's would run site.main(), and has no helpers."""
+    if sys.version_info < (3, 3):
+        return "", ""
     try:
         import site
 
@@ -153,6 +190,9 @@ def _user_site():
 
 def main():
     # type: () -> None
+    _enter_venv()
+    import sysconfig
+
     stdlib = sysconfig.get_paths()["stdlib"]
     executable = os.path.abspath(sys.executable)
     base_executable = getattr(sys, "_base_executable", None) or executable

@@ -3,6 +3,7 @@ prompt for each shell so no character in them can break a script or run anything
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -147,13 +148,22 @@ def write_activation(
     relocatable: bool = False,
     bin_dir: Path | None = None,
     staged: bool = False,
+    venv_scripts: Path | None = None,
 ) -> list[Path]:
     """Write the scripts into ``bin_dir`` (default: the environment's). Each is written to a
     temporary name and renamed, unless ``staged``: a directory not yet swapped into place is
-    already invisible, and every file created costs time on slow disks."""
+    already invisible, and every file created costs time on slow disks.
+
+    ``venv_scripts`` is the interpreter's ``venv/scripts``: its Activate.ps1 is taken as it is,
+    as venv takes it (it has nothing to fill in: it finds the environment from where it lies
+    and reads the prompt from pyvenv.cfg), so the file is venv's own for that Python."""
     target = bin_dir if bin_dir is not None else env / layout.bin_dir
+    rendered = render_activation(layout, env, prompt, relocatable=relocatable)
+    if venv_scripts is not None:
+        with contextlib.suppress(OSError):
+            rendered["Activate.ps1"] = (venv_scripts / "common" / "Activate.ps1").read_bytes()
     written = []
-    for name, data in render_activation(layout, env, prompt, relocatable=relocatable).items():
+    for name, data in rendered.items():
         path = target / name
         if staged:
             path.write_bytes(data)

@@ -1,19 +1,22 @@
-"""Create an environment the way ``python -m venv`` does, built in a staging directory and swapped
-into place so a failed create leaves nothing behind (and ``--clear`` never half-clears)."""
+"""Create an environment the way ``python -m venv`` does, file for file per Python version,
+built in a hidden sibling directory and swapped into place (``cove.venv.swap``), so a failed or
+killed create leaves the old environment whole and nothing half made."""
 
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
+import contextlib
 import os
 from collections.abc import Callable
 from typing import NamedTuple
 from pathlib import Path
 
-from cove import __version__
 from cove.errors import VenvError
 from cove.python.interpreter import Interpreter
+from cove.testhooks import pause_at
 from cove.venv.layout import Layout, layout_for
 
 MIN_VERSION = (3, 8)
+GITIGNORE = "# Created by venv; see https://docs.python.org/3/library/venv.html\n*\n"
 
 
 class CreateOptions(NamedTuple):
@@ -26,7 +29,8 @@ class CreateOptions(NamedTuple):
     upgrade: bool = False
     with_pip: bool = True
     relocatable: bool = False
-    gitignore: bool = True
+    gitignore: bool = True  # venv's scm ignore file, which it writes from Python 3.13 on
+    upgrade_deps: bool = False  # only named in pyvenv.cfg's command; the CLI does the upgrade
 
 
 class CreatedEnvironment(NamedTuple):
@@ -36,13 +40,15 @@ class CreatedEnvironment(NamedTuple):
     prompt: str
     seeded: tuple[str, ...]  # "pip-24.2", ... as installed
     link_fallback: bool  # True when files were copied because hardlinks were impossible
+    recovered: tuple[str, ...] = ()  # what was repaired after an interrupted create, if anything
 
 
-def resolve_prompt(path: Path, prompt: str | None, cwd: Path) -> str:
-    """venv's rule: no prompt means the directory's name, ``.`` means the current directory's."""
+def resolve_prompt(path: Path, prompt: str | None, cwd: Path, version: tuple[int, ...]) -> str:
+    """venv's rule: no prompt means the directory's name; ``.`` means the current directory's
+    from Python 3.9 on (venv 3.8 takes it literally)."""
     if prompt is None:
         return path.name
-    if prompt == ".":
+    if prompt == "." and tuple(version[:2]) >= (3, 9):
         return cwd.resolve().name
     return prompt
 
@@ -50,39 +56,42 @@ def resolve_prompt(path: Path, prompt: str | None, cwd: Path) -> str:
 def pyvenv_cfg(
     path: Path, interpreter: Interpreter, options: CreateOptions, prompt: str, argv: list[str]
 ) -> str:
-    """The pyvenv.cfg text venv writes (``executable`` and ``command`` lines from 3.11 on)."""
-    base = interpreter.base_executable
+    """The pyvenv.cfg text venv writes, line for line (``executable`` and ``command`` from
+    3.11 on); ``relocatable`` is cove's own, only when asked for."""
     lines = [
-        f"home = {os.path.dirname(base)}",
+        f"home = {os.path.dirname(interpreter.base_executable)}",
         f"include-system-site-packages = {'true' if options.system_site_packages else 'false'}",
-        f"version = {interpreter.version_string}",
+        "version = {}.{}.{}".format(*interpreter.version),
     ]
     if options.prompt is not None:
         lines.append(f"prompt = {prompt!r}")
     if interpreter.version >= (3, 11):
-        lines.append(f"executable = {os.path.realpath(base)}")
-        lines.append(f"command = {' '.join([base, '-m', 'venv', *argv, str(path)])}")
+        lines.append(f"executable = {os.path.realpath(interpreter.executable)}")
+        lines.append(f"command = {' '.join([interpreter.executable, '-m', 'venv', *argv, str(path)])}")
     if options.relocatable:
         lines.append("relocatable = true")
-    lines.append(f"cove = {__version__}")
     return "\n".join(lines) + "\n"
 
 
-def venv_argv(options: CreateOptions, prompt: str) -> list[str]:
-    """The ``python -m venv`` flags equivalent to these options, for pyvenv.cfg's command line."""
+def venv_argv(options: CreateOptions, version: tuple[int, ...]) -> list[str]:
+    """The ``python -m venv`` flags for these options, as venv lists them in pyvenv.cfg."""
     argv: list[str] = []
     if not options.symlinks:
         argv.append("--copies")
-    if options.clear:
-        argv.append("--clear")
-    if options.upgrade:
-        argv.append("--upgrade")
     if not options.with_pip:
         argv.append("--without-pip")
     if options.system_site_packages:
         argv.append("--system-site-packages")
+    if options.clear:
+        argv.append("--clear")
+    if options.upgrade:
+        argv.append("--upgrade")
+    if options.upgrade_deps:
+        argv.append("--upgrade-deps")
     if options.prompt is not None:
-        argv.append(f"--prompt={prompt}")
+        argv.append(f'--prompt="{options.prompt}"')
+    if not options.gitignore and tuple(version[:2]) >= (3, 13):
+        argv.append("--without-scm-ignore-files")
     return argv
 
 
@@ -131,28 +140,27 @@ def check_target(path: Path, options: CreateOptions) -> bool:
 def _link_interpreter(
     bin_dir: Path, interpreter: Interpreter, layout: Layout, symlinks: bool
 ) -> str:
-    """Make bin/python, python3, python3.X as venv does; returns the name the others point to."""
+    """Make venv's interpreter names in ``bin_dir``: the interpreter's own file name, linked to
+    it (or a copy), then python, python3 (python3.X from 3.9) relative to that; names already
+    there are replaced. Returns the interpreter's own name."""
+    import shutil
+
     base = interpreter.base_executable
-    exename = os.path.basename(base)
     if layout.windows:
         # Windows venvs copy the launcher; the names are fixed and do not chain.
         for name in layout.python_names:
-            import shutil
-
             shutil.copy2(os.path.join(os.path.dirname(base), name), bin_dir / name)
         return layout.python_names[0]
-    names = list(layout.python_names)
-    if exename not in names:
-        names.append(exename)
-    real = os.path.realpath(base)
-    for name in names:
+    exename = os.path.basename(base)
+    for name in [exename, *(n for n in layout.python_names if n != exename)]:
         target = bin_dir / name
+        if os.path.lexists(target):
+            os.unlink(target)  # never written through: it may be hardlinked from the old one
         if symlinks:
             os.symlink(base if name == exename else exename, target)
         else:
-            import shutil
-
-            shutil.copy2(real, target)
+            shutil.copyfile(base if name == exename else bin_dir / exename, target)
+            os.chmod(target, 0o755)
     return exename
 
 
@@ -210,7 +218,15 @@ def _seed(
         )
         seeded.append(f"{result.name}-{result.version}")
         fallback = fallback or result.link_fallback
+        pause_at("create-seeding")
     return tuple(seeded), fallback
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write a file as a new inode: in an upgrade's copy the old one is the old environment's."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    path.write_text(text, encoding="utf-8")
 
 
 def _build(
@@ -221,39 +237,72 @@ def _build(
     options: CreateOptions,
     prompt: str,
     cache_dir: Path,
-    keep_site_packages: Path | None,
 ) -> tuple[tuple[str, ...], bool]:
-    from cove.venv.activation import write_activation
-
-    staging.mkdir()
+    """Make the environment in ``staging`` (empty, or for --upgrade a copy of the old one)."""
     bin_dir = staging / layout.bin_dir
-    bin_dir.mkdir()
     site_packages = staging / layout.site_packages
-    if keep_site_packages is not None:
-        lib_top = layout.site_packages.split("/")[0]
-        os.rename(keep_site_packages / lib_top, staging / lib_top)
-    else:
-        site_packages.mkdir(parents=True)
-    # venv makes include/pythonX.Y from 3.11 (its sysconfig scheme), a bare include/ before.
+    # venv's directories: include (include/pythonX.Y from 3.11, its sysconfig scheme), the
+    # site-packages, lib64 -> lib on 64-bit Linux, and the scripts directory.
     include = layout.include_dir
     if interpreter.version >= (3, 11):
         include = interpreter.scheme.get("include", include)
-    (staging / include).mkdir(parents=True, exist_ok=True)
-    if layout.lib64 and not (staging / "lib64").exists():
+    for directory in (staging / include, site_packages, bin_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    if layout.lib64 and not os.path.lexists(staging / "lib64"):
         os.symlink("lib", staging / "lib64")
     exename = _link_interpreter(bin_dir, interpreter, layout, options.symlinks)
-    cfg = pyvenv_cfg(final, interpreter, options, prompt, venv_argv(options, prompt))
-    (staging / "pyvenv.cfg").write_text(cfg, encoding="utf-8")
-    if options.gitignore:
-        (staging / ".gitignore").write_text("# Created by cove\n*\n", encoding="utf-8")
-    write_activation(
-        layout, final, prompt, relocatable=options.relocatable, bin_dir=bin_dir, staged=True
-    )
-    if options.with_pip and keep_site_packages is None:
+    argv = venv_argv(options, interpreter.version)
+    _write_new(staging / "pyvenv.cfg", pyvenv_cfg(final, interpreter, options, prompt, argv))
+    if options.gitignore and interpreter.version >= (3, 13):
+        _write_new(staging / ".gitignore", GITIGNORE)
+    if not options.upgrade:  # venv --upgrade leaves the activation scripts as they are
+        from cove.venv.activation import write_activation
+
+        write_activation(
+            layout,
+            final,
+            prompt,
+            relocatable=options.relocatable,
+            bin_dir=bin_dir,
+            staged=True,
+            venv_scripts=Path(interpreter.stdlib, "venv", "scripts"),
+        )
+    pause_at("create-linked")
+    # venv --upgrade runs ensurepip, which installs pip where it is missing; cove leaves an
+    # installed pip as it is (`cove install -U pip` upgrades it).
+    if options.with_pip and not any(site_packages.glob("pip-*.dist-info")):
         return _seed(
             staging, final, interpreter, layout, exename, cache_dir, options.relocatable
         )
     return (), False
+
+
+def _copy_tree(source: Path, dest: Path) -> None:
+    """``dest`` (an empty directory) becomes a copy of ``source`` made of hardlinks, so the
+    old environment stays whole while its upgraded copy is built; symlinks stay symlinks."""
+    import shutil
+
+    os.chmod(dest, os.stat(source).st_mode & 0o7777)
+    for dirpath, dirnames, filenames in os.walk(source):
+        into = Path(dest, os.path.relpath(dirpath, source))
+        for name in dirnames + filenames:
+            src, dst = os.path.join(dirpath, name), into / name
+            if os.path.islink(src):
+                os.symlink(os.readlink(src), dst)
+            elif name in dirnames:
+                dst.mkdir()
+                os.chmod(dst, os.stat(src).st_mode & 0o7777)
+            else:
+                try:
+                    os.link(src, dst, follow_symlinks=False)
+                except OSError:  # another filesystem, or links forbidden: copy it
+                    shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def _relocatable(path: Path) -> bool:
+    from cove.venv.environment import read_pyvenv_cfg
+
+    return read_pyvenv_cfg(path).get("relocatable", "").lower() == "true"
 
 
 def create_environment(
@@ -267,14 +316,21 @@ def create_environment(
 ) -> CreatedEnvironment:
     """Create (or with ``clear``/``upgrade`` replace) the environment at ``path``.
 
-    Everything is built in a sibling staging directory and renamed into place; on any error the
-    staging directory is removed and ``path`` is exactly as it was.
+    Everything is built in a sibling staging directory (for ``upgrade`` a hardlinked copy of the
+    old environment) and swapped into place; on any error, or a kill, ``path`` is as it was.
     """
+    import shutil
+
+    from cove.venv import swap
+
     check_interpreter(interpreter)
     path = path.absolute()
+    recovered = tuple(swap.recover(path))
     existing = check_target(path, options)
+    if options.upgrade and _relocatable(path):
+        options = options._replace(relocatable=True)
     layout = layout_for(interpreter)
-    prompt = resolve_prompt(path, options.prompt, cwd)
+    prompt = resolve_prompt(path, options.prompt, cwd, interpreter.version)
     parent = path.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -284,56 +340,39 @@ def create_environment(
             hint="choose a path you can write to",
         ) from None
     tag = os.urandom(4).hex()
-    staging = parent / f".{path.name}.cove-new-{tag}"
-    old = parent / f".{path.name}.cove-old-{tag}"
-    moved_old = False
-    try:
-        if existing:
-            os.rename(path, old)
-            moved_old = True
-        elif path.exists():
-            path.rmdir()  # an empty directory: replaced by the staged environment
-        seeded, fallback = _build(
-            staging,
-            path,
-            interpreter,
-            layout,
-            options,
-            prompt,
-            cache_dir,
-            keep_site_packages=old if options.upgrade else None,
-        )
-        if after_build is not None:
-            after_build(staging)
-        os.rename(staging, path)
-    except BaseException as exc:
-        if moved_old:
+    staging = swap.sibling(path, swap.NEW, tag)
+    with contextlib.ExitStack() as held:
+        try:
+            if existing:
+                from cove.install.transaction import environment_lock
+
+                held.enter_context(environment_lock(path))  # no install runs into it meanwhile
+                swap.hold(path, held)
+            staging.mkdir()
+            swap.hold(staging, held)
+            pause_at("create-staging")
             if options.upgrade:
-                _restore_site_packages(staging, old, layout)
-            os.rename(old, path)
-        import shutil
-
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise VenvError(
-                f"cannot create {path}: {exc.strerror or exc}",
-                hint="check the path and its permissions; nothing was changed",
-            ) from None
-        raise
-    if moved_old:
-        import shutil
-
-        shutil.rmtree(old, ignore_errors=True)
+                _copy_tree(path, staging)
+                pause_at("create-copied")
+            seeded, fallback = _build(
+                staging, path, interpreter, layout, options, prompt, cache_dir
+            )
+            if after_build is not None:
+                after_build(staging)
+            pause_at("create-built")
+            swap.replace(staging, path, tag, existing=existing)
+        except BaseException as exc:
+            # Before the swap this is the unfinished build; once it is done (an interrupt while
+            # the old environment is deleted) it is what is left of the old one.
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise VenvError(
+                    f"cannot create {path}: {exc.strerror or exc}",
+                    hint="check the path and its permissions; nothing was changed",
+                ) from None
+            raise
     if options.symlinks and not layout.windows:
         from cove.python.probe import remember_venv
 
         remember_venv(interpreter, Path(layout.python(path)), path, cache_dir)
-    return CreatedEnvironment(path, interpreter, layout, prompt, seeded, fallback)
-
-
-def _restore_site_packages(staging: Path, old: Path, layout: Layout) -> None:
-    """Undo the move of lib/ into the staging directory after a failed --upgrade."""
-    lib_top = layout.site_packages.split("/")[0]
-    moved = staging / lib_top
-    if moved.exists() and not (old / lib_top).exists():
-        os.rename(moved, old / lib_top)
+    return CreatedEnvironment(path, interpreter, layout, prompt, seeded, fallback, recovered)

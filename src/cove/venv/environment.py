@@ -21,11 +21,19 @@ def _env_root(path: Path) -> Path | None:
     return None
 
 
+def _interrupted(candidates: list[Path]) -> Path | None:
+    """The first candidate that is missing only because a ``cove create --clear`` was killed
+    mid-swap (``open_environment`` puts it back); looked for only once nothing else matched."""
+    from cove.venv.swap import restorable
+
+    return next((c for c in candidates if restorable(c)), None)
+
+
 def find_environment(explicit: str | None, cwd: Path, environ: Mapping[str, str]) -> Path:
     """The environment's root directory, absolute."""
     if explicit:
         path = (cwd / explicit).absolute()
-        root = _env_root(path)
+        root = _env_root(path) or _interrupted([path, path.parent.parent])
         if root is None:
             raise VenvError(
                 f"{explicit} is not a virtual environment (no pyvenv.cfg)",
@@ -35,12 +43,15 @@ def find_environment(explicit: str | None, cwd: Path, environ: Mapping[str, str]
         return root
     active = environ.get("VIRTUAL_ENV")
     if active:
-        root = _env_root(Path(active))
+        root = _env_root(Path(active)) or _interrupted([Path(active)])
         if root is not None:
             return root
     for directory in (cwd, *cwd.parents):
         if (directory / ".venv" / "pyvenv.cfg").is_file():
             return directory / ".venv"
+    root = _interrupted([directory / ".venv" for directory in (cwd, *cwd.parents)])
+    if root is not None:
+        return root
     raise VenvError(
         f"no virtual environment found: $VIRTUAL_ENV is not set and there is no .venv in {cwd} "
         "or its parents",
@@ -60,6 +71,8 @@ class Environment(NamedTuple):
     shebang: str | None = None
     # --system: the interpreter itself, not a venv; paths come from its sysconfig scheme.
     system: bool = False
+    # What opening it repaired after an interrupted `cove create`, for the CLI to say.
+    recovered: tuple[str, ...] = ()
 
     @property
     def python(self) -> Path:
@@ -121,9 +134,13 @@ class Environment(NamedTuple):
 
     def user_site(self) -> Path | None:
         """The user site-packages that site.py would put on ``sys.path`` (it exists, and
-        PYTHONNOUSERSITE is unset); PYTHONUSERBASE moves it, as for the interpreter."""
+        PYTHONNOUSERSITE is unset); PYTHONUSERBASE moves it, as for the interpreter. As in
+        site.check_enableusersite, a process whose effective ids are not its real ones (which
+        the interpreter would inherit from cove) gets none."""
         it = self.interpreter
         if os.environ.get("PYTHONNOUSERSITE") or not it.user_site:
+            return None
+        if hasattr(os, "geteuid") and (os.geteuid(), os.getegid()) != (os.getuid(), os.getgid()):
             return None
         base = os.environ.get("PYTHONUSERBASE") or it.user_base
         path = Path(base, it.user_site) if base else None
@@ -167,9 +184,12 @@ def read_pyvenv_cfg(root: Path) -> dict[str, str]:
 
 
 def open_environment(root: Path, cache_dir: Path) -> Environment:
-    """Describe the environment at ``root``; its interpreter is probed once and then cached."""
+    """Describe the environment at ``root``; its interpreter is probed once and then cached.
+    What a killed ``cove create`` left beside it is put right first."""
     from cove.python.probe import probe
+    from cove.venv.swap import recover
 
+    recovered = tuple(recover(root))
     cfg = read_pyvenv_cfg(root)
     for name in ("bin/python", "bin/python3", "Scripts/python.exe"):
         if (root / name).exists():
@@ -188,6 +208,7 @@ def open_environment(root: Path, cache_dir: Path) -> Environment:
         interpreter=interpreter,
         layout=layout,
         system_site_packages=cfg.get("include-system-site-packages", "false").lower() == "true",
+        recovered=recovered,
     )
 
 

@@ -20,7 +20,8 @@ class Layout(NamedTuple):
     bin_dir: str  # "bin" or "Scripts"
     site_packages: str  # "lib/python3.12/site-packages" or "Lib/site-packages"
     include_dir: str  # "include" or "Include"
-    python_names: tuple[str, ...]  # executables venv makes in bin_dir, the main one first
+    # The names venv links to the interpreter's own file name in bin_dir, the main one first.
+    python_names: tuple[str, ...]
     exe_suffix: str  # "" or ".exe"
     lib64: bool  # venv adds lib64 -> lib on 64-bit non-mac POSIX
 
@@ -49,7 +50,9 @@ class Layout(NamedTuple):
                 lib64=False,
             )
         lib_name = f"pypy{major}.{minor}" if implementation == "pypy" else f"python{major}.{minor}"
-        names = ["python", f"python{major}", f"python{major}.{minor}"]
+        names = ["python", f"python{major}"]
+        if (major, minor) >= (3, 9):  # venv adds python3.X from 3.9 on
+            names.append(f"python{major}.{minor}")
         if implementation == "pypy":
             names += ["pypy", f"pypy{major}", f"pypy{major}.{minor}"]
         return cls(

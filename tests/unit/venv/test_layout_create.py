@@ -51,6 +51,11 @@ def test_posix_layout() -> None:
     assert layout.bin_dir == "bin"
     assert layout.site_packages == "lib/python3.12/site-packages"
     assert layout.python_names == ("python", "python3", "python3.12")
+    old = Layout.for_interpreter(
+        os_name="posix", sys_platform="linux", implementation="cpython", version=(3, 8, 18),
+        is_64bit=True,
+    )  # fmt: skip
+    assert old.python_names == ("python", "python3")  # venv adds python3.X from 3.9 on
     assert layout.lib64
     assert layout.python(PurePosixPath("/e")) == PurePosixPath("/e/bin/python")
 
@@ -98,15 +103,15 @@ def test_windows_layout() -> None:
 def test_pyvenv_cfg_matches_venv_312() -> None:
     interp = make_interpreter()
     opts = CreateOptions(prompt="my p", system_site_packages=True, with_pip=False)
-    text = pyvenv_cfg(Path("/tmp/pp"), interp, opts, "my p", venv_argv(opts, "my p"))
-    assert text.splitlines()[:6] == [
+    text = pyvenv_cfg(Path("/tmp/pp"), interp, opts, "my p", venv_argv(opts, interp.version))
+    assert text.splitlines() == [
         "home = /opt/py/3.12/bin",
         "include-system-site-packages = true",
         "version = 3.12.1",
         "prompt = 'my p'",
         "executable = /opt/py/3.12/bin/python3",
         "command = /opt/py/3.12/bin/python3 -m venv --without-pip --system-site-packages "
-        "--prompt=my p /tmp/pp",
+        '--prompt="my p" /tmp/pp',
     ]
 
 
@@ -118,9 +123,10 @@ def test_pyvenv_cfg_before_311_has_no_command() -> None:
 
 
 def test_prompt_rules(tmp_path: Path) -> None:
-    assert resolve_prompt(Path("/x/.venv"), None, tmp_path) == ".venv"
-    assert resolve_prompt(Path("/x/.venv"), ".", tmp_path) == tmp_path.name
-    assert resolve_prompt(Path("/x/.venv"), "hello", tmp_path) == "hello"
+    assert resolve_prompt(Path("/x/.venv"), None, tmp_path, (3, 12)) == ".venv"
+    assert resolve_prompt(Path("/x/.venv"), ".", tmp_path, (3, 12)) == tmp_path.name
+    assert resolve_prompt(Path("/x/.venv"), "hello", tmp_path, (3, 12)) == "hello"
+    assert resolve_prompt(Path("/x/.venv"), ".", tmp_path, (3, 8)) == "."  # as venv 3.8
 
 
 def test_too_old_is_refused() -> None:
