@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "activate": ("activate", "print the command that activates an environment in this shell"),
     "shell": ("shell", "start a subshell with an environment active"),
     "run": ("run", "run a command with an environment active, without activating it"),
+    "status": ("status", "show the environment, its python and pip, and whether it is healthy"),
     "python": ("python", "find and list Python interpreters"),
     "install": ("install", "install packages into an environment"),
     "uninstall": ("uninstall", "remove packages from an environment"),
