@@ -524,10 +524,12 @@ def _declared(source: str, kind: str, wanted: Iterable[str], declared: Iterable[
 
 
 def _python_version(markers: Mapping[str, str], source: str) -> Version:
+    """The release requires-python is checked against: 3.13.0 for 3.13.0rc1 (and for a build
+    from a branch, "3.13.0+"), as pip and cove's index ranking check it."""
     text = markers.get("python_full_version", "")
     try:
-        # A Python built from a branch reports "3.15.0+": the release it is heading for.
-        return Version(text.rstrip("+"))
+        release = Version(text.rstrip("+")).release
+        return Version(".".join(map(str, (*release, 0, 0)[:3])))
     except InvalidVersion:
         raise LockError(
             f"cannot check {source} against this environment: its Python version is {text!r}",

@@ -436,6 +436,8 @@ def test_no_wheel_for_the_platform_names_the_package() -> None:
 def test_requires_python_of_the_lock() -> None:
     exc = choice_error(lock_data(**{"requires-python": ">=3.13"}))
     assert "requires Python >=3.13; this environment has 3.12.1" in exc.message
+    candidate = {**LINUX, "python_full_version": "3.13.0rc1", "python_version": "3.13"}
+    assert choose(lock_data(**{"requires-python": ">=3.13"}), candidate) == {}  # as pip judges
 
 
 def test_environments_of_the_lock() -> None:
