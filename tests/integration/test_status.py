@@ -102,7 +102,7 @@ def test_the_python_it_was_made_with_is_gone(tmp_path: Path) -> None:
     [broken] = data["problems"]  # the link, not also the directory it was in
     assert "does not exist" in broken["message"]
     assert str(env / "bin/python") in broken["message"]
-    assert f"cove create --upgrade -p {os.path.dirname(PY)}" in broken["hint"]  # a 3.12 found
+    assert f"cove create --upgrade -p {Path(str(PY)).parent}" in broken["hint"]  # a 3.12 found
     assert data["site_packages"] == str(env / "lib/python3.12/site-packages")
     text = run_cove("status", "-p", str(env))
     assert text.returncode == 1 and "healthy:       no" in text.stdout and "hint:" in text.stdout

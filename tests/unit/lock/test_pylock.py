@@ -10,15 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.pylock import PackageDirectory, PackageSdist, PackageVcs, PackageWheel
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.version import Version
 
 from cove.errors import LockError
 from cove.lock.pylock import (
-    PackageDirectory,
-    PackageSdist,
-    PackageVcs,
-    PackageWheel,
     dumps,
     from_toml,
     loads,
@@ -101,12 +98,12 @@ def full_lock() -> dict[str, Any]:
     )  # fmt: skip
 
 
-def clean(data: dict[str, Any]) -> dict[str, Any]:
+def clean(data: Any) -> Any:
     """Drop the None values the helpers above leave (a lock never holds them)."""
     if isinstance(data, dict):
-        return {k: clean(v) for k, v in data.items() if v is not None}  # type: ignore[return-value]
+        return {k: clean(v) for k, v in data.items() if v is not None}
     if isinstance(data, list):
-        return [clean(v) for v in data]  # type: ignore[return-value]
+        return [clean(v) for v in data]
     return data
 
 
