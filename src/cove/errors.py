@@ -30,3 +30,16 @@ class VenvError(CoveError):
 
 class WheelError(CoveError):
     """A wheel is malformed or unsafe to install."""
+
+
+class LockError(CoveError):
+    """A lock file cannot be read, written or used for the target environment."""
+
+
+class CommandError(CoveError):
+    """A command to run in an environment is missing (exit 127) or cannot be run (exit 126):
+    the codes a shell, ``env`` and ``nohup`` use, so scripts can tell them from the command's."""
+
+    def __init__(self, message: str, hint: str | None = None, *, exit_code: int = 127) -> None:
+        super().__init__(message, hint)
+        self.exit_code = exit_code

@@ -54,7 +54,7 @@ def test_shell_starts_a_subshell_with_the_environment(workdir: Path) -> None:
 
 
 def test_shell_environment_drops_pythonhome() -> None:
-    from cove.cli.shell import activated_environ
+    from cove.venv.active import activated_environ
 
     out = activated_environ(Path("/e"), "bin", "e", {"PATH": "/usr/bin", "PYTHONHOME": "/x"})
     assert "PYTHONHOME" not in out

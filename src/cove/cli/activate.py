@@ -61,7 +61,7 @@ def activation_command(env: Path, bin_dir: str, shell: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cove.venv.environment import find_environment
+    from cove.venv.discover import find_environment
 
     env = find_environment(args.path, Path.cwd(), os.environ)
     bin_dir = "Scripts" if (env / "Scripts").is_dir() and not (env / "bin").is_dir() else "bin"

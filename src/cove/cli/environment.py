@@ -28,7 +28,8 @@ def target_environment(args: argparse.Namespace) -> Environment:
     from pathlib import Path
 
     from cove.cache import default_cache_dir
-    from cove.venv.environment import find_environment, open_environment, open_system
+    from cove.venv.discover import find_environment
+    from cove.venv.environment import open_environment, open_system
 
     if args.system:  # only read: PEP 668 guards changes, not looking
         env = open_system(args.python, default_cache_dir(), break_system_packages=True)

@@ -7,15 +7,13 @@ import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of cove --version)
 if TYPE_CHECKING:
-    import argparse
-    from collections.abc import Sequence
-    from types import ModuleType
+    from collections.abc import Callable, Sequence
 
 # Commands whose process may end without Python's teardown once they are done: they close their
 # files, locks and temporary directories before returning (threads are checked at the end). The
 # teardown costs 5 ms of a 35 ms create. `shell` is left out: its subshell owns the terminal.
 QUICK_EXIT = frozenset({"create", "activate", "python", "install", "uninstall", "freeze", "list",
-                        "show", "check", "tree", "inspect", "cache"})  # fmt: skip
+                        "show", "check", "tree", "inspect", "cache", "run", "status"})  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,13 +24,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(f"cove {__version__}\n")
         return 0
+    if args_list[:1] == ["run"]:  # a prefix to another command: started without argparse
+        from cove.cli import run
+
+        words = run.quick_parse(args_list[1:])
+        if words is not None:
+            return _run(lambda: run.execute(*words))
     from cove.cli.parsing import parse
 
     parsed = parse(args_list)
     if parsed is None:
         return 2
     module, args = parsed
-    code = _run(module, args)
+    code = _run(lambda: module.run(args))
     if argv is None and module.__name__.rpartition(".")[2] in QUICK_EXIT:
         _exit_at_once(code)
     return code
@@ -52,11 +56,11 @@ def _exit_at_once(code: int) -> None:
     os._exit(code)
 
 
-def _run(module: ModuleType, args: argparse.Namespace) -> int:
+def _run(command: Callable[[], int]) -> int:
     from cove.errors import CoveError
 
     try:
-        result: int = module.run(args)
+        result = command()
     except CoveError as exc:
         from cove.cli import output
 

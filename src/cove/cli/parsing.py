@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "create": ("create", "create a virtual environment"),
     "activate": ("activate", "print the command that activates an environment in this shell"),
     "shell": ("shell", "start a subshell with an environment active"),
+    "run": ("run", "run a command with an environment active, without activating it"),
+    "status": ("status", "show the environment, its python and pip, and whether it is healthy"),
     "python": ("python", "find and list Python interpreters"),
     "install": ("install", "install packages into an environment"),
     "uninstall": ("uninstall", "remove packages from an environment"),
@@ -90,7 +92,9 @@ def parse(args_list: list[str]) -> tuple[ModuleType, argparse.Namespace] | None:
         parser = _command_parser(name)
         module = importlib.import_module(f"cove.cli.{COMMANDS[name][0]}")
         module.add_arguments(parser)
-        return module, parser.parse_args(args_list[1:])
+        # A command that passes words on verbatim (run) reads its own argv.
+        own = getattr(module, "parse_args", None)
+        return module, own(parser, args_list[1:]) if own else parser.parse_args(args_list[1:])
     # `cove`, `cove --help`, `cove --version`, a mistyped command: the full parser names every
     # command; a command named after options still gets its own arguments.
     parser, sub = _top_parser()

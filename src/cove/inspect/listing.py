@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from cove.inspect.installed import InstalledDistribution
+from cove.inspect.installed import InstalledDistribution, duplicates
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
 
 # pip never lists these (they are the standard library's own).
 STDLIB_NAMES = frozenset({"python", "wsgiref", "argparse"})
@@ -145,14 +151,30 @@ def show_text(
     return "---\n".join(blocks), missing
 
 
+class Finding(NamedTuple):
+    """One thing ``cove check`` reports: pip check's sentence, and the requirement whose
+    install would settle it (None when installing cannot)."""
+
+    line: str
+    requirement: str | None = None
+
+
 def check_lines(
     dists: Sequence[InstalledDistribution], markers: Mapping[str, str]
 ) -> tuple[list[str], bool]:
     """``pip check``'s findings (missing, then conflicting requirements) and whether any
     distribution's requirements could not be read."""
+    findings, problems = check_findings(dists, markers)
+    return [finding.line for finding in findings], problems
+
+
+def check_findings(
+    dists: Sequence[InstalledDistribution], markers: Mapping[str, str]
+) -> tuple[list[Finding], bool]:
+    """``check_lines`` with the requirement that would settle each finding."""
     versions = {d.canonical_name: d for d in dists}
-    missing: list[str] = []
-    conflicting: list[str] = []
+    missing: list[Finding] = []
+    conflicting: list[Finding] = []
     problems = False
     for dist in dists:
         try:
@@ -160,13 +182,13 @@ def check_lines(
         except ValueError:
             problems = True
             continue
-        lost: set[tuple[str, str]] = set()
-        clash: set[tuple[str, str, str]] = set()
+        lost: dict[tuple[str, str], Requirement] = {}
+        clash: dict[tuple[str, str, str], Requirement] = {}
         for req in requires:
             name = canonicalize_name(req.name)
             other = versions.get(name)
             if other is None:
-                lost.add((name, str(req)))
+                lost[(name, str(req))] = req
                 continue
             from packaging.version import InvalidVersion, Version
 
@@ -175,11 +197,30 @@ def check_lines(
             except InvalidVersion:
                 continue
             if not req.specifier.contains(version, prereleases=True):
-                clash.add((name, str(version), str(req)))
+                clash[(name, str(version), str(req))] = req
         head = f"{dist.canonical_name} {dist.normalized_version}"
-        missing += [f"{head} requires {n}, which is not installed." for n, _ in sorted(
-            lost, key=lambda item: f"({item[0]!r}, <Requirement({item[1]!r})>)")]  # fmt: skip
-        conflicting += [
-            f"{head} has requirement {req}, but you have {n} {v}." for n, v, req in sorted(clash)
+        missing += [
+            Finding(f"{head} requires {key[0]}, which is not installed.", _wanted(lost[key]))
+            for key in sorted(lost, key=lambda item: f"({item[0]!r}, <Requirement({item[1]!r})>)")
         ]
+        conflicting += [
+            Finding(f"{head} has requirement {key[2]}, but you have {key[0]} {key[1]}.",
+                    _wanted(clash[key]))
+            for key in sorted(clash)
+        ]  # fmt: skip
     return missing + conflicting, problems
+
+
+def _wanted(req: Requirement) -> str:
+    """What to install for a requirement that applies here: it without its marker."""
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return f"{canonicalize_name(req.name)}{extras}{req.specifier}"
+
+
+def duplicate_lines(site_dirs: Sequence[Path]) -> list[str]:
+    """``cove check``'s lines for projects installed more than once (only the first is used)."""
+    lines = []
+    for name, copies in sorted(duplicates(site_dirs).items()):
+        where = ", ".join(f"{d.normalized_version} in {d.location}" for d in copies)
+        lines.append(f"{name} is installed {len(copies)} times ({where}); the first one is used.")
+    return lines

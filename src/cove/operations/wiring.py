@@ -29,7 +29,8 @@ class Target:
 
 
 def open_target(target: Target, cache_dir: Path) -> Environment:
-    from cove.venv.environment import find_environment, open_environment, open_system
+    from cove.venv.discover import find_environment
+    from cove.venv.environment import open_environment, open_system
 
     if target.system:
         return open_system(target.python, cache_dir, target.break_system_packages)
@@ -45,7 +46,7 @@ def open_configured(
     so the settings are read before the environment is opened."""
     from cove.cache import default_cache_dir
     from cove.settings import load_install_settings
-    from cove.venv.environment import find_environment
+    from cove.venv.discover import find_environment
 
     root = None if target.system else find_environment(target.python, Path.cwd(), os.environ)
     settings = load_install_settings(flags, dict(os.environ), root, target.isolated)

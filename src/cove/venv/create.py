@@ -300,7 +300,7 @@ def _copy_tree(source: Path, dest: Path) -> None:
 
 
 def _relocatable(path: Path) -> bool:
-    from cove.venv.environment import read_pyvenv_cfg
+    from cove.venv.discover import read_pyvenv_cfg
 
     return read_pyvenv_cfg(path).get("relocatable", "").lower() == "true"
 

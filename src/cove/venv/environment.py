@@ -1,62 +1,17 @@
-"""Find the environment a command acts on: -p/--python, else $VIRTUAL_ENV, else .venv upward."""
+"""The environment a command acts on (found by cove.venv.discover) and what its interpreter says
+about it: layout, site directories, install scheme; or an interpreter itself (--system)."""
 
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from cove.errors import VenvError
 from cove.venv.scheme import Scheme
 from cove.python.interpreter import Interpreter
+from cove.venv.discover import read_pyvenv_cfg
 from cove.venv.layout import Layout, layout_for
-
-
-def _env_root(path: Path) -> Path | None:
-    """The environment a directory or one of its interpreters belongs to."""
-    for candidate in (path, path.parent.parent):
-        if (candidate / "pyvenv.cfg").is_file():
-            return candidate
-    return None
-
-
-def _interrupted(candidates: list[Path]) -> Path | None:
-    """The first candidate that is missing only because a ``cove create --clear`` was killed
-    mid-swap (``open_environment`` puts it back); looked for only once nothing else matched."""
-    from cove.venv.swap import restorable
-
-    return next((c for c in candidates if restorable(c)), None)
-
-
-def find_environment(explicit: str | None, cwd: Path, environ: Mapping[str, str]) -> Path:
-    """The environment's root directory, absolute."""
-    if explicit:
-        path = (cwd / explicit).absolute()
-        root = _env_root(path) or _interrupted([path, path.parent.parent])
-        if root is None:
-            raise VenvError(
-                f"{explicit} is not a virtual environment (no pyvenv.cfg)",
-                hint="give an environment directory or its bin/python, or make one: cove create "
-                "(to install into an interpreter itself, add --system)",
-            )
-        return root
-    active = environ.get("VIRTUAL_ENV")
-    if active:
-        root = _env_root(Path(active)) or _interrupted([Path(active)])
-        if root is not None:
-            return root
-    for directory in (cwd, *cwd.parents):
-        if (directory / ".venv" / "pyvenv.cfg").is_file():
-            return directory / ".venv"
-    root = _interrupted([directory / ".venv" for directory in (cwd, *cwd.parents)])
-    if root is not None:
-        return root
-    raise VenvError(
-        f"no virtual environment found: $VIRTUAL_ENV is not set and there is no .venv in {cwd} "
-        "or its parents",
-        hint="create one with `cove create`, or name one with -p PATH",
-    )
 
 
 class Environment(NamedTuple):
@@ -164,23 +119,6 @@ class Environment(NamedTuple):
             python_short=self.interpreter.short_version,
             dist_name=dist_name,
         )
-
-
-def read_pyvenv_cfg(root: Path) -> dict[str, str]:
-    """pyvenv.cfg as venv's site.py reads it: ``key = value`` lines, keys lower-cased."""
-    out: dict[str, str] = {}
-    try:
-        text = (root / "pyvenv.cfg").read_text(encoding="utf-8")
-    except OSError as exc:
-        raise VenvError(
-            f"cannot read {root / 'pyvenv.cfg'}: {exc.strerror}",
-            hint="recreate the environment with `cove create --clear`",
-        ) from None
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            out[key.strip().lower()] = value.strip()
-    return out
 
 
 def open_environment(root: Path, cache_dir: Path) -> Environment:

@@ -1,0 +1,1 @@
+"""Lock files: PEP 751 ``pylock.toml`` and pinned requirements with hashes."""
