@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from cove.cli import output
     from cove.errors import UsageError
     from cove.python.discovery import find_interpreter
-    from cove.venv.create import CreateOptions, create_environment
+    from cove.venv.create import CreateOptions
 
     if args.clear and args.upgrade:
         raise UsageError("--clear and --upgrade cannot be combined", hint="choose one of them")
@@ -90,19 +90,12 @@ def run(args: argparse.Namespace) -> int:
         upgrade_deps=args.upgrade_deps,
     )
     path = Path(args.path)
-    after_build = None
-    if args.upgrade_deps:
-        from cove.cli.reporter import Reporter
-        from cove.operations.create import upgrade_seeded
+    from cove.cli.reporter import Reporter
+    from cove.operations.create import create
 
-        upgraded = ["pip"] if interpreter.version >= (3, 12) else ["pip", "setuptools"]
-
-        def after_build(staging: Path) -> None:
-            reporter = Reporter(1 if args.quiet else 0, 0)
-            upgrade_seeded(staging, path.absolute(), upgraded, reporter)
-
-    created = create_environment(
-        path, interpreter, options, cache_dir=cache_dir, cwd=Path.cwd(), after_build=after_build
+    reporter = Reporter(1 if args.quiet else 0, 0)
+    created = create(
+        path, interpreter, options, cache_dir=cache_dir, cwd=Path.cwd(), reporter=reporter
     )
     for note in created.recovered:
         output.warn(note)

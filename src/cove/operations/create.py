@@ -1,15 +1,102 @@
-"""``cove create`` beyond the tree venv makes: ``--upgrade-deps`` installs the newest pip (and
-setuptools before 3.12) with cove's own installer, before the environment is renamed into
-place."""
+"""``cove create``: venv's tree (venv/create.py) with pip linked from the interpreter's bundled
+wheels by cove's own installer, and with ``--upgrade-deps`` the newest pip (and setuptools
+before 3.12) from the configured indexes, before the environment is swapped into place."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cove.operations.pipeline import Reporter
 from cove.operations.wiring import make_source
+
+if TYPE_CHECKING:
+    from cove.python.interpreter import Interpreter
+    from cove.venv.create import CreatedEnvironment, CreateOptions, Seed
+    from cove.venv.layout import Layout
+
+
+def create(
+    path: Path,
+    interpreter: Interpreter,
+    options: CreateOptions,
+    *,
+    cache_dir: Path,
+    cwd: Path,
+    reporter: Reporter,
+) -> CreatedEnvironment:
+    """The environment at ``path``, seeded unless ``options.with_pip`` is off; with
+    ``options.upgrade_deps`` its pip upgraded in the staging directory (a failure leaves
+    nothing behind)."""
+    from cove.venv.create import create_environment
+
+    after_build = None
+    if options.upgrade_deps:
+        upgraded = ["pip"] if interpreter.version >= (3, 12) else ["pip", "setuptools"]
+        final = path.absolute()
+
+        def after_build(staging: Path) -> None:
+            upgrade_seeded(staging, final, upgraded, reporter)
+
+    return create_environment(
+        path,
+        interpreter,
+        options,
+        cache_dir=cache_dir,
+        cwd=cwd,
+        seed=bundled_seed(cache_dir),
+        after_build=after_build,
+    )
+
+
+def bundled_seed(cache_dir: Path) -> Seed:
+    """The Seed that links the interpreter's bundled wheels, unpacked once into the cache."""
+
+    def seed(
+        staging: Path,
+        final: Path,
+        interpreter: Interpreter,
+        layout: Layout,
+        exename: str,
+        relocatable: bool,
+    ) -> tuple[tuple[str, ...], bool]:
+        from cove.venv.create import bundled_wheels
+
+        """Link the interpreter's bundled pip (and setuptools before 3.12) from the cache."""
+        from cove.install.wheel import install_wheel
+        from cove.testhooks import pause_at
+        from cove.venv.scheme import Scheme
+
+        seeded: list[str] = []
+        fallback = False
+        # Relocatable launchers find the interpreter beside themselves instead of at a fixed path.
+        shebang_python = exename if relocatable else str(final / layout.bin_dir / exename)
+        for wheel in bundled_wheels(interpreter.ensurepip_wheels):
+            dist_name = os.path.basename(wheel).split("-", 1)[0]
+            scheme = Scheme.for_venv(
+                staging,
+                site_packages=layout.site_packages,
+                bin_dir=layout.bin_dir,
+                python_short=interpreter.short_version,
+                dist_name=dist_name,
+            )
+            result = install_wheel(
+                Path(wheel),
+                scheme,
+                python=shebang_python,
+                python_version=(interpreter.version[0], interpreter.version[1]),
+                cache_dir=cache_dir,
+                installer="pip",
+                env=staging,
+            )
+            seeded.append(f"{result.name}-{result.version}")
+            fallback = fallback or result.link_fallback
+            pause_at("create-seeding")
+        return tuple(seeded), fallback
+
+    return seed
 
 
 def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], reporter: Reporter) -> None:

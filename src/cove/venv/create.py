@@ -7,7 +7,7 @@ killed create leaves the old environment whole and nothing half made."""
 import contextlib
 import os
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from pathlib import Path
 
 from cove.errors import VenvError
@@ -181,45 +181,21 @@ def bundled_wheels(paths: tuple[str, ...]) -> list[str]:
     return [path for _, path in sorted(newest.values(), key=lambda v: v[1])]
 
 
-def _seed(
-    staging: Path,
-    final: Path,
-    interpreter: Interpreter,
-    layout: Layout,
-    exename: str,
-    cache_dir: Path,
-    relocatable: bool,
-) -> tuple[tuple[str, ...], bool]:
-    """Link the interpreter's bundled pip (and setuptools before 3.12) from the cache."""
-    from cove.venv.scheme import Scheme
-    from cove.install.wheel import install_wheel
+class Seed(Protocol):
+    """Links the interpreter's bundled pip (and setuptools before 3.12) into an environment being
+    built in ``staging`` whose final place is ``final``: the installer does it (operations/
+    create.py), so this package does not depend on it. Returns what it installed ("pip-24.2")
+    and whether files had to be copied instead of hardlinked."""
 
-    seeded: list[str] = []
-    fallback = False
-    # Relocatable launchers find the interpreter beside themselves instead of at a fixed path.
-    shebang_python = exename if relocatable else str(final / layout.bin_dir / exename)
-    for wheel in bundled_wheels(interpreter.ensurepip_wheels):
-        dist_name = os.path.basename(wheel).split("-", 1)[0]
-        scheme = Scheme.for_venv(
-            staging,
-            site_packages=layout.site_packages,
-            bin_dir=layout.bin_dir,
-            python_short=interpreter.short_version,
-            dist_name=dist_name,
-        )
-        result = install_wheel(
-            Path(wheel),
-            scheme,
-            python=shebang_python,
-            python_version=(interpreter.version[0], interpreter.version[1]),
-            cache_dir=cache_dir,
-            installer="pip",
-            env=staging,
-        )
-        seeded.append(f"{result.name}-{result.version}")
-        fallback = fallback or result.link_fallback
-        pause_at("create-seeding")
-    return tuple(seeded), fallback
+    def __call__(
+        self,
+        staging: Path,
+        final: Path,
+        interpreter: Interpreter,
+        layout: Layout,
+        exename: str,
+        relocatable: bool,
+    ) -> tuple[tuple[str, ...], bool]: ...
 
 
 def _write_new(path: Path, text: str) -> None:
@@ -236,7 +212,7 @@ def _build(
     layout: Layout,
     options: CreateOptions,
     prompt: str,
-    cache_dir: Path,
+    seed: Seed | None,
 ) -> tuple[tuple[str, ...], bool]:
     """Make the environment in ``staging`` (empty, or for --upgrade a copy of the old one)."""
     bin_dir = staging / layout.bin_dir
@@ -271,9 +247,9 @@ def _build(
     # venv --upgrade runs ensurepip, which installs pip where it is missing; cove leaves an
     # installed pip as it is (`cove install -U pip` upgrades it).
     if options.with_pip and not any(site_packages.glob("pip-*.dist-info")):
-        return _seed(
-            staging, final, interpreter, layout, exename, cache_dir, options.relocatable
-        )
+        if seed is None:
+            raise ValueError("an environment with pip needs a seed")
+        return seed(staging, final, interpreter, layout, exename, options.relocatable)
     return (), False
 
 
@@ -312,6 +288,7 @@ def create_environment(
     *,
     cache_dir: Path,
     cwd: Path,
+    seed: Seed | None = None,
     after_build: Callable[[Path], None] | None = None,
 ) -> CreatedEnvironment:
     """Create (or with ``clear``/``upgrade`` replace) the environment at ``path``.
@@ -354,9 +331,7 @@ def create_environment(
             if options.upgrade:
                 _copy_tree(path, staging)
                 pause_at("create-copied")
-            seeded, fallback = _build(
-                staging, path, interpreter, layout, options, prompt, cache_dir
-            )
+            seeded, fallback = _build(staging, path, interpreter, layout, options, prompt, seed)
             if after_build is not None:
                 after_build(staging)
             pause_at("create-built")
