@@ -150,6 +150,7 @@ class ServerOptions:
     stall_seconds: float = 2.0
     etag: bool = True
     wheel_chunk_delay: float = 0.0  # seconds between 64 KiB pieces of a wheel body (slow network)
+    hold_files: threading.Event | None = None  # file bodies wait until it is set (at most 60 s)
 
 
 class _Server(ThreadingHTTPServer):
@@ -253,6 +254,8 @@ class IndexServer:
             return self._send(h, 200, body, "application/vnd.pypi.simple.v1+html")
         if len(parts) == 2 and parts[0] == "files":
             target = self.index.root / "files" / parts[1]
+            if self.options.hold_files is not None:
+                self.options.hold_files.wait(timeout=60)
             if target.is_file():
                 body = target.read_bytes()
                 with self._lock:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from cove.cache import UNPACKED
 from cove.errors import WheelError
+from cove.faults import checkpoint
 
 BUCKET = UNPACKED
 MANIFEST = ".cove-manifest.json"
@@ -192,6 +193,7 @@ def _unpacked(wheel: Path, bucket: Path, key: str) -> UnpackedWheel:
             files = _extract(wheel, tmp)
             rows = [[f.path, f.hash, f.size, f.executable] for f in files]
             (tmp / MANIFEST).write_text(json.dumps(rows), encoding="utf-8")
+            checkpoint("unpack")  # killed with a whole entry not yet renamed into place
             if entry.exists():  # a stale entry without a manifest: replace it
                 shutil.rmtree(entry)
             os.replace(tmp, entry)

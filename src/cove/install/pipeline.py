@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -19,11 +20,11 @@ from cove.names import canonical
 from cove.resolve.source import Candidate
 
 if TYPE_CHECKING:
-    from filelock import BaseFileLock
     from packaging.utils import NormalizedName
 
     from cove.http.client import HttpClient
     from cove.install.prepare import DownloadProgress
+    from cove.install.transaction import EnvironmentLock
     from cove.install.wheel import InstalledDist, LinkMode
     from cove.resolve.resolver import Resolution
     from cove.resolve.source import PackageSource
@@ -104,10 +105,7 @@ def install(
 ) -> InstallOutcome:
     """Holds the environment's lock from reading what is installed to the last file linked, so
     two cove processes on one environment queue instead of planning from the same state."""
-    from cove.install.transaction import environment_lock
-
-    lock = environment_lock(env.root)
-    with lock:
+    with _locked(env, reporter) as lock:
         installed = scan_installed(env.site_packages)
         return _install(request, env, connect, cache_dir, reporter, installed, lock)
 
@@ -119,7 +117,7 @@ def _install(
     cache_dir: Path,
     reporter: Reporter,
     installed: Mapping[NormalizedName, InstalledRef],
-    lock: BaseFileLock,
+    lock: EnvironmentLock,
 ) -> InstallOutcome:
     started = time.perf_counter()
     requested = frozenset(canonical(r.name) for r in request.requirements)
@@ -166,7 +164,7 @@ def _install(
         return InstallOutcome(plan, resolution, ())
     started = time.perf_counter()
     wheels = _fetch(plan, request, source, client, cache_dir, reporter)
-    done = _apply(plan, env, cache_dir, wheels, request, lock, source)
+    done = _apply(plan, env, cache_dir, wheels, request, lock, source, reporter)
     if any(d.link_fallback for d in done):
         what = "cloned" if request.link_mode == "clone" else "hardlinked"
         reporter.warn(
@@ -185,10 +183,7 @@ def uninstall(
     reporter: Reporter,
     dry_run: bool = False,
 ) -> Plan:
-    from cove.install.transaction import environment_lock
-
-    lock = environment_lock(env.root)
-    with lock:
+    with _locked(env, reporter) as lock:
         return _uninstall(names, env, cache_dir, reporter, dry_run, lock)
 
 
@@ -198,7 +193,7 @@ def _uninstall(
     cache_dir: Path,
     reporter: Reporter,
     dry_run: bool,
-    lock: BaseFileLock,
+    lock: EnvironmentLock,
 ) -> Plan:
     started = time.perf_counter()
     plan, missing = plan_uninstall(names, scan_installed(env.site_packages))
@@ -213,6 +208,27 @@ def _uninstall(
             txn.commit()
     reporter.changed(plan, time.perf_counter() - started, dry_run)
     return plan
+
+
+@contextmanager
+def _locked(env: Environment, reporter: Reporter) -> Iterator[EnvironmentLock]:
+    """The environment's lock, and the environment as a killed cove process would have left it
+    had it finished or never started (its journal says which), before anything reads it."""
+    from cove.install.transaction import environment_lock, recover
+
+    def waiting() -> None:
+        reporter.warn(f"another cove process is changing {env.root}: waiting for it to finish")
+
+    with environment_lock(env.root, waiting) as lock:
+        found = recover(env.root)
+        if found.undone:
+            reporter.warn(
+                f"undid an interrupted install or uninstall in {env.root} "
+                f"({found.files} file{'s' * (found.files != 1)} put back as they were)"
+            )
+        elif found.finished:
+            reporter.warn(f"finished cleaning up after an interrupted install in {env.root}")
+        yield lock
 
 
 def _check_hashes(plan: Plan, request: InstallRequest) -> None:
@@ -282,35 +298,35 @@ def _apply(
     cache_dir: Path,
     wheels: Mapping[NormalizedName, Path],
     request: InstallRequest,
-    lock: BaseFileLock,
+    lock: EnvironmentLock,
     source: PackageSource,
+    reporter: Reporter,
 ) -> tuple[InstalledDist, ...]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from cove.install.transaction import Transaction
+    from cove.install.transaction import Transaction, WheelInstall, shared_warnings, unpack_all
 
     python = env.script_python()
     version = (env.interpreter.version[0], env.interpreter.version[1])
+    # Unpacking and linking are system calls that release the GIL: a few threads keep the disk
+    # busy; more only fight the GIL.
+    workers = min(4, os.cpu_count() or 1)
+    unpacked = unpack_all([wheels[c.name] for c in plan.install], cache_dir, workers)
+    items = [
+        WheelInstall(
+            wheels[c.name],
+            env.scheme(c.name),
+            requested=c.name in plan.requested,
+            extra_files=_direct_url(source, c, c.name in request.editable),
+            unpacked=found,
+        )
+        for c, found in zip(plan.install, unpacked, strict=True)
+    ]
     with Transaction(env.root, cache_dir, _protected(env), lock) as txn:
         for ref in plan.remove:
             txn.remove(ref.path)
-
-        def link(candidate: Candidate) -> InstalledDist:
-            return txn.install(
-                wheels[candidate.name],
-                env.scheme(candidate.name),
-                python=python,
-                python_version=version,
-                requested=candidate.name in plan.requested,
-                link_mode=request.link_mode,
-                extra_files=_direct_url(source, candidate, candidate.name in request.editable),
-            )
-
-        # Linking is system calls that release the GIL: a few threads keep the disk busy.
-        workers = min(4, os.cpu_count() or 1, len(plan.install) or 1)  # more only fight the GIL
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(link, c) for c in plan.install]
-        done = tuple(f.result() for f in futures)  # the first failure rolls everything back
+        done = txn.install_all(
+            items, python=python, python_version=version, link_mode=request.link_mode,
+            jobs=workers,
+        )  # fmt: skip
         if request.compile_bytecode and done:
             if env.interpreter.cache_tag is None:
                 raise CoveError(
@@ -321,6 +337,8 @@ def _apply(
             compiled = {d.dist_info: d for d in txn.added}
             done = tuple(compiled[d.dist_info] for d in done)
         txn.commit()
+    for message in shared_warnings(txn.shared):
+        reporter.warn(message)
     return done
 
 

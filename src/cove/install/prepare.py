@@ -19,6 +19,7 @@ from cove.cache.artifacts import (
     store_artifact,
 )
 from cove.errors import CoveError
+from cove.faults import checkpoint
 from cove.http.client import HttpClient
 from cove.http.urls import redact
 
@@ -112,6 +113,7 @@ def _fetch_one(
             return cached
 
     def report(done: int, total: int | None) -> None:
+        checkpoint("download")  # killed with a download partly written
         if progress is not None:
             progress(item.label or item.filename, done, total, False)
 
