@@ -270,6 +270,24 @@ def test_the_next_install_undoes_a_killed_one_before_reading_the_environment(
     assert tree(env) == before and whole(env) == {"alpha": "1.0"}
 
 
+def test_freeze_after_a_kill_shows_the_old_state(tmp_path: Path, index: Index) -> None:
+    """Commands that only read (freeze here) finish or undo a killed install first too."""
+    kill_index(index)
+    env = venv(tmp_path / "env")
+    install = ["install", "-p", str(env), "-i", index.file_url]
+    run_cove(*install, *(f"{n}=={v}" for n, v in OLD.items()), check=True)
+    before = tree(env)
+    killed = run_cove(*install, *NEW_REQS, env={**os.environ, "COVE_TEST_KILL_AT": "link"})
+    assert killed.returncode == -9 and journals(env)
+    frozen = run_cove("freeze", "-p", str(env))
+    assert frozen.returncode == 0, frozen.stderr
+    assert frozen.stdout == "".join(f"{n}=={v}\n" for n, v in OLD.items())
+    assert f"undid an interrupted install or uninstall in {env}" in frozen.stderr
+    assert tree(env) == before and not journals(env)
+    quiet = run_cove("freeze", "-p", str(env))
+    assert quiet.stderr == "" and quiet.stdout == frozen.stdout
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize(
     "phase",

@@ -33,7 +33,30 @@ def target_environment(args: argparse.Namespace) -> Environment:
     if args.system:  # only read: PEP 668 guards changes, not looking
         return open_system(args.python, default_cache_dir(), break_system_packages=True)
     root = find_environment(args.python, Path.cwd(), os.environ)
+    _finish_interrupted(root)
     return open_environment(root, default_cache_dir())
+
+
+def _finish_interrupted(root: Path) -> None:
+    """A cove install killed in this environment is finished or undone before it is read."""
+    if not any(name.startswith(".cove-txn-") for name in _listdir(root)):
+        return  # the usual case: one directory listing
+    from cove.cli import output
+    from cove.install.transaction import recover_abandoned
+
+    found = recover_abandoned(root)
+    message = found.describe(root) if found else None
+    if message:
+        output.warn(message)
+
+
+def _listdir(path: Path) -> list[str]:
+    import os
+
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:

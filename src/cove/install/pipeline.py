@@ -220,14 +220,9 @@ def _locked(env: Environment, reporter: Reporter) -> Iterator[EnvironmentLock]:
         reporter.warn(f"another cove process is changing {env.root}: waiting for it to finish")
 
     with environment_lock(env.root, waiting) as lock:
-        found = recover(env.root)
-        if found.undone:
-            reporter.warn(
-                f"undid an interrupted install or uninstall in {env.root} "
-                f"({found.files} file{'s' * (found.files != 1)} put back as they were)"
-            )
-        elif found.finished:
-            reporter.warn(f"finished cleaning up after an interrupted install in {env.root}")
+        found = recover(env.root).describe(env.root)
+        if found:
+            reporter.warn(found)
         yield lock
 
 

@@ -50,10 +50,16 @@ class EnvironmentLock:
         self._fd: int | None = None
         self._file: BaseFileLock | None = None
 
-    def acquire(self) -> None:
-        if self._depth == 0 and not self._lock_directory():
-            self._lock_file()
+    def acquire(self, blocking: bool = True) -> bool:
+        """Take the lock (waiting for it, unless ``blocking`` is false); whether it is held."""
+        if self._depth == 0:
+            held = self._lock_directory(blocking)
+            if held is None:
+                held = self._lock_file(blocking)
+            if not held:
+                return False
         self._depth += 1
+        return True
 
     def release(self) -> None:
         self._depth -= 1
@@ -73,11 +79,17 @@ class EnvironmentLock:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
-    def _lock_directory(self) -> bool:
+    def _wait(self) -> None:
+        if self._waiting is not None:
+            self._waiting()
+            self._waiting = None
+
+    def _lock_directory(self, blocking: bool) -> bool | None:
+        """Held, busy (only when not ``blocking``), or None: directories cannot be locked."""
         try:
             import fcntl
         except ImportError:  # Windows
-            return False
+            return None
         flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC
         while True:
             fd = os.open(self.root, flags)
@@ -85,14 +97,15 @@ class EnvironmentLock:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    if self._waiting is not None:
-                        self._waiting()
-                        self._waiting = None
+                    if not blocking:
+                        os.close(fd)
+                        return False
+                    self._wait()
                     fcntl.flock(fd, fcntl.LOCK_EX)
             except OSError as exc:
                 os.close(fd)
                 if exc.errno in (errno.EBADF, errno.ENOLCK, errno.EINVAL, errno.ENOTSUP):
-                    return False
+                    return None
                 raise
             # Held; but if the directory was swapped meanwhile (create --clear), the lock is on
             # one nobody else will look at: take the new one's.
@@ -101,17 +114,19 @@ class EnvironmentLock:
                 return True
             os.close(fd)
 
-    def _lock_file(self) -> None:
+    def _lock_file(self, blocking: bool) -> bool:
         from filelock import FileLock, Timeout
 
         lock = FileLock(str(self.root / ".cove.lock"), timeout=-1, thread_local=False)
         try:
             lock.acquire(blocking=False)
         except Timeout:
-            if self._waiting is not None:
-                self._waiting()
+            if not blocking:
+                return False
+            self._wait()
             lock.acquire()
         self._file = lock
+        return True
 
 
 def environment_lock(env_root: Path, waiting: Callable[[], None] | None = None) -> EnvironmentLock:
@@ -169,6 +184,15 @@ class Recovery(NamedTuple):
     undone: int
     finished: int
     files: int  # files removed or put back
+
+    def describe(self, root: Path) -> str | None:
+        """What to tell the user, if anything was found."""
+        if self.undone:
+            files = f"{self.files} file{'s' * (self.files != 1)}"
+            return f"undid an interrupted install or uninstall in {root} ({files} put back)"
+        if self.finished:
+            return f"finished cleaning up after an interrupted install in {root}"
+        return None
 
 
 class Transaction:
@@ -553,6 +577,25 @@ def recover(root: Path) -> Recovery:
             undone, files = undone + 1, files + count
         shutil.rmtree(txn, ignore_errors=True)
     return Recovery(undone, finished, files)
+
+
+def recover_abandoned(root: Path) -> Recovery | None:
+    """``recover`` for commands that only read an environment (call it when a ``.cove-txn-*``
+    journal is there), so they never show a half-done state: only when no live cove process
+    holds the lock (that one is at work, not killed); an environment this user cannot change is
+    left as it is."""
+    lock = EnvironmentLock(root)
+    try:
+        if not lock.acquire(blocking=False):
+            return None
+    except OSError:
+        return None
+    try:
+        return recover(root)
+    except (OSError, VenvError):
+        return None
+    finally:
+        lock.release()
 
 
 def _undo(txn: Path) -> tuple[int, list[str]]:
