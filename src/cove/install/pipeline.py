@@ -203,8 +203,7 @@ def _uninstall(
         from cove.install.transaction import Transaction
 
         with Transaction(env.root, cache_dir, _protected(env), lock) as txn:
-            for ref in plan.remove:
-                txn.remove(ref.path)
+            txn.remove(*(ref.path for ref in plan.remove))
             txn.commit()
     reporter.changed(plan, time.perf_counter() - started, dry_run)
     return plan
@@ -305,6 +304,14 @@ def _apply(
     # busy; more only fight the GIL.
     workers = min(4, os.cpu_count() or 1)
     unpacked = unpack_all([wheels[c.name] for c in plan.install], cache_dir, workers)
+    for c, found in zip(plan.install, unpacked, strict=True):
+        if found.repaired:
+            more = f" and {len(found.repaired) - 1} more" if found.repaired[1:] else ""
+            reporter.warn(
+                f"the cache's copy of {c.name} {c.version} had changed ({found.repaired[0]}"
+                f"{more}; edited in place in an environment hardlinked to it?): unpacked it "
+                "again, so this environment gets the wheel's files"
+            )
     items = [
         WheelInstall(
             wheels[c.name],
@@ -316,8 +323,7 @@ def _apply(
         for c, found in zip(plan.install, unpacked, strict=True)
     ]
     with Transaction(env.root, cache_dir, _protected(env), lock) as txn:
-        for ref in plan.remove:
-            txn.remove(ref.path)
+        txn.remove(*(ref.path for ref in plan.remove))
         done = txn.install_all(
             items, python=python, python_version=version, link_mode=request.link_mode,
             jobs=workers,

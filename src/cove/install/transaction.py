@@ -251,12 +251,16 @@ class Transaction:
         finally:
             self._lock.release()
 
-    def remove(self, dist_dir: Path) -> list[Path]:
-        """Take a distribution's files out of the environment (kept aside until commit). A
-        file another installed distribution's RECORD also lists stays, so removing one of two
-        distributions that ship it leaves the other whole (pip removes it)."""
-        owners = self._owners_in(dist_dir.parent)
-        paths = owned_paths(dist_dir, self.root, keep=owners.shared(dist_dir.name))
+    def remove(self, *dist_dirs: Path) -> list[Path]:
+        """Take distributions' files out of the environment (kept aside until commit), all
+        journaled in one write. A file another installed distribution's RECORD also lists
+        stays, so removing one of two distributions that ship it leaves the other whole (pip
+        removes it); removing both removes it."""
+        paths: list[Path] = []
+        for dist_dir in dist_dirs:
+            owners = self._owners_in(dist_dir.parent)
+            paths += owned_paths(dist_dir, self.root, keep=owners.shared(dist_dir.name))
+            owners.forget(dist_dir.name)
         moves = [(path, self._backup / os.path.relpath(path, self.root)) for path in paths]
         self._journal_moves(moves)
         half = len(moves) // 2
@@ -267,7 +271,6 @@ class Transaction:
             os.replace(path, aside)
             self._moved.append((path, aside))
         _prune({p.parent for p in paths}, self._keep)
-        owners.forget(dist_dir.name)
         return paths
 
     def install(
