@@ -215,7 +215,7 @@ NEW_REQS = ["alpha==2.0", "beta==2.0", "gamma==2.0", "delta"]
 
 
 def journals(env: Path) -> list[Path]:
-    return list(env.glob(".cove-txn-*"))
+    return [*env.glob(".cove-txn-*"), *env.glob(".cove-done-*")]
 
 
 KILLED_MID_LINK = """

@@ -39,7 +39,8 @@ def target_environment(args: argparse.Namespace) -> Environment:
 
 def _finish_interrupted(root: Path) -> None:
     """A cove install killed in this environment is finished or undone before it is read."""
-    if not any(name.startswith(".cove-txn-") for name in _listdir(root)):
+    # cove.install.transaction's TXN and DONE, spelt out: importing it costs a quick command
+    if not any(name.startswith((".cove-txn-", ".cove-done-")) for name in _listdir(root)):
         return  # the usual case: one directory listing
     from cove.cli import output
     from cove.install.transaction import recover_abandoned

@@ -214,7 +214,7 @@ class Transaction:
             while path != env_root and env_root in path.parents:
                 self._keep.add(str(path))
                 path = path.parent
-        self._backup = env_root / f".cove-txn-{uuid.uuid4().hex[:12]}"
+        self._backup = env_root / f"{TXN}{uuid.uuid4().hex[:12]}"
         self._moved: list[tuple[Path, Path]] = []  # (original, backup copy)
         self._added: list[InstalledDist] = []
         self._shared: list[SharedFile] = []
@@ -451,11 +451,15 @@ class Transaction:
             _append(self._moved_log, text, self._journal_lock)
 
     def commit(self) -> None:
+        """The commit point is one rename of the journal's directory: before it, the next run
+        undoes everything; after it, only the old files kept aside are left to delete (so a
+        kill while they are being deleted cannot make a half-deleted journal look undoable)."""
         checkpoint("commit")
+        done = self.root / f"{DONE}{self._backup.name[len(TXN) :]}"
+        os.replace(self._backup, done)
         self._committed = True
-        (self._backup / COMMITTED).touch()
         checkpoint("committed")
-        shutil.rmtree(self._backup, ignore_errors=True)
+        shutil.rmtree(done, ignore_errors=True)
 
     def _rollback(self) -> None:
         _files, problems = _undo(self._backup)
@@ -468,7 +472,9 @@ class Transaction:
         shutil.rmtree(self._backup, ignore_errors=True)
 
 
-ADDED, MOVED, COMMITTED = "added.log", "moved.log", "COMMITTED"
+ADDED, MOVED = "added.log", "moved.log"
+TXN, DONE = ".cove-txn-", ".cove-done-"  # a journal's directory in the environment, committed
+COMMITTED = "COMMITTED"  # in a .cove-txn- directory: how an earlier cove marked its commit
 
 _COMPILE = """\
 import compileall, sys, warnings
@@ -567,7 +573,10 @@ def recover(root: Path) -> Recovery:
     a committed one only had its leftovers to delete; any other is undone, so every
     distribution is back to its old state. Call it holding the environment's lock."""
     undone = finished = files = 0
-    for txn in sorted(root.glob(".cove-txn-*")):
+    for leftover in sorted(root.glob(f"{DONE}*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+        finished += 1
+    for txn in sorted(root.glob(f"{TXN}*")):
         if (txn / COMMITTED).exists():
             finished += 1
         else:
@@ -584,9 +593,9 @@ def recover(root: Path) -> Recovery:
 
 def recover_abandoned(root: Path) -> Recovery | None:
     """``recover`` for commands that only read an environment (call it when a ``.cove-txn-*``
-    journal is there), so they never show a half-done state: only when no live cove process
-    holds the lock (that one is at work, not killed); an environment this user cannot change is
-    left as it is."""
+    or ``.cove-done-*`` directory is there), so they never show a half-done state: only when
+    no live cove process holds the lock (that one is at work, not killed); an environment this
+    user cannot change is left as it is."""
     lock = EnvironmentLock(root)
     try:
         if not lock.acquire(blocking=False):
