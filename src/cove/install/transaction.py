@@ -338,7 +338,7 @@ class Transaction:
                 if claimed.setdefault(dest, i) != i:
                     skips[i].add(dest)
                     shared.setdefault(dest, [claimed[dest]]).append(i)
-        displaced: list[tuple[str, PreparedWheel, dict[str, str]]] = []
+        displaced: list[tuple[str, int, dict[str, str]]] = []
         for i, p in enumerate(prepared):
             for dest in p.existing:
                 if claimed[dest] != i:
@@ -346,7 +346,7 @@ class Transaction:
                 owners = self._owners_in(Path(p.site)).of(dest)
                 if not owners or os.path.isdir(dest):
                     raise overwrite_error(p.wheel, dest)
-                displaced.append((dest, p, owners))
+                displaced.append((dest, i, owners))
         digests: dict[int, dict[str, str]] = {}
 
         def digest(i: int, dest: str) -> str:
@@ -364,8 +364,8 @@ class Transaction:
                     len({digest(i, dest) for i in ids}) == 1,
                 )
             )
-        for dest, p, owners in displaced:
-            mine = p.digests().get(dest, "")
+        for dest, i, owners in displaced:
+            p, mine = prepared[i], digest(i, dest)
             self._shared.append(
                 SharedFile(
                     _relative(dest, p.site),
