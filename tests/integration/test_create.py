@@ -154,16 +154,27 @@ def test_uncreatable_path(tmp_path: Path) -> None:
 
 
 def test_failed_create_leaves_nothing(tmp_path: Path) -> None:
-    """A damaged cache entry makes seeding fail midway: nothing may remain."""
+    """A damaged cache entry is unpacked again; one that cannot be (the cache is read-only)
+    makes seeding fail: nothing may remain."""
     cache = tmp_path / "cache"
     env_vars = {**os.environ, "COVE_CACHE_DIR": str(cache)}
     run_cove("create", str(tmp_path / "first"), env=env_vars, check=True)
     for entry in cache.glob("unpacked-v1/*/pip/_internal"):
         (entry / "main.py").unlink()
-    proc = run_cove("create", str(tmp_path / "second"), env=env_vars)
+    run_cove("create", str(tmp_path / "repaired"), env=env_vars, check=True)
+    assert list((tmp_path / "repaired").glob("lib/python3*/site-packages/pip/_internal/main.py"))
+    for entry in cache.glob("unpacked-v1/*/pip/_internal"):
+        (entry / "main.py").unlink()
+    bucket = cache / "unpacked-v1"
+    if subprocess.run(["chattr", "+i", str(bucket)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        proc = run_cove("create", str(tmp_path / "second"), env=env_vars)
+    finally:
+        subprocess.run(["chattr", "-i", str(bucket)], check=True)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "first"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "first", "repaired"]
 
 
 def test_hostile_path(tmp_path: Path) -> None:

@@ -237,7 +237,6 @@ def test_an_unwritable_report_is_refused_before_anything_changes(
         assert snapshot(env) == before
 
 
-@pytest.mark.xfail(strict=True, reason="a failed copy leaves its half-written file (issue 14)")
 def test_a_write_refused_inside_the_install_says_it_was_undone(
     tmp_path: Path, index: Index
 ) -> None:

@@ -157,9 +157,9 @@ def test_real_world_requirements_file_syntax(tmp_path: Path, index: Index) -> No
     assert freeze(other) == []
 
 
-def _recording_project(where: Path, name: str, static: bool) -> Path:
+def _recording_project(where: Path, name: str, static: bool, version: str = "0.3") -> Path:
     """A project whose backend writes the config settings it was given into the wheel."""
-    proj = source_project(where, name)
+    proj = source_project(where, name, version)
     backend = proj / "_backend.py"
     backend.write_text(
         backend.read_text().replace(
@@ -171,7 +171,7 @@ def _recording_project(where: Path, name: str, static: bool) -> Path:
     )
     if static:
         with (proj / "pyproject.toml").open("a") as f:
-            f.write(f'\n[project]\nname = "{name}"\nversion = "0.3"\n')
+            f.write(f'\n[project]\nname = "{name}"\nversion = "{version}"\n')
     return proj
 
 
@@ -199,8 +199,9 @@ def test_per_requirement_config_settings_reach_that_build(tmp_path: Path, index:
     named = _recording_project(tmp_path / "named", "named-proj", static=True)
     dynamic = _recording_project(tmp_path / "dynamic", "dynamic-proj", static=False)
     plain = _recording_project(tmp_path / "plain", "plain-proj", static=True)
-    sdist = _sdist_of(_recording_project(tmp_path / "sd", "sd-proj", static=False), "sd-proj",
-                      "1.0", tmp_path / "dist")  # fmt: skip
+    # The sdist's backend builds the version its name says (pip refuses an inconsistent one too).
+    sd = _recording_project(tmp_path / "sd", "sd-proj", static=False, version="1.0")
+    sdist = _sdist_of(sd, "sd-proj", "1.0", tmp_path / "dist")
     index.add_file(sdist)
     reqs = tmp_path / "requirements.txt"
     reqs.write_text(

@@ -152,6 +152,7 @@ class ServerOptions:
     wheel_chunk_delay: float = 0.0  # seconds between 64 KiB pieces of a wheel body (slow network)
     # Label .tar.gz files "Content-Encoding: gzip" (the bytes unchanged), as some servers do.
     gzip_label_sdists: bool = False
+    hold_files: threading.Event | None = None  # file bodies wait until it is set (at most 60 s)
 
 
 class _Server(ThreadingHTTPServer):
@@ -259,6 +260,8 @@ class IndexServer:
             return self._send(h, 200, body, "application/vnd.pypi.simple.v1+html")
         if len(parts) == 2 and parts[0] == "files":
             target = self.index.root / "files" / parts[1]
+            if self.options.hold_files is not None:
+                self.options.hold_files.wait(timeout=60)
             if target.is_file():
                 body = target.read_bytes()
                 with self._lock:

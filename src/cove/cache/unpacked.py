@@ -1,5 +1,8 @@
 """Wheels unpacked once into the cache, keyed by the wheel's sha256, with a manifest of every
-file's hash and size so installs link from here without reading the zip again."""
+file's hash and size so installs link from here without reading the zip again, and each file's
+mtime when it was unpacked: an environment hardlinked to the cache shares its inodes, so an edit
+in place there changes the cache's copy, and an entry whose sizes or mtimes moved is unpacked
+again before anything links from it (a stat per file; ``cache/verify.py`` checks the hashes)."""
 
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
@@ -10,14 +13,17 @@ import io
 import json
 import os
 import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from cove.cache import UNPACKED
 from cove.errors import WheelError
+from cove.faults import checkpoint
 
 BUCKET = UNPACKED
 MANIFEST = ".cove-manifest.json"
+STAMPS = ".cove-stamps.json"  # each manifest file's st_mtime_ns as unpacked, in manifest order
 
 
 class UnpackedFile(NamedTuple):
@@ -30,6 +36,7 @@ class UnpackedFile(NamedTuple):
 class UnpackedWheel(NamedTuple):
     root: Path
     files: tuple[UnpackedFile, ...]
+    repaired: tuple[str, ...] = ()  # files found changed in the cache, so unpacked again
 
 
 def record_hash(data: bytes) -> str:
@@ -152,29 +159,43 @@ def _remembered_key(bucket: Path, identity: str) -> str | None:
 
 
 def unpack_wheel(wheel: Path, cache_dir: Path) -> UnpackedWheel:
-    """The wheel's files in the cache, unpacked on first use (atomically, under a lock)."""
+    """The wheel's files in the cache, unpacked on first use (atomically, under a lock), and
+    unpacked again when a file there was changed since (see the module's docstring)."""
     bucket = cache_dir / BUCKET
+    found = None
     try:
         identity = _identity(wheel)
         key = _remembered_key(bucket, identity)
         if key is not None:
             found = _read_manifest(bucket / key)
-            if found is not None:
-                return found
-        key = _sha256_file(wheel)
+        if found is None:
+            key = _sha256_file(wheel)
     except OSError as exc:
         raise WheelError(f"cannot read {wheel}: {exc.strerror}", hint="check the path") from None
-    found = _unpacked(wheel, bucket, key)
-    from cove.cache.files import store
+    assert key is not None
+    if found is None:
+        found = _unpacked(wheel, bucket, key)
+        from cove.cache.files import store
 
-    store(_memo_path(bucket, identity), json.dumps([identity, key]).encode())
+        store(_memo_path(bucket, identity), json.dumps([identity, key]).encode())
+    changed = changed_files(found)
+    if changed is None or changed:
+        found = _unpacked(wheel, bucket, key, keep=lambda entry: changed_files(entry) == [])
+        found = found._replace(repaired=tuple(changed or ()))
     return found
 
 
-def _unpacked(wheel: Path, bucket: Path, key: str) -> UnpackedWheel:
+def _unpacked(
+    wheel: Path,
+    bucket: Path,
+    key: str,
+    keep: Callable[[UnpackedWheel], bool] = lambda entry: True,
+) -> UnpackedWheel:
+    """The entry for ``key``, extracted from ``wheel`` unless one is there that ``keep``
+    accepts (asked again under the lock: another process may have just replaced it)."""
     entry = bucket / key
     found = _read_manifest(entry)
-    if found is not None:
+    if found is not None and keep(found):
         return found
     import shutil
 
@@ -183,18 +204,82 @@ def _unpacked(wheel: Path, bucket: Path, key: str) -> UnpackedWheel:
     bucket.mkdir(parents=True, exist_ok=True)
     with FileLock(str(bucket / f"{key}.lock")):
         found = _read_manifest(entry)
-        if found is not None:
+        if found is not None and keep(found):
             return found
+        for stale in bucket.glob(f".tmp-{key}-*"):  # left by a killed process: we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = bucket / f".tmp-{key}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
         try:
             tmp.mkdir()
             files = _extract(wheel, tmp)
             rows = [[f.path, f.hash, f.size, f.executable] for f in files]
             (tmp / MANIFEST).write_text(json.dumps(rows), encoding="utf-8")
-            if entry.exists():  # a stale entry without a manifest: replace it
-                shutil.rmtree(entry)
+            _stamp(tmp, files)
+            checkpoint("unpack")  # killed with a whole entry not yet renamed into place
+            if entry.exists():  # stale, or changed since: replace it
+                discard(entry)
             os.replace(tmp, entry)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return UnpackedWheel(entry, tuple(files))
+
+
+def read_entry(entry: Path) -> UnpackedWheel | None:
+    """An entry as its manifest describes it (None: it has no readable manifest)."""
+    return _read_manifest(entry)
+
+
+def unpack_again(wheel: Path, entry: Path) -> UnpackedWheel:
+    """Replace ``entry`` (named by ``wheel``'s sha256) with the wheel unpacked afresh."""
+    return _unpacked(wheel, entry.parent, entry.name, keep=lambda found: False)
+
+
+def remove_entry(entry: Path) -> None:
+    """Take an entry out of the cache under its lock; the next install unpacks it again."""
+    from filelock import FileLock
+
+    with FileLock(str(entry.parent / f"{entry.name}.lock")):
+        discard(entry)
+
+
+def discard(entry: Path) -> None:
+    """Take an entry away: renamed aside first, so no reader sees it half deleted."""
+    import shutil
+
+    aside = entry.with_name(f".trash-{entry.name}-{os.getpid()}-{os.urandom(4).hex()}")
+    os.replace(entry, aside)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _stamp(root: Path, files: Sequence[UnpackedFile]) -> None:
+    """Note each file's mtime as unpacked, for ``changed_files``."""
+    top = str(root)
+    stamps = [os.stat(f"{top}/{f.path}").st_mtime_ns for f in files]
+    (root / STAMPS).write_text(json.dumps(stamps), encoding="utf-8")
+
+
+def restamp(entry: UnpackedWheel) -> None:
+    """Accept the files as they are now (after their hashes were checked)."""
+    _stamp(entry.root, entry.files)
+
+
+def changed_files(entry: UnpackedWheel) -> list[str] | None:
+    """The files whose size or mtime is not what it was when unpacked (one stat each, no
+    reading: this runs before every link), or None when the entry has no stamps to tell by."""
+    try:
+        stamps = json.loads((entry.root / STAMPS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamps, list) or len(stamps) != len(entry.files):
+        return None
+    top = str(entry.root)
+    changed = []
+    for f, mtime in zip(entry.files, stamps, strict=True):
+        try:
+            st = os.stat(f"{top}/{f.path}")
+        except OSError:
+            changed.append(f.path)
+            continue
+        if st.st_size != f.size or st.st_mtime_ns != mtime:
+            changed.append(f.path)
+    return changed

@@ -34,9 +34,9 @@ def target_environment(args: argparse.Namespace) -> Environment:
     if args.system:  # only read: PEP 668 guards changes, not looking
         env = open_system(args.python, default_cache_dir(), break_system_packages=True)
     else:
-        env = open_environment(
-            find_environment(args.python, Path.cwd(), os.environ), default_cache_dir()
-        )
+        root = find_environment(args.python, Path.cwd(), os.environ)
+        _finish_interrupted(root)
+        env = open_environment(root, default_cache_dir())
     say_recovered(env)
     return env
 
@@ -47,6 +47,29 @@ def say_recovered(env: Environment) -> None:
 
     for note in env.recovered:
         output.warn(note)
+
+
+def _finish_interrupted(root: Path) -> None:
+    """A cove install killed in this environment is finished or undone before it is read."""
+    # cove.install.transaction's TXN and DONE, spelt out: importing it costs a quick command
+    if not any(name.startswith((".cove-txn-", ".cove-done-")) for name in _listdir(root)):
+        return  # the usual case: one directory listing
+    from cove.cli import output
+    from cove.install.transaction import recover_abandoned
+
+    found = recover_abandoned(root)
+    message = found.describe(root) if found else None
+    if message:
+        output.warn(message)
+
+
+def _listdir(path: Path) -> list[str]:
+    import os
+
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
 
 
 def add_scope_arguments(parser: argparse.ArgumentParser) -> None:

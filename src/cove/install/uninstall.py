@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 from cove.errors import CoveError
@@ -14,21 +15,31 @@ class UninstallError(CoveError):
     """A distribution cannot be removed safely."""
 
 
-def owned_paths(dist_dir: Path, env_root: Path) -> list[Path]:
-    """Every file the distribution at ``dist_dir`` owns inside ``env_root``, the metadata
-    directory's own files included. Paths outside the environment are never returned."""
-    location = dist_dir.parent
-    names: list[str] = []
+def recorded(dist_dir: Path) -> list[tuple[str, str]] | None:
+    """(absolute normalized path, hash) for every file the distribution's RECORD (or legacy
+    installed-files.txt, which has no hashes) lists; None when it has neither."""
     record = dist_dir / "RECORD"
     legacy = dist_dir / "installed-files.txt"
-    if record.is_file():
+    try:
         with open(record, encoding="utf-8", newline="") as f:
-            names = [row[0] for row in csv.reader(f) if row]
-        base = location
-    elif legacy.is_file():
-        names = [line for line in legacy.read_text(encoding="utf-8").splitlines() if line]
-        base = dist_dir
-    else:
+            rows = [(row[0], row[1] if len(row) > 1 else "") for row in csv.reader(f) if row]
+        base = str(dist_dir.parent)
+    except FileNotFoundError:
+        try:
+            text = legacy.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        rows = [(line, "") for line in text.splitlines() if line]
+        base = str(dist_dir)
+    return [(os.path.normpath(os.path.join(base, name)), digest) for name, digest in rows]
+
+
+def owned_paths(dist_dir: Path, env_root: Path, keep: Collection[str] = ()) -> list[Path]:
+    """Every file the distribution at ``dist_dir`` owns inside ``env_root``, the metadata
+    directory's own files included. Paths outside the environment are never returned, nor
+    those in ``keep`` (files another distribution also lists) or their bytecode."""
+    rows = recorded(dist_dir)
+    if rows is None:
         raise UninstallError(
             f"cannot uninstall {dist_dir.name}: it has no RECORD file, so cove cannot tell "
             "which files belong to it",
@@ -36,9 +47,8 @@ def owned_paths(dist_dir: Path, env_root: Path) -> list[Path]:
         )
     root = os.path.abspath(env_root) + os.sep
     out: set[str] = set()
-    for name in names:
-        path = os.path.normpath(os.path.join(base, name))
-        if not path.startswith(root):
+    for path, _digest in rows:
+        if not path.startswith(root) or path in keep:
             continue
         out.add(path)
         if path.endswith(".py"):

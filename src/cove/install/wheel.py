@@ -1,19 +1,21 @@
 """The one wheel installer: link a wheel's files from the unpacked cache into a scheme, write its
-scripts, INSTALLER, REQUESTED and RECORD, file for file what pip installs (without bytecode)."""
+scripts, INSTALLER, REQUESTED and RECORD, file for file what pip installs (without bytecode).
+Planned first (``prepare_wheel``: nothing written), then made (``link_wheel``), so a transaction
+can settle files several wheels ship and journal everything before the first change."""
 
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
-import contextlib
 import csv
 import errno
 import io
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from cove.cache.unpacked import UnpackedFile, record_hash, unpack_wheel
+from cove.cache.unpacked import UnpackedFile, UnpackedWheel, record_hash, unpack_wheel
 from cove.errors import WheelError
+from cove.faults import checkpoint
 from cove.headers import read_headers
 from cove.install.scripts import launcher, parse_entry_points, shebang, versioned_pip_names
 from cove.venv.scheme import Scheme
@@ -183,6 +185,205 @@ def _record_path(path: str, site: str) -> str:
     return os.path.relpath(path, site).replace(os.sep, "/")
 
 
+class Generated(NamedTuple):
+    """A file written rather than linked: a launcher, a script with its shebang rewritten,
+    INSTALLER, REQUESTED, direct_url.json."""
+
+    dest: str
+    data: bytes
+    mode: int
+
+
+class PreparedWheel(NamedTuple):
+    """Everything about one wheel's install worked out, nothing written yet (``prepare_wheel``);
+    ``link_wheel`` then only creates what it says."""
+
+    wheel: Path
+    name: str
+    version: str
+    site: str  # the site-packages directory RECORD's paths are relative to
+    info_dir: str
+    src_root: str  # the unpacked entry in the cache
+    placements: list[_Placement]
+    generated: list[Generated]
+    new_dirs: list[str]  # directories that do not exist yet, parents first
+    existing: list[str]  # destinations that exist already (in directories that exist)
+
+    @property
+    def record(self) -> str:
+        return os.path.join(self.info_dir, "RECORD")
+
+    def dests(self) -> list[str]:
+        """Every file this install creates, RECORD last."""
+        return [*(p.dest for p in self.placements), *(g.dest for g in self.generated), self.record]
+
+    def digests(self) -> dict[str, str]:
+        """RECORD's hash of each file (RECORD itself has none), to tell identical copies."""
+        out = {p.dest: p.source.hash for p in self.placements}
+        out.update((g.dest, record_hash(g.data)) for g in self.generated)
+        return out
+
+
+def overwrite_error(wheel: Path, dest: str) -> WheelError:
+    return WheelError(
+        f"{wheel.name} would overwrite {dest}, which no installed distribution lists in its "
+        "RECORD (a leftover, or a file of someone's own)",
+        hint="move it out of the way (pip would overwrite it without asking), then install again",
+    )
+
+
+def prepare_wheel(
+    wheel: Path,
+    scheme: Scheme,
+    *,
+    python: str,
+    python_version: tuple[int, int],
+    cache_dir: Path,
+    installer: str = "cove",
+    requested: bool = True,
+    env: Path | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
+    unpacked: UnpackedWheel | None = None,
+) -> PreparedWheel:
+    """Unpack ``wheel`` into the cache (once; ``unpacked`` when that was done already) and work
+    out every file its install makes: where, with which content, and which of them exist
+    already. Writes nothing in the environment."""
+    unpacked = unpacked or unpack_wheel(wheel, cache_dir)
+    env = env or scheme.data
+    dist_info = _dist_info_dir(unpacked.files, wheel)
+    meta = read_headers((unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8"))
+    root_is_purelib = (meta.get("Root-Is-Purelib") or "true").strip().lower() == "true"
+    placements = _plan(unpacked.files, scheme, root_is_purelib, wheel, env)
+    entry_points_file = unpacked.root / dist_info / "entry_points.txt"
+    entries = []
+    if entry_points_file.exists():
+        entries = parse_entry_points(entry_points_file.read_text(encoding="utf-8"), wheel.name)
+        entries = versioned_pip_names(entries, python_version)
+    metadata = read_headers((unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8"))
+    site = _normal(scheme.purelib if root_is_purelib else scheme.platlib)
+    src_root = str(unpacked.root)
+    info_dir = os.path.join(site, dist_info)
+
+    generated: list[Generated] = []
+    links: list[_Placement] = []
+    for p in placements:
+        if not p.rewrite_shebang:
+            links.append(p)
+            continue
+        with open(f"{src_root}/{p.source.path}", "rb") as f:
+            data = f.read()
+        if data.startswith(b"#!python"):
+            _first, _, rest = data.partition(b"\n")
+            data = shebang(python).encode() + rest
+        # pip keeps the mode the wheel gives: a script is executable only if packed so.
+        generated.append(Generated(p.dest, data, 0o755 if p.source.executable else 0o644))
+    generated += [Generated(os.path.join(scheme.scripts, ep.name), launcher(ep, python), 0o755)
+                  for ep in entries]  # fmt: skip
+    generated.append(
+        Generated(os.path.join(info_dir, "INSTALLER"), f"{installer}\n".encode(), 0o644)
+    )
+    if requested:
+        generated.append(Generated(os.path.join(info_dir, "REQUESTED"), b"", 0o644))
+    generated += [Generated(os.path.join(info_dir, filename), data, 0o644)
+                  for filename, data in (extra_files or {}).items()]  # fmt: skip
+
+    made = [
+        *(p.dest for p in links),
+        *(g.dest for g in generated),
+        os.path.join(info_dir, "RECORD"),
+    ]
+    parents = [*(p.parent for p in links), *(os.path.dirname(g.dest) for g in generated), info_dir]
+    # The directories that do not exist yet, parents first: nothing can be in their way.
+    new_dirs: list[str] = []
+    fresh: set[str] = set()
+    known: set[str] = set()
+    for d in dict.fromkeys(parents):
+        missing = []
+        while d not in known and d not in fresh and not os.path.isdir(d):
+            missing.append(d)
+            d = os.path.dirname(d)
+        if d not in fresh:
+            known.add(d)
+        new_dirs += reversed(missing)
+        fresh.update(missing)
+    # Only a file headed for a directory that is already there can be in the way.
+    existing = [
+        dest
+        for dest, parent in zip(made, parents, strict=True)
+        if parent not in fresh and os.path.lexists(dest)
+    ]
+    return PreparedWheel(
+        wheel, metadata.get("Name", ""), metadata.get("Version", ""), site, info_dir, src_root,
+        links, generated, new_dirs, existing,
+    )  # fmt: skip
+
+
+def link_wheel(
+    prepared: PreparedWheel, link_mode: LinkMode = "hardlink", shared: Collection[str] = ()
+) -> InstalledDist:
+    """Create what ``prepared`` says: directories, links from the cache, written files, RECORD.
+    ``shared`` destinations belong to another distribution of the same install, which creates
+    them; this one only lists them in its RECORD, as pip lists a file two wheels ship. The
+    caller journals ``prepared``'s paths first and undoes them on failure (nothing is cleaned
+    up here). Any destination that exists raises a WheelError."""
+    site, src_root = prepared.site, prepared.src_root
+    written: list[str] = []
+    rows: list[tuple[str, str, str]] = []
+    fallback = False
+    for d in prepared.new_dirs:
+        try:
+            os.mkdir(d)
+        except FileExistsError:
+            if not os.path.isdir(d):
+                raise
+            # another wheel installing in parallel made it first; it is not ours to remove
+    half = len(prepared.placements) // 2
+    for n, batch in enumerate((prepared.placements[:half], prepared.placements[half:])):
+        if n:
+            checkpoint("link")
+        for p in batch:
+            rows.append((p.record, p.source.hash, str(p.source.size)))
+            if shared and p.dest in shared:
+                continue
+            try:
+                # a safe member path (checked on unpacking)
+                fallback = _place(f"{src_root}/{p.source.path}", p.dest, link_mode) or fallback
+            except FileExistsError:
+                raise overwrite_error(prepared.wheel, p.dest) from None
+            written.append(p.dest)
+    for g in prepared.generated:
+        rows.append((_record_path(g.dest, site), record_hash(g.data), str(len(g.data))))
+        if shared and g.dest in shared:
+            continue
+        try:
+            with open(g.dest, "xb") as f:
+                f.write(g.data)
+        except FileExistsError:
+            raise overwrite_error(prepared.wheel, g.dest) from None
+        written.append(g.dest)
+        os.chmod(g.dest, g.mode)
+    record = prepared.record
+    rows.append((_record_path(record, site), "", ""))
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(sorted(rows))
+    text = buf.getvalue()
+    with open(record, "x", encoding="utf-8", newline="") as out:
+        written.append(record)
+        out.write(text[: len(text) // 2])
+        out.flush()
+        checkpoint("record")  # killed with half a RECORD written
+        out.write(text[len(text) // 2 :])
+    return InstalledDist(
+        prepared.name, prepared.version, Path(prepared.info_dir), tuple(written), fallback
+    )
+
+
+def created_paths(prepared: PreparedWheel, shared: Collection[str] = ()) -> list[str]:
+    """What ``link_wheel`` may create, for the journal: new directories (parents first), then
+    files."""
+    return [*prepared.new_dirs, *(d for d in prepared.dests() if d not in shared)]
+
+
 def install_wheel(
     wheel: Path,
     scheme: Scheme,
@@ -195,131 +396,25 @@ def install_wheel(
     link_mode: LinkMode = "hardlink",
     env: Path | None = None,
     extra_files: Mapping[str, bytes] | None = None,
-    journal: Callable[[Sequence[str]], None] | None = None,
 ) -> InstalledDist:
-    """Install ``wheel`` into ``scheme``; scripts get ``python`` (of ``python_version``) in their
-    shebang and versioned names (pip3.12).
+    """Install ``wheel`` into ``scheme`` on its own (a transaction installs several with
+    ``prepare_wheel`` and ``link_wheel``); scripts get ``python`` (of ``python_version``) in
+    their shebang and versioned names (pip3.12).
 
     ``env`` bounds where files may go (default: the scheme's data root). ``extra_files`` are
-    written into the .dist-info directory (direct_url.json). On any error every file this call
-    wrote is removed again. ``journal`` is told every path before any is created, so a
-    killed process can be undone by the next one.
+    written into the .dist-info directory (direct_url.json). Nothing may be in the way; on any
+    error every file and directory this call made is removed again.
     """
-    unpacked = unpack_wheel(wheel, cache_dir)
-    env = env or scheme.data
-    dist_info = _dist_info_dir(unpacked.files, wheel)
-    meta = read_headers((unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8"))
-    root_is_purelib = (meta.get("Root-Is-Purelib") or "true").strip().lower() == "true"
-    placements = _plan(unpacked.files, scheme, root_is_purelib, wheel, env)
-    entry_points_file = unpacked.root / dist_info / "entry_points.txt"
-    entries = []
-    if entry_points_file.exists():
-        entries = parse_entry_points(entry_points_file.read_text(encoding="utf-8"), wheel.name)
-        entries = versioned_pip_names(entries, python_version)
-    metadata = read_headers((unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8"))
-    name, version = metadata.get("Name", ""), metadata.get("Version", "")
-
-    site = _normal(scheme.purelib if root_is_purelib else scheme.platlib)
-    src_root = str(unpacked.root)
-    written: list[str] = []
-    made_dirs: list[str] = []
-    rows: list[tuple[str, str, str]] = []
-    fallback = False
-
-    def overwrite_error(dest: str) -> WheelError:
-        return WheelError(
-            f"{wheel.name} would overwrite {dest}", hint="uninstall what owns it first"
-        )
-
-    info_dir = os.path.join(site, dist_info)
-    record = os.path.join(info_dir, "RECORD")
-    written_here = [
-        *(os.path.join(scheme.scripts, ep.name) for ep in entries),
-        os.path.join(info_dir, "INSTALLER"),
-        *([os.path.join(info_dir, "REQUESTED")] if requested else []),
-        *(os.path.join(info_dir, filename) for filename in extra_files or {}),
-        record,
-    ]
-    made = [*(p.dest for p in placements), *written_here]
-    parents = [*(p.parent for p in placements), *map(os.path.dirname, written_here)]
-    # The directories that do not exist yet, parents first: nothing can be in their way.
-    new_dirs: list[str] = []
-    fresh: set[str] = set()
-    existing: set[str] = set()
-    for d in dict.fromkeys(parents):
-        missing = []
-        while d not in existing and d not in fresh and not os.path.isdir(d):
-            missing.append(d)
-            d = os.path.dirname(d)
-        if d not in fresh:
-            existing.add(d)
-        new_dirs += reversed(missing)
-        fresh.update(missing)
-    # Nothing that exists may enter the journal (the next run deletes what it lists): a file
-    # headed for a directory that is already there is checked first. Then directories and files
-    # are journaled in one write, not one flushed write per file.
-    for dest, parent in zip(made, parents, strict=True):
-        if parent not in fresh and os.path.lexists(dest):
-            raise overwrite_error(dest)
-    if journal is not None:
-        journal([*new_dirs, *made])
-
-    def write(dest: str, data: bytes, mode: int) -> None:
-        try:
-            with open(dest, "xb") as f:
-                f.write(data)
-        except FileExistsError:
-            raise overwrite_error(dest) from None
-        written.append(dest)
-        os.chmod(dest, mode)
-        rows.append((_record_path(dest, site), record_hash(data), str(len(data))))
-
+    prepared = prepare_wheel(
+        wheel, scheme, python=python, python_version=python_version, cache_dir=cache_dir,
+        installer=installer, requested=requested, env=env, extra_files=extra_files,
+    )  # fmt: skip
+    if prepared.existing:
+        raise overwrite_error(wheel, prepared.existing[0])
     try:
-        for d in new_dirs:
-            try:
-                os.mkdir(d)
-                made_dirs.append(d)
-            except FileExistsError:
-                if not os.path.isdir(d):
-                    raise
-                # another wheel installing in parallel made it first; it is not ours to remove
-        for p in placements:
-            src = f"{src_root}/{p.source.path}"  # a safe member path (checked on unpacking)
-            if p.rewrite_shebang:
-                with open(src, "rb") as f:
-                    data = f.read()
-                if data.startswith(b"#!python"):
-                    _first, _, rest = data.partition(b"\n")
-                    data = shebang(python).encode() + rest
-                # pip keeps the mode the wheel gives: a script is executable only if packed so.
-                write(p.dest, data, 0o755 if p.source.executable else 0o644)
-                continue
-            try:
-                fallback = _place(src, p.dest, link_mode) or fallback
-            except FileExistsError:
-                raise overwrite_error(p.dest) from None
-            written.append(p.dest)
-            rows.append((p.record, p.source.hash, str(p.source.size)))
-        for ep in entries:
-            write(os.path.join(scheme.scripts, ep.name), launcher(ep, python), 0o755)
-        write(os.path.join(info_dir, "INSTALLER"), f"{installer}\n".encode(), 0o644)
-        if requested:
-            write(os.path.join(info_dir, "REQUESTED"), b"", 0o644)
-        for filename, data in (extra_files or {}).items():
-            write(os.path.join(info_dir, filename), data, 0o644)
-        rows.append((_record_path(record, site), "", ""))
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerows(sorted(rows))
-        with open(record, "x", encoding="utf-8", newline="") as out:
-            out.write(buf.getvalue())
-        written.append(record)
+        return link_wheel(prepared, link_mode)
     except BaseException:
-        for path in reversed(written):
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-        for d in reversed(made_dirs):
-            with contextlib.suppress(OSError):
-                os.rmdir(d)
+        from cove.install.transaction import remove_created
+
+        remove_created(created_paths(prepared))
         raise
-    return InstalledDist(name, version, Path(info_dir), tuple(written), fallback)

@@ -20,10 +20,10 @@ from cove.names import canonical
 from cove.resolve.source import Candidate, DirectReference
 
 if TYPE_CHECKING:
-    from filelock import BaseFileLock
     from packaging.utils import NormalizedName
 
     from cove.inspect.installed import InstalledDistribution
+    from cove.install.transaction import EnvironmentLock
     from cove.install.wheel import InstalledDist, LinkMode
     from cove.prepare.artifacts import DownloadProgress
     from cove.prepare.source import IndexSource
@@ -116,10 +116,7 @@ def install(
 ) -> InstallOutcome:
     """Holds the environment's lock from reading what is installed to the last file linked, so
     two cove processes on one environment queue instead of planning from the same state."""
-    from cove.install.transaction import environment_lock
-
-    lock = environment_lock(env.root)
-    with lock:
+    with _locked(env, reporter) as lock:
         return _install(request, env, connect, cache_dir, reporter, lock)
 
 
@@ -129,7 +126,7 @@ def _install(
     connect: Connect,
     cache_dir: Path,
     reporter: Reporter,
-    lock: BaseFileLock,
+    lock: EnvironmentLock,
 ) -> InstallOutcome:
     """Requirements are judged satisfied by any distribution the interpreter can import (as
     pip judges them); only the environment's own site-packages is ever changed."""
@@ -199,7 +196,7 @@ def _install(
 
     wheels = prepare_wheels(plan.install, source, request.hashes, reporter.progress)
     with _undone_on_os_error("install"):
-        done = _apply(plan, env, cache_dir, wheels, request, lock, source)
+        done = _apply(plan, env, cache_dir, wheels, request, lock, source, reporter)
     if any(d.link_fallback for d in done):
         what = "cloned" if request.link_mode == "clone" else "hardlinked"
         reporter.warn(
@@ -218,10 +215,7 @@ def uninstall(
     reporter: Reporter,
     dry_run: bool = False,
 ) -> Plan:
-    from cove.install.transaction import environment_lock
-
-    lock = environment_lock(env.root)
-    with lock:
+    with _locked(env, reporter) as lock:
         return _uninstall(names, env, cache_dir, reporter, dry_run, lock)
 
 
@@ -231,7 +225,7 @@ def _uninstall(
     cache_dir: Path,
     reporter: Reporter,
     dry_run: bool,
-    lock: BaseFileLock,
+    lock: EnvironmentLock,
 ) -> Plan:
     started = time.perf_counter()
     plan, missing = plan_uninstall(names, scan_installed([env.site_packages], reporter))
@@ -244,8 +238,7 @@ def _uninstall(
             _undone_on_os_error("uninstall"),
             Transaction(env.root, cache_dir, _protected(env), lock) as txn,
         ):
-            for ref in plan.remove:
-                txn.remove(ref.path)
+            txn.remove(*(ref.path for ref in plan.remove))
             txn.commit()
     reporter.changed(plan, time.perf_counter() - started, dry_run)
     return plan
@@ -264,6 +257,22 @@ def _undone_on_os_error(what: str) -> Iterator[None]:
             hint="nothing was changed (every file was put back); check that path's "
             "permissions and the free space",
         ) from None
+
+
+@contextlib.contextmanager
+def _locked(env: Environment, reporter: Reporter) -> Iterator[EnvironmentLock]:
+    """The environment's lock, and the environment as a killed cove process would have left it
+    had it finished or never started (its journal says which), before anything reads it."""
+    from cove.install.transaction import environment_lock, recover
+
+    def waiting() -> None:
+        reporter.warn(f"another cove process is changing {env.root}: waiting for it to finish")
+
+    with environment_lock(env.root, waiting) as lock:
+        found = recover(env.root).describe(env.root)
+        if found:
+            reporter.warn(found)
+        yield lock
 
 
 def _check_hashes(plan: Plan, request: InstallRequest) -> None:
@@ -297,35 +306,42 @@ def _apply(
     cache_dir: Path,
     wheels: Mapping[NormalizedName, Path],
     request: InstallRequest,
-    lock: BaseFileLock,
+    lock: EnvironmentLock,
     source: IndexSource,
+    reporter: Reporter,
 ) -> tuple[InstalledDist, ...]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from cove.install.transaction import Transaction
+    from cove.install.transaction import Transaction, WheelInstall, shared_warnings, unpack_all
 
     python = env.script_python()
     version = (env.interpreter.version[0], env.interpreter.version[1])
-    with Transaction(env.root, cache_dir, _protected(env), lock) as txn:
-        for ref in plan.remove:
-            txn.remove(ref.path)
-
-        def link(candidate: Candidate) -> InstalledDist:
-            return txn.install(
-                wheels[candidate.name],
-                env.scheme(candidate.name),
-                python=python,
-                python_version=version,
-                requested=candidate.name in plan.requested,
-                link_mode=request.link_mode,
-                extra_files=_direct_url(source, candidate, candidate.name in request.editable),
+    # Unpacking and linking are system calls that release the GIL: a few threads keep the disk
+    # busy; more only fight the GIL.
+    workers = min(4, os.cpu_count() or 1)
+    unpacked = unpack_all([wheels[c.name] for c in plan.install], cache_dir, workers)
+    for c, found in zip(plan.install, unpacked, strict=True):
+        if found.repaired:
+            more = f" and {len(found.repaired) - 1} more" if found.repaired[1:] else ""
+            reporter.warn(
+                f"the cache's copy of {c.name} {c.version} had changed ({found.repaired[0]}"
+                f"{more}; edited in place in an environment hardlinked to it?): unpacked it "
+                "again, so this environment gets the wheel's files"
             )
-
-        # Linking is system calls that release the GIL: a few threads keep the disk busy.
-        workers = min(4, os.cpu_count() or 1, len(plan.install) or 1)  # more only fight the GIL
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(link, c) for c in plan.install]
-        done = tuple(f.result() for f in futures)  # the first failure rolls everything back
+    items = [
+        WheelInstall(
+            wheels[c.name],
+            env.scheme(c.name),
+            requested=c.name in plan.requested,
+            extra_files=_direct_url(source, c, c.name in request.editable),
+            unpacked=found,
+        )
+        for c, found in zip(plan.install, unpacked, strict=True)
+    ]
+    with Transaction(env.root, cache_dir, _protected(env), lock) as txn:
+        txn.remove(*(ref.path for ref in plan.remove))
+        done = txn.install_all(
+            items, python=python, python_version=version, link_mode=request.link_mode,
+            jobs=workers,
+        )  # fmt: skip
         if request.compile_bytecode and done:
             if env.interpreter.cache_tag is None:
                 raise CoveError(
@@ -336,6 +352,8 @@ def _apply(
             compiled = {d.dist_info: d for d in txn.added}
             done = tuple(compiled[d.dist_info] for d in done)
         txn.commit()
+    for message in shared_warnings(txn.shared):
+        reporter.warn(message)
     return done
 
 

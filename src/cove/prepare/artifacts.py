@@ -20,6 +20,7 @@ from cove.cache.artifacts import (
     store_artifact,
 )
 from cove.errors import CoveError
+from cove.faults import checkpoint
 from cove.http.client import HttpClient
 from cove.http.urls import redact, split_auth
 
@@ -148,6 +149,7 @@ class Preparer:
             conditional = Validators(record.etag, record.last_modified)
 
         def report(done: int, total: int | None) -> None:
+            checkpoint("download")  # killed with a download partly written
             progress(label, done, total, False)
 
         got = self.client.download(item.url, download_dir(self.cache_dir), report, conditional)

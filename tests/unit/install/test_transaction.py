@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -262,5 +263,144 @@ def test_compiled_bytecode_goes_with_a_rollback_and_with_a_killed_run(
     txn._moved_log.close()
     txn._lock.release()
     assert (env / SITE / "pkg" / "__pycache__").exists()
-    recover(env, {str(env), str(env / SITE), str(env / "lib"), str(env / "lib/python3.12")})
+    recover(env)
     assert snapshot(env) == before
+
+
+DIES_DELETING_THE_OLD_FILES = """
+import os, shutil, signal, sys
+from pathlib import Path
+from cove.venv.scheme import Scheme
+from cove.install.transaction import Transaction
+
+env, cache, old_info, new_wheel = map(Path, sys.argv[1:5])
+site = "lib/python3.12/site-packages"
+scheme = Scheme.for_venv(env, site_packages=site, bin_dir="bin", python_short="3.12",
+                         dist_name="old")
+real = shutil.rmtree
+
+def dying(path, ignore_errors=False):
+    # Deletes what a kill in the middle of the commit's clean-up may have deleted (the marker
+    # and the old files kept aside) and leaves the journal's logs, then dies.
+    (Path(path) / "COMMITTED").unlink(missing_ok=True)
+    for child in Path(path).iterdir():
+        if child.is_dir():
+            real(child)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+with Transaction(env, cache, (env / site, env / "bin")) as txn:
+    txn.remove(old_info)
+    txn.install(new_wheel, scheme, python="/x/python", python_version=(3, 12), requested=True,
+                link_mode="hardlink")
+    shutil.rmtree = dying
+    txn.commit()
+"""
+
+
+def test_killed_while_deleting_the_old_files_after_commit_keeps_the_new(
+    env: Path, tmp_path: Path
+) -> None:
+    """Past the commit point nothing may be undone, however far the clean-up got: a journal
+    whose old files are gone but whose logs remain must not be taken for an undoable one."""
+    import subprocess
+    import sys
+
+    v1 = build_wheel(tmp_path / "w", WheelSpec("old", "1.0", entry_points=EPS))
+    v2 = build_wheel(tmp_path / "w", WheelSpec("old", "2.0", files={"old/a.py": b"a"}))
+    cache = tmp_path / "cache"
+    with Transaction(env, cache, (env / SITE, env / "bin")) as txn:
+        install(txn, v2, env, "old")
+        txn.commit()
+    new = snapshot(env)
+    with Transaction(env, cache, (env / SITE, env / "bin")) as txn:
+        txn.remove(env / SITE / "old-2.0.dist-info")
+        install(txn, v1, env, "old")
+        txn.commit()
+    argv = [str(env), str(cache), str(env / SITE / "old-1.0.dist-info"), str(v2)]
+    proc = subprocess.run([sys.executable, "-c", DIES_DELETING_THE_OLD_FILES, *argv])
+    assert proc.returncode == -9
+    with Transaction(env, cache, (env / SITE, env / "bin")) as txn:
+        txn.commit()  # entering finishes what was left
+    assert snapshot(env) == new
+    assert [p.name for p in env.iterdir() if p.name.startswith(".cove")] == []
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from cove.install.transaction import environment_lock
+
+with environment_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.readline()  # until the test says so
+"""
+
+
+def _hold(env: Path) -> subprocess.Popen[str]:
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(env)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def _let_go(holder: subprocess.Popen[str]) -> None:
+    holder.communicate("\n", timeout=30)
+    assert holder.returncode == 0
+
+
+@pytest.mark.timeout(60)
+def test_the_lock_is_the_environment_directory_itself(env: Path) -> None:
+    """Another process holding it keeps this one out (a lock file nowhere: not in the
+    environment, not in a temporary directory); it is reentrant within a process."""
+    from cove.install.transaction import environment_lock
+
+    before = sorted(os.listdir(env))
+    holder = _hold(env)
+    try:
+        assert not environment_lock(env).acquire(blocking=False)
+    finally:
+        _let_go(holder)
+    lock = environment_lock(env)
+    assert lock.acquire(blocking=False) and lock.acquire(blocking=False)
+    lock.release()
+    assert not _free_for_others(env)  # still held once
+    lock.release()
+    assert _free_for_others(env)
+    assert sorted(os.listdir(env)) == before
+
+
+def _free_for_others(env: Path) -> bool:
+    """Whether another process can take the lock right now."""
+    import sys
+
+    code = "import sys; from pathlib import Path; from cove.install.transaction import "
+    code += "environment_lock; sys.exit(0 if environment_lock(Path(sys.argv[1])).acquire("
+    code += "blocking=False) else 3)"
+    done = subprocess.run([sys.executable, "-c", code, str(env)], timeout=30)
+    return done.returncode == 0
+
+
+@pytest.mark.timeout(60)
+def test_a_waiter_follows_an_environment_swapped_while_it_waited(env: Path) -> None:
+    """``cove create --clear`` swaps a new directory in: a process that waited on the old one
+    must end up holding the lock of the one now at the path, which others will look at."""
+    import threading
+
+    from cove.install.transaction import environment_lock
+
+    holder = _hold(env)
+    waiting = threading.Event()
+    lock = environment_lock(env, waiting=waiting.set)
+    taker = threading.Thread(target=lock.acquire)
+    taker.start()
+    assert waiting.wait(30)  # blocked on the old directory
+    env.rename(env.with_name("old-env"))
+    env.mkdir()
+    _let_go(holder)
+    taker.join(30)
+    assert not taker.is_alive()
+    assert not _free_for_others(env)  # it holds the new directory's lock
+    lock.release()
+    assert _free_for_others(env)
