@@ -12,11 +12,15 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cove.build.backend import BuildError, build_wheel
-from cove.build.sdist import unpack_sdist
+from cove.build.sdist import sdist_format, unpack_sdist
 from cove.cache import BUILT
 from cove.python.interpreter import Interpreter
+
+if TYPE_CHECKING:
+    from cove.archive import UnpackPolicy
 
 BUCKET = BUILT
 Install = Callable[[Path, Sequence[str]], None]
@@ -32,15 +36,17 @@ class Builder:
         isolation: bool = True,
         config_settings: Mapping[str, str | list[str]] | None = None,
         allowed: bool = True,
+        unpack: UnpackPolicy | None = None,
     ) -> None:
         """``install`` puts requirements into a build environment; ``allowed`` is False with
-        --no-build."""
+        --no-build; ``unpack`` limits what an sdist may unpack to."""
         self.interpreter = interpreter
         self.cache_dir = cache_dir
         self.install = install
         self.isolation = isolation
         self.config_settings = dict(config_settings or {})
         self.allowed = allowed
+        self.unpack = unpack
         self._trees: dict[tuple[Path, bool], Path] = {}  # built once per run
 
     def _refuse(self, what: str) -> None:
@@ -79,9 +85,13 @@ class Builder:
         )
 
     def _sdist_entry(self, sdist: Path) -> Path:
-        # One wheel per sdist and interpreter: a build may depend on the Python it ran on.
+        # One wheel per sdist and interpreter: a build may depend on the Python it ran on. The
+        # same bytes named .zip and .tar.gz are read as two archives (a polyglot is refused by
+        # unpack_sdist), so a zip's builds are kept apart from a tar's.
         digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
         python_key = hashlib.sha256(self.interpreter.real_executable.encode()).hexdigest()[:16]
+        if sdist_format(sdist.name) == "zip":
+            python_key += "-zip"
         return self.cache_dir / BUCKET / digest[:2] / digest / python_key
 
     def metadata_from_sdist(self, sdist: Path, label: str) -> bytes:
@@ -98,7 +108,7 @@ class Builder:
         if cached.is_file():
             return cached.read_bytes()
         with tempfile.TemporaryDirectory(prefix="cove-sdist-") as scratch:
-            tree = unpack_sdist(sdist, Path(scratch) / "src")
+            tree = unpack_sdist(sdist, Path(scratch) / "src", self.unpack)
             info = self._build(tree, Path(scratch) / "meta", label, False, metadata_only=True)
             data = (info / "METADATA").read_bytes()
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +125,7 @@ class Builder:
         if found:
             return found[0]
         with tempfile.TemporaryDirectory(prefix="cove-sdist-") as scratch:
-            tree = unpack_sdist(sdist, Path(scratch) / "src")
+            tree = unpack_sdist(sdist, Path(scratch) / "src", self.unpack)
             staging = self.cache_dir / BUCKET / "incoming" / uuid.uuid4().hex
             try:
                 wheel = self._build(tree, staging, label, editable=False)
