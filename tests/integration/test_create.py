@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cove.cache import UNPACKED
 from tests.conftest import pyenv_python, run_cove
 
 VERSIONS = ["3.8", "3.11", "3.12", "3.13"]
@@ -229,7 +230,7 @@ def test_failed_create_leaves_nothing(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     env_vars = {**os.environ, "COVE_CACHE_DIR": str(cache)}
     run_cove("create", str(tmp_path / "first"), env=env_vars, check=True)
-    for entry in cache.glob("unpacked-v1/*/pip/_internal"):
+    for entry in cache.glob(f"{UNPACKED}/*/pip/_internal"):
         (entry / "main.py").unlink()
     proc = run_cove("create", str(tmp_path / "second"), env=env_vars)
     assert proc.returncode == 1, proc.stderr

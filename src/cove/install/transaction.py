@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from filelock import BaseFileLock
 
+    from cove.archive import UnpackPolicy
     from cove.install.scheme import Scheme
     from cove.install.wheel import InstalledDist, LinkMode
 
@@ -114,6 +115,7 @@ class Transaction:
         requested: bool,
         link_mode: LinkMode,
         extra_files: dict[str, bytes] | None = None,
+        unpack: UnpackPolicy | None = None,
     ) -> InstalledDist:
         from cove.install.wheel import install_wheel
 
@@ -128,6 +130,7 @@ class Transaction:
             env=self.root,
             extra_files=extra_files,
             journal=self._journal_add,
+            unpack=unpack,
         )
         self._added.append(result)
         return result

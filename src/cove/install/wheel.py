@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from cove.archive import UnpackPolicy
 from cove.cache.unpacked import UnpackedFile, record_hash, unpack_wheel
 from cove.errors import WheelError
 from cove.headers import read_headers
@@ -29,6 +30,7 @@ class InstalledDist(NamedTuple):
     dist_info: Path
     files: tuple[str, ...]
     link_fallback: bool  # hardlinks were impossible, files were copied
+    executable_pth: tuple[str, ...] = ()  # its .pth files that run code when Python starts
 
 
 class _Placement(NamedTuple):
@@ -196,6 +198,7 @@ def install_wheel(
     env: Path | None = None,
     extra_files: Mapping[str, bytes] | None = None,
     journal: Callable[[Sequence[str]], None] | None = None,
+    unpack: UnpackPolicy | None = None,
 ) -> InstalledDist:
     """Install ``wheel`` into ``scheme``; scripts get ``python`` (of ``python_version``) in their
     shebang and versioned names (pip3.12).
@@ -203,9 +206,10 @@ def install_wheel(
     ``env`` bounds where files may go (default: the scheme's data root). ``extra_files`` are
     written into the .dist-info directory (direct_url.json). On any error every file this call
     wrote is removed again. ``journal`` is told every path before any is created, so a
-    killed process can be undone by the next one.
+    killed process can be undone by the next one. ``unpack`` limits what the wheel may unpack
+    to and says whether a .pth file that runs code refuses it.
     """
-    unpacked = unpack_wheel(wheel, cache_dir)
+    unpacked = unpack_wheel(wheel, cache_dir, unpack)
     env = env or scheme.data
     dist_info = _dist_info_dir(unpacked.files, wheel)
     meta = read_headers((unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8"))
@@ -322,4 +326,6 @@ def install_wheel(
             with contextlib.suppress(OSError):
                 os.rmdir(d)
         raise
-    return InstalledDist(name, version, Path(info_dir), tuple(written), fallback)
+    return InstalledDist(
+        name, version, Path(info_dir), tuple(written), fallback, unpacked.executable_pth
+    )
