@@ -240,6 +240,7 @@ def _install_lines(
         compile_bytecode=settings.compile_bytecode,
         dry_run=args.dry_run,
         editable=frozenset(canonical(r.name) for r in editable),
+        unpack=settings.unpack,
     )
     made: list[tuple[IndexSource, HttpClient, Builder]] = []
 
@@ -247,7 +248,8 @@ def _install_lines(
         """The index source, HTTP client and builder, made once on first need."""
         if not made:
             source, client = _source(env, settings, opts, cache_dir)
-            made.append((source, client, _builder(args, env, source, client, cache_dir)))
+            builder = _builder(args, env, source, client, cache_dir, settings)
+            made.append((source, client, builder))
         return made[0]
 
     try:
@@ -270,9 +272,16 @@ def _install_lines(
             source.set_builder(builder, editable_urls)
             return source, client
 
-        outcome = install(
-            request, env, connect_install, cache_dir, Reporter(args.quiet, args.verbose)
-        )
+        reporter = Reporter(args.quiet, args.verbose)
+        outcome = install(request, env, connect_install, cache_dir, reporter)
+        for dist in outcome.installed:
+            if canonical(dist.name) in request.editable:
+                continue  # the user's own project, as its build backend makes it
+            for pth in dist.executable_pth:
+                reporter.warn(
+                    f"{dist.name} {dist.version} installed {pth}, a .pth file that runs code "
+                    "every time Python starts (COVE_REFUSE_EXECUTABLE_PTH=1 refuses such wheels)"
+                )
         if args.report:
             from cove.install.report import install_report
 
@@ -331,8 +340,10 @@ def _builder(
     source: IndexSource,
     client: HttpClient,
     cache_dir: Path,
+    install_settings: InstallSettings,
 ) -> Builder:
-    """Builds run in fresh cove environments filled through the same indexes and cache."""
+    """Builds run in fresh cove environments filled through the same indexes and cache, within
+    the same unpack limits (a .pth file there runs only in the build, which runs code anyway)."""
     from packaging.requirements import Requirement
 
     from cove.build.builder import Builder
@@ -341,6 +352,7 @@ def _builder(
     from cove.requirements.files import Requirements, parse_file
     from cove.target import open_environment
 
+    unpack = install_settings.unpack
     build_constraints = Requirements()
     for path in getattr(args, "build_constraint", []):
         parse_file(Path(path), constraint=True, into=build_constraints)
@@ -349,6 +361,7 @@ def _builder(
         request = InstallRequest(
             requirements=tuple(Requirement(r) for r in requirements),
             constraints=tuple(line.requirement for line in build_constraints.lines),
+            unpack=unpack._replace(refuse_executable_pth=False),
         )
         build_env = open_environment(root, cache_dir)
         install(request, build_env, lambda: (source, client), cache_dir, Reporter(2, 0))
@@ -367,6 +380,7 @@ def _builder(
         isolation=not args.no_build_isolation,
         config_settings=settings,
         allowed=not args.no_build,
+        unpack=unpack,
     )
 
 

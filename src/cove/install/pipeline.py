@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from packaging.requirements import Requirement
 from packaging.version import InvalidVersion, Version
 
+from cove.archive import UnpackPolicy
 from cove.errors import CoveError
 from cove.install.plan import InstalledRef, Plan, plan_install, plan_uninstall
 from cove.names import canonical
@@ -58,6 +59,7 @@ class InstallRequest:
     compile_bytecode: bool = False
     dry_run: bool = False
     editable: frozenset[NormalizedName] = frozenset()  # installed in development mode (PEP 660)
+    unpack: UnpackPolicy = field(default_factory=UnpackPolicy)  # an editable may run a .pth
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +298,7 @@ def _apply(
             txn.remove(ref.path)
 
         def link(candidate: Candidate) -> InstalledDist:
+            editable = candidate.name in request.editable
             return txn.install(
                 wheels[candidate.name],
                 env.scheme(candidate.name),
@@ -303,7 +306,10 @@ def _apply(
                 python_version=version,
                 requested=candidate.name in plan.requested,
                 link_mode=request.link_mode,
-                extra_files=_direct_url(source, candidate, candidate.name in request.editable),
+                extra_files=_direct_url(source, candidate, editable),
+                unpack=request.unpack._replace(refuse_executable_pth=False)
+                if editable
+                else request.unpack,
             )
 
         # Linking is system calls that release the GIL: a few threads keep the disk busy.
