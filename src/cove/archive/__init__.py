@@ -63,13 +63,15 @@ def member_path(name: str, label: str) -> str:
     ``/`` dropped), or ArchiveError: no absolute path, drive, backslash, NUL, ``..``, ``.`` or
     empty segment, on every platform alike."""
     bare = name[:-1] if name.endswith("/") else name
-    parts = bare.split("/")
+    wrapped = f"/{bare}/"  # every segment between slashes: runs for each member of a wheel
     bad = (
         not bare
         or "\\" in bare
         or "\0" in bare
         or (len(bare) > 1 and bare[1] == ":")
-        or any(part in ("", ".", "..") for part in parts)
+        or "//" in wrapped
+        or "/./" in wrapped
+        or "/../" in wrapped
     )
     if bad:
         raise ArchiveError(

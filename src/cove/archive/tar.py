@@ -8,7 +8,7 @@ what links may point at is the caller's decision."""
 
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, NamedTuple, Protocol
 
@@ -181,7 +181,7 @@ def read_tar(path: Path, compression: Compression, policy: UnpackPolicy) -> list
 
 def member_data(
     path: Path, compression: Compression, members: list[TarMember], policy: UnpackPolicy
-) -> Iterator[tuple[TarMember, Iterator[bytes]]]:
+) -> Generator[tuple[TarMember, Iterator[bytes]], None, None]:
     """Each file member of ``members`` (as read_tar returned them) with its bytes, in order;
     consume each piece iterator before asking for the next member."""
     with open(path, "rb") as raw:

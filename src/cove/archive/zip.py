@@ -37,14 +37,19 @@ class ZipMember(NamedTuple):
     crc: int
     compressed_size: int
     size: int
-    data_offset: int  # where the member's compressed bytes start in the file
+    data_offset: int  # where the member's compressed bytes start in the file (-1: not read yet)
 
 
 class ZipArchive:
     """The members of a checked ZIP file, and their bytes on demand; use as a context manager."""
 
-    def __init__(self, path: Path, policy: UnpackPolicy) -> None:
+    def __init__(self, path: Path, policy: UnpackPolicy, *, whole: bool = True) -> None:
+        """``whole=False`` reads only the central directory and checks a member's local
+        header when its bytes are asked for: enough to read one member (METADATA while
+        resolving), at the cost zipfile has; unpacking checks the whole file."""
         self.label = path.name
+        self._whole = whole
+        self._pending: dict[str, tuple[int, bytes, int]] = {}  # name -> local offset, raw, flags
         # Read with pread, not mmap: a mapped file's pages count as the process's memory.
         self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by __exit__
         try:
@@ -98,7 +103,7 @@ class ZipArchive:
             if pos > cd_end:
                 raise self._error("a central directory entry runs past the directory")
             name = self._name(raw_name, flags)
-            fields = self._extras(extra, name)
+            fields = self._extras(extra, name) if extra_len else {}
             if _UNICODE_PATH_EXTRA in fields:
                 raise self._error("the entry carries a second, Unicode name field", name)
             if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or offset == 0xFFFFFFFF or disk == 0xFFFF:
@@ -127,7 +132,13 @@ class ZipArchive:
                 raise self._error("a directory entry holds data", name)
             if method == _STORED and csize != usize:
                 raise self._error("a stored member's sizes differ", name)
-            data_offset, end = self._local(offset, raw_name, flags, method, crc, csize, usize, name)
+            if self._whole:
+                data_offset, end = self._local(
+                    offset, raw_name, flags, method, crc, csize, usize, name
+                )
+            else:
+                data_offset, end = -1, offset
+                self._pending[path] = (offset, raw_name, flags)
             total += usize
             members.append(
                 (offset, end, ZipMember(path, is_dir, mode, method, crc, csize, usize, data_offset))
@@ -135,6 +146,8 @@ class ZipArchive:
         if pos != cd_end:
             raise self._error("the central directory holds more than its entry count says")
         check_totals(self.label, entries, total, size, policy)
+        if not self._whole:
+            return [member for _, _, member in members]
         # The entries must tile the file: anything between them is a local header (or data)
         # that only some readers see.
         expected = 0
@@ -326,6 +339,13 @@ class ZipArchive:
     def chunks(self, member: ZipMember) -> Iterator[bytes]:
         """The member's bytes, a piece at a time; ArchiveError (after the last piece at the
         latest) unless they come to exactly its declared size and CRC."""
+        if member.data_offset < 0:  # read with whole=False: check its local header now
+            offset, raw_name, flags = self._pending[member.name]
+            data_offset, _ = self._local(
+                offset, raw_name, flags, member.method, member.crc, member.compressed_size,
+                member.size, member.name,
+            )  # fmt: skip
+            member = member._replace(data_offset=data_offset)
         pos, end = member.data_offset, member.data_offset + member.compressed_size
         crc = 0
         total = 0

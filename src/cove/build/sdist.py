@@ -13,9 +13,12 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from cove.archive import ArchiveError, UnpackPolicy
+
+if TYPE_CHECKING:
+    from cove.archive.tar import TarMember
 
 Format = Literal["zip", "", "gz", "bz2", "xz"]  # "" is an uncompressed tar
 
@@ -149,7 +152,19 @@ def _unpack_tar(
     nodes = [_Node(m.name, m.kind, m.link) for m in members]
     targets = _check_tree(nodes, archive.name)
     make_dir = _dir_maker(dest, written)
-    data = member_data(archive, fmt, members, policy)
+    with contextlib.closing(member_data(archive, fmt, members, policy)) as data:
+        _write_tar(dest, members, data, targets, make_dir, written)
+
+
+def _write_tar(
+    dest: Path,
+    members: list[TarMember],
+    data: Iterator[tuple[TarMember, Iterator[bytes]]],
+    targets: dict[str, str],
+    make_dir: Callable[[str], None],
+    written: list[Path],
+) -> None:
+    """Directories, files and hard links in archive order, then the symlinks."""
     for m in members:
         if m.kind == "dir":
             make_dir(m.name)

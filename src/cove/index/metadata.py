@@ -61,13 +61,14 @@ def parse_metadata(data: bytes, origin: str) -> CandidateMetadata:
 
 def wheel_metadata(wheel: Path) -> bytes:
     """The METADATA member of a wheel file, read without unpacking the rest, through the same
-    strict ZIP reader that unpacks it (the unpack limits are checked when it is unpacked)."""
+    strict ZIP reader that unpacks it (which checks the rest of the file, and the unpack
+    limits, when it unpacks it)."""
     from cove.archive import UnpackPolicy
     from cove.archive.zip import ZipArchive
 
     unbounded = UnpackPolicy(max_size=1 << 62, max_files=1 << 62, max_ratio=float("inf"))
     try:
-        with ZipArchive(wheel, unbounded) as zf:
+        with ZipArchive(wheel, unbounded, whole=False) as zf:
             found = [
                 m
                 for m in zf.members
