@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cove.venv.scheme import Scheme
 from tests.support.dists import WheelSpec, build_wheel
 
 from cove.cache.unpacked import changed_files, unpack_wheel
 from cove.install.transaction import Transaction, WheelInstall, unpack_all
+from cove.venv.scheme import Scheme
 
 SITE = "lib/python3.12/site-packages"
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from cove.archive import UnpackPolicy
+
 
 class InstallSettings(NamedTuple):
     """Where packages come from and how they are fetched and linked, after every layer merged
@@ -34,6 +36,7 @@ class InstallSettings(NamedTuple):
     offline: bool = False
     require_hashes: bool = False
     compile_bytecode: bool = False
+    unpack: UnpackPolicy = UnpackPolicy()  # archive-max-size|files|ratio, refuse-executable-pth
 
 
 def _names(values: list[str]) -> frozenset[str]:
@@ -101,6 +104,30 @@ def load_install_settings(
         except ValueError:
             raise ConfigError(f"{key}={value!r} is not a number", hint="give a number") from None
 
+    def amount(key: str, default: float) -> float:
+        """A positive number; sizes may end in K, M, G or T (powers of 1024)."""
+        value = text(key)
+        if value is None:
+            return default
+        digits = value.strip().upper().removesuffix("B").removesuffix("I")
+        scale = 1024 ** ("KMGT".index(digits[-1]) + 1) if digits[-1:] in tuple("KMGT") else 1
+        try:
+            result = float(digits[:-1] if scale > 1 else digits) * scale
+        except ValueError:
+            result = -1.0
+        if result <= 0:
+            raise ConfigError(
+                f"{key}={value!r} is not a positive number", hint="give one, like 8G or 200000"
+            )
+        return result
+
+    defaults = UnpackPolicy()
+    unpack = UnpackPolicy(
+        max_size=int(amount("archive-max-size", defaults.max_size)),
+        max_files=int(amount("archive-max-files", defaults.max_files)),
+        max_ratio=amount("archive-max-ratio", defaults.max_ratio),
+        refuse_executable_pth=flag("refuse-executable-pth"),
+    )
     strategy = text("index-strategy") or "first-index"
     link_mode = text("link-mode") or "hardlink"
     for key, value, allowed in (
@@ -131,4 +158,5 @@ def load_install_settings(
         offline=flag("offline"),
         require_hashes=flag("require-hashes"),
         compile_bytecode=flag("compile-bytecode"),
+        unpack=unpack,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cove.cache import INTERPRETERS
+from cove.cache import INTERPRETERS, UNPACKED
 from tests.conftest import pyenv_python, run_cove
 from tests.support.index import Index
 
@@ -29,8 +29,8 @@ def test_dir_info_and_clean(tmp_path: Path, index: Index) -> None:
     info = run_cove("cache", "info", check=True).stdout.splitlines()
     assert info[0] == f"Cache: {cache}"
     rows = {line.split()[0]: line.split()[1:] for line in info[2:]}
-    assert {"unpacked-v1", INTERPRETERS, "total"} <= set(rows)
-    assert int(rows["unpacked-v1"][0]) >= 4  # tidy's module, METADATA, WHEEL, RECORD, manifest
+    assert {UNPACKED, INTERPRETERS, "total"} <= set(rows)
+    assert int(rows[UNPACKED][0]) >= 4  # tidy's module, METADATA, WHEEL, RECORD, manifest
 
     mine = cache / "notes.txt"  # not cove's: never counted or removed
     mine.write_text("keep me\n")
@@ -45,7 +45,7 @@ def test_dir_info_and_clean(tmp_path: Path, index: Index) -> None:
     other = tmp_path / "env2"
     run_cove("create", "-q", "-p", str(PY), str(other), check=True)  # the cache fills again
     run_cove("install", "-q", "-p", str(other), "--no-index", "-f", links, "tidy", check=True)
-    assert (cache / "unpacked-v1").is_dir()
+    assert (cache / UNPACKED).is_dir()
 
 
 def test_a_directory_that_is_no_cache_is_left_alone(tmp_path: Path) -> None:

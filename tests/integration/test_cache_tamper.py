@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cove.cache import UNPACKED
 from tests.conftest import pyenv_python, run_cove
 from tests.support.index import Index, IndexServer
 
@@ -38,7 +39,7 @@ def cache() -> Path:
 
 
 def cached(relative: str) -> Path:
-    (found,) = (cache() / "unpacked-v1").glob(f"*/{relative}")
+    (found,) = (cache() / UNPACKED).glob(f"*/{relative}")
     return found
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cove.cache import UNPACKED
 from tests.conftest import pyenv_python, python_or_skip, run_cove
 
 CLEAN_ENV = {
@@ -159,13 +160,13 @@ def test_failed_create_leaves_nothing(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     env_vars = {**os.environ, "COVE_CACHE_DIR": str(cache)}
     run_cove("create", str(tmp_path / "first"), env=env_vars, check=True)
-    for entry in cache.glob("unpacked-v1/*/pip/_internal"):
+    for entry in cache.glob(f"{UNPACKED}/*/pip/_internal"):
         (entry / "main.py").unlink()
     run_cove("create", str(tmp_path / "repaired"), env=env_vars, check=True)
     assert list((tmp_path / "repaired").glob("lib/python3*/site-packages/pip/_internal/main.py"))
-    for entry in cache.glob("unpacked-v1/*/pip/_internal"):
+    for entry in cache.glob(f"{UNPACKED}/*/pip/_internal"):
         (entry / "main.py").unlink()
-    bucket = cache / "unpacked-v1"
+    bucket = cache / UNPACKED
     if subprocess.run(["chattr", "+i", str(bucket)], capture_output=True).returncode != 0:
         pytest.skip("chattr +i is not available here")
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cove.cache import UNPACKED
 from tests.conftest import pyenv_python, run_cove
 from tests.support.dists import file_sha256
 from tests.support.index import Index, IndexServer, ServerOptions
@@ -374,9 +375,9 @@ def test_two_processes_fill_two_environments_from_one_cold_cache(
         assert proc.returncode == 0, err
     assert freeze(envs[0]) == freeze(envs[1])
     assert pip(envs[0], "check").returncode == 0 and pip(envs[1], "check").returncode == 0
-    unpacked = [p for p in (cache / "unpacked-v1").iterdir() if p.is_dir() and len(p.name) == 64]
+    unpacked = [p for p in (cache / UNPACKED).iterdir() if p.is_dir() and len(p.name) == 64]
     assert len(unpacked) == 5  # flask, click, jinja2, markupsafe, asgiref: once each
-    assert not [p for p in (cache / "unpacked-v1").iterdir() if p.name.startswith(".tmp")]
+    assert not [p for p in (cache / UNPACKED).iterdir() if p.name.startswith(".tmp")]
     module = f"{SITE}/markupsafe/__init__.py"
     assert (envs[0] / module).stat().st_ino == (envs[1] / module).stat().st_ino
 

@@ -12,13 +12,17 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
 from cove.build.backend import BuildError, build_wheel
-from cove.build.sdist import unpack_sdist
+from cove.build.sdist import sdist_format, unpack_sdist
 from cove.cache import BUILT
 from cove.python.interpreter import Interpreter
+
+if TYPE_CHECKING:
+    from cove.archive import UnpackPolicy
 
 BUCKET = BUILT
 Install = Callable[[Path, Sequence[str]], None]
@@ -36,11 +40,12 @@ class Builder:
         config_settings: Settings | None = None,
         project_settings: Mapping[str, Settings] | None = None,
         allowed: bool = True,
+        unpack: UnpackPolicy | None = None,
     ) -> None:
         """``install`` puts requirements into a build environment; ``config_settings`` (the
         command line's -C) go to every build, ``project_settings`` (a requirements-file line's
         -C, by project name) to that project's, over the command line's key by key;
-        ``allowed`` is False with --no-build."""
+        ``allowed`` is False with --no-build; ``unpack`` limits what an sdist may unpack to."""
         self.interpreter = interpreter
         self.cache_dir = cache_dir
         self.install = install
@@ -51,6 +56,7 @@ class Builder:
             for name, settings in (project_settings or {}).items()
         }
         self.allowed = allowed
+        self.unpack = unpack
         self._trees: dict[tuple[Path, bool], Path] = {}  # built once per run
 
     def _refuse(self, what: str) -> None:
@@ -104,10 +110,14 @@ class Builder:
         )
 
     def _sdist_entry(self, sdist: Path, settings: Settings) -> Path:
-        # One wheel per sdist, interpreter and backend settings: a build may depend on each.
+        # One wheel per sdist, interpreter and backend settings: a build may depend on each. The
+        # same bytes named .zip and .tar.gz are read as two archives (a polyglot is refused by
+        # unpack_sdist), so a zip's builds are kept apart from a tar's.
         digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
         python_key = hashlib.sha256(self.interpreter.real_executable.encode()).hexdigest()[:16]
         python_key += _settings_key(settings)
+        if sdist_format(sdist.name) == "zip":
+            python_key += "-zip"
         return self.cache_dir / BUCKET / digest[:2] / digest / python_key
 
     def metadata_from_sdist(self, sdist: Path, label: str, project: str | None = None) -> bytes:
@@ -125,7 +135,7 @@ class Builder:
         if cached.is_file():
             return cached.read_bytes()
         with tempfile.TemporaryDirectory(prefix="cove-sdist-") as scratch:
-            tree = unpack_sdist(sdist, Path(scratch) / "src")
+            tree = unpack_sdist(sdist, Path(scratch) / "src", self.unpack)
             info = self._build(
                 tree, Path(scratch) / "meta", label, False, settings, metadata_only=True
             )
@@ -145,7 +155,7 @@ class Builder:
         if found:
             return found[0]
         with tempfile.TemporaryDirectory(prefix="cove-sdist-") as scratch:
-            tree = unpack_sdist(sdist, Path(scratch) / "src")
+            tree = unpack_sdist(sdist, Path(scratch) / "src", self.unpack)
             staging = self.cache_dir / BUCKET / "incoming" / uuid.uuid4().hex
             try:
                 wheel = self._build(tree, staging, label, False, settings)

@@ -9,7 +9,7 @@ from pathlib import Path
 # version, so an old cove and a new one never read each other's entries; `cove cache clean`
 # removes these names (any version) and nothing else.
 ARTIFACTS = "artifacts-v1"  # cache/artifacts.py: downloads, by sha256
-UNPACKED = "unpacked-v1"  # cache/unpacked.py: wheels unpacked once, linked from here
+UNPACKED = "unpacked-v2"  # cache/unpacked.py: wheels unpacked once (checked), linked from here
 PAGES = "http-v1"  # http/client.py: index pages, revalidated
 METADATA = "metadata-v1"  # index/source.py: PEP 658 metadata files, by sha256
 INTERPRETERS = "interpreters-v6"  # python/probe.py: what each interpreter's probe reported

@@ -1,8 +1,15 @@
 """Wheels unpacked once into the cache, keyed by the wheel's sha256, with a manifest of every
-file's hash and size so installs link from here without reading the zip again, and each file's
-mtime when it was unpacked: an environment hardlinked to the cache shares its inodes, so an edit
-in place there changes the cache's copy, and an entry whose sizes or mtimes moved is unpacked
-again before anything links from it (a stat per file; ``cache/verify.py`` checks the hashes)."""
+file's hash and size so installs link from here without reading the zip again.
+
+A wheel is untrusted: its zip structure is checked by cove.archive.zip, its members are streamed
+to disk within the unpack limits, and it must agree with itself where pip does not look: its
+RECORD lists every file with the right hash and size and nothing else, and its .dist-info
+directory and METADATA carry the name and version of its file name.
+
+Each file's mtime as unpacked is kept too: an environment hardlinked to the cache shares its
+inodes, so an edit in place there changes the cache's copy, and an entry whose sizes or mtimes
+moved is unpacked again before anything links from it (a stat per file; ``cache/verify.py``
+checks the hashes)."""
 
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
@@ -14,16 +21,24 @@ import json
 import os
 import stat
 from collections.abc import Callable, Sequence
-from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
+from cove.archive import ArchiveError, UnpackPolicy, member_path
 from cove.cache import UNPACKED
 from cove.errors import WheelError
 from cove.faults import checkpoint
 
+if TYPE_CHECKING:  # a cache hit never reads the zip
+    from cove.archive.zip import ZipArchive, ZipMember
+
 BUCKET = UNPACKED
 MANIFEST = ".cove-manifest.json"
 STAMPS = ".cove-stamps.json"  # each manifest file's st_mtime_ns as unpacked, in manifest order
+_SIGNATURES = ("RECORD.jws", "RECORD.p7s")  # may be missing from RECORD (they sign it)
+_HASHES = ("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s")
+_MAX_INFO_FILE = 64 << 20  # RECORD and METADATA are read into memory: a sane bound
+_REFUSED = "pip would install this wheel; cove refuses it because"
 
 
 class UnpackedFile(NamedTuple):
@@ -37,29 +52,23 @@ class UnpackedWheel(NamedTuple):
     root: Path
     files: tuple[UnpackedFile, ...]
     repaired: tuple[str, ...] = ()  # files found changed in the cache, so unpacked again
+    executable_pth: tuple[str, ...] = ()  # .pth files that run code when Python starts
 
 
 def record_hash(data: bytes) -> str:
-    digest = hashlib.sha256(data).digest()
-    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return _encode("sha256", hashlib.sha256(data).digest())
+
+
+def _encode(algo: str, digest: bytes) -> str:
+    return f"{algo}=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def safe_member(name: str, wheel: Path) -> str:
     """A member name that stays inside the unpack directory, or WheelError."""
-    bad = (
-        not name
-        or name.startswith(("/", "\\"))
-        or "\\" in name
-        or (len(name) > 1 and name[1] == ":")
-        or any(part in ("..", "") for part in PurePosixPath(name).parts)
-        or "\0" in name
-    )
-    if bad or ".." in PurePosixPath(name).parts:
-        raise WheelError(
-            f"{wheel.name} contains an unsafe member path: {name!r}",
-            hint="the wheel is malformed or malicious; nothing was installed",
-        )
-    return name
+    try:
+        return member_path(name, wheel.name)
+    except ArchiveError as exc:
+        raise WheelError(exc.message, hint=exc.hint) from None
 
 
 def _sha256_file(path: Path) -> str:
@@ -72,70 +81,214 @@ def _sha256_file(path: Path) -> str:
 
 def _read_manifest(entry: Path) -> UnpackedWheel | None:
     try:
-        rows = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+        files = tuple(UnpackedFile(*row) for row in data["files"])
+        return UnpackedWheel(entry, files, executable_pth=tuple(data["executable_pth"]))
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return UnpackedWheel(entry, tuple(UnpackedFile(*row) for row in rows))
 
 
-def _extract(wheel: Path, dest: Path) -> list[UnpackedFile]:
-    import zipfile  # only needed on a cache miss
+def _refused(wheel: Path, reason: str) -> WheelError:
+    return WheelError(
+        f"{_REFUSED} {reason} ({wheel.name})",
+        hint="the wheel is malformed or was altered after it was built; nothing was installed",
+    )
+
+
+def _extract(wheel: Path, dest: Path, policy: UnpackPolicy) -> UnpackedWheel:
+    from cove.archive.zip import ZipArchive
 
     try:
-        zf = zipfile.ZipFile(wheel)
-    except (OSError, zipfile.BadZipFile) as exc:
+        with ZipArchive(wheel, policy) as archive:
+            members = [m for m in archive.members if not m.is_dir]
+            names = {m.name for m in members}
+            dist_info = _dist_info(wheel, names)
+            record = _read_small(archive, members, f"{dist_info}/RECORD", wheel)
+            if record is None:
+                raise WheelError(
+                    f"{wheel.name} has no {dist_info}/RECORD", hint="rebuild the wheel"
+                )
+            expected = _parse_record(record, dist_info, names, wheel)
+            metadata = _read_small(archive, members, f"{dist_info}/METADATA", wheel)
+            _check_metadata(metadata, wheel)
+            dirs: set[str] = set()
+            for name in names:
+                parent = name.rpartition("/")[0]
+                while parent and parent not in dirs:
+                    dirs.add(parent)
+                    parent = parent.rpartition("/")[0]
+            for d in sorted(dirs):  # parents first
+                if d in names:
+                    raise WheelError(
+                        f"{wheel.name} has {d!r} both as a file and as a directory",
+                        hint="the wheel is malformed; nothing was installed",
+                    )
+                (dest / d).mkdir()
+            files: list[UnpackedFile] = []
+            for m in members:
+                files.append(_write(archive, m, dest, expected.get(m.name), wheel))
+    except ArchiveError as exc:
+        raise WheelError(exc.message, hint=exc.hint) from None
+    pth = tuple(f.path for f in files if _runs_code(f.path, dest))
+    return UnpackedWheel(dest, tuple(files), executable_pth=pth)
+
+
+def _dist_info(wheel: Path, names: set[str]) -> str:
+    """The one .dist-info directory, named for the wheel's own name and version."""
+    from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        project, version, _build, _tags = parse_wheel_filename(wheel.name)
+    except InvalidWheelFilename as exc:
         raise WheelError(
-            f"{wheel} is not a valid wheel: {exc}", hint="download it again or rebuild it"
+            f"{wheel.name} is not a valid wheel file name: {exc}",
+            hint="wheels are named NAME-VERSION-PYTHON-ABI-PLATFORM.whl",
         ) from None
-    with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        for info in infos:
-            safe_member(info.filename, wheel)
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise WheelError(
-                    f"{wheel.name} contains a symlink: {info.filename!r}",
-                    hint="wheels may not contain links; nothing was installed",
-                )
-        record_name = next(
-            (
-                i.filename
-                for i in infos
-                if i.filename.count("/") == 1 and i.filename.endswith(".dist-info/RECORD")
-            ),
-            None,
+    tops = {n.split("/", 1)[0] for n in names if "/" in n}
+    found = sorted(t for t in tops if t.endswith(".dist-info"))
+    if len(found) != 1:
+        raise WheelError(
+            f"{wheel.name} must have exactly one .dist-info directory, found {len(found)}",
+            hint="rebuild the wheel",
         )
-        if record_name is None:
-            raise WheelError(f"{wheel.name} has no .dist-info/RECORD", hint="rebuild the wheel")
-        expected: dict[str, str] = {}
-        rows = csv.reader(io.StringIO(zf.read(record_name).decode("utf-8")))
-        for row in rows:
-            if row and len(row) >= 2 and row[1]:
-                expected[row[0]] = row[1]
-        files: list[UnpackedFile] = []
-        for info in infos:
-            try:
-                data = zf.read(info)
-            except (zipfile.BadZipFile, OSError, ValueError) as exc:
-                raise WheelError(
-                    f"{wheel.name} is corrupt at {info.filename!r}: {exc}",
-                    hint="download it again or rebuild it",
-                ) from None
-            digest = record_hash(data)
-            want = expected.get(info.filename)
-            if want is not None and want.startswith("sha256=") and want != digest:
-                raise WheelError(
-                    f"{wheel.name}: {info.filename!r} does not match the hash in its RECORD",
-                    hint="the wheel is corrupt or was tampered with; nothing was installed",
-                )
-            target = dest / info.filename
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            mode = info.external_attr >> 16
-            executable = stat.S_ISREG(mode) and bool(mode & 0o111)  # pip's rule
-            if executable:
-                target.chmod(0o755)
-            files.append(UnpackedFile(info.filename, digest, len(data), executable))
-    return files
+    dist_info = found[0]
+    stem, _, info_version = dist_info[: -len(".dist-info")].rpartition("-")
+    try:
+        same = canonicalize_name(stem) == project and Version(info_version) == version
+    except InvalidVersion:
+        same = False
+    if not same:
+        raise _mismatch(wheel, f"its {dist_info} directory is not named for {project} {version}")
+    return dist_info
+
+
+def _mismatch(wheel: Path, reason: str) -> WheelError:
+    return WheelError(
+        f"{wheel.name} is refused: {reason}",
+        hint="the wheel was renamed or built wrong; nothing was installed",
+    )
+
+
+def _read_small(
+    archive: "ZipArchive", members: list["ZipMember"], name: str, wheel: Path
+) -> bytes | None:
+    member = next((m for m in members if m.name == name), None)
+    if member is None:
+        return None
+    if member.size > _MAX_INFO_FILE:
+        raise _refused(wheel, f"its {name} is {member.size:,} bytes")
+    return b"".join(archive.chunks(member))
+
+
+def _parse_record(
+    data: bytes, dist_info: str, names: set[str], wheel: Path
+) -> dict[str, tuple[str, str, int]]:
+    """path -> (hash algorithm, urlsafe b64 digest, size) for every file RECORD lists, which
+    must be every file the wheel has (RECORD itself and its signatures excepted)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _refused(wheel, "its RECORD is not UTF-8") from None
+    record = f"{dist_info}/RECORD"
+    unlisted = {record, *(f"{dist_info}/{s}" for s in _SIGNATURES)}
+    expected: dict[str, tuple[str, str, int]] = {}
+    for row in csv.reader(io.StringIO(text)):
+        if not row:
+            continue
+        if len(row) != 3:
+            raise _refused(wheel, f"its RECORD has a row of {len(row)} fields: {row!r}")
+        path, digest, size = row
+        try:
+            member_path(path, wheel.name)
+        except ArchiveError:
+            raise _refused(wheel, f"its RECORD lists the unsafe path {path!r}") from None
+        if path in expected:
+            raise _refused(wheel, f"its RECORD lists {path!r} twice")
+        if path in unlisted:
+            expected[path] = ("", "", 0)
+            continue
+        if path not in names:
+            raise _refused(wheel, f"its RECORD lists {path!r}, which the wheel does not contain")
+        algo, _, value = digest.partition("=")
+        if algo not in _HASHES or not value:
+            raise _refused(wheel, f"its RECORD gives {path!r} no usable hash ({digest!r})")
+        if not size.isdigit():
+            raise _refused(wheel, f"its RECORD gives {path!r} no size ({size!r})")
+        expected[path] = (algo, value.rstrip("="), int(size))
+    missing = sorted(names - expected.keys() - unlisted)
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise _refused(wheel, f"its RECORD does not list {missing[0]!r}{more}")
+    return expected
+
+
+def _check_metadata(metadata: bytes | None, wheel: Path) -> None:
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+    from packaging.version import InvalidVersion, Version
+
+    from cove.headers import read_headers
+
+    project, version = parse_wheel_filename(wheel.name)[:2]
+    if metadata is None:
+        raise WheelError(f"{wheel.name} has no METADATA", hint="rebuild the wheel")
+    headers = read_headers(metadata.decode("utf-8", "replace"))
+    name, given = headers.get("Name", ""), headers.get("Version", "")
+    try:
+        same = canonicalize_name(name) == project and Version(given) == version
+    except InvalidVersion:
+        same = False
+    if not same:
+        said = f"{name or '(no name)'} {given or '(no version)'}"
+        raise _mismatch(wheel, f"its METADATA says {said}, its file name {project} {version}")
+
+
+def _write(
+    archive: "ZipArchive",
+    member: "ZipMember",
+    dest: Path,
+    expected: tuple[str, str, int] | None,
+    wheel: Path,
+) -> UnpackedFile:
+    """Stream one member to disk, hashing as it goes, and hold it to its RECORD row."""
+
+    algo, want, want_size = expected or ("", "", 0)  # None: RECORD itself or a signature
+    sha256 = hashlib.sha256()
+    other = hashlib.new(algo) if algo not in ("", "sha256") else None
+    size = 0
+    target = dest / member.name
+    with open(target, "wb") as out:
+        for piece in archive.chunks(member):
+            sha256.update(piece)
+            if other is not None:
+                other.update(piece)
+            size += len(piece)
+            out.write(piece)
+    digest = sha256.digest()
+    if algo:
+        got = other.digest() if other is not None else digest
+        if _encode(algo, got) != f"{algo}={want}":
+            raise _refused(wheel, f"{member.name!r} does not match the hash in its RECORD")
+        if size != want_size:
+            raise _refused(
+                wheel, f"{member.name!r} is {size:,} bytes, its RECORD says {want_size:,}"
+            )
+    executable = stat.S_ISREG(member.mode) and bool(member.mode & 0o111)  # pip's rule
+    if executable:
+        target.chmod(0o755)
+    return UnpackedFile(member.name, _encode("sha256", digest), size, executable)
+
+
+def _runs_code(path: str, root: Path) -> bool:
+    """Whether ``path`` is a .pth file that lands in site-packages with a line site.py runs."""
+    top, _, rest = path.partition("/")
+    in_site = "/" not in path or (
+        top.endswith(".data") and rest.count("/") == 1 and rest.startswith(("purelib/", "platlib/"))
+    )
+    if not (in_site and path.endswith(".pth")):
+        return False
+    data = (root / path).read_bytes().removeprefix(b"\xef\xbb\xbf")
+    return any(line.startswith((b"import ", b"import\t")) for line in data.splitlines())
 
 
 def _identity(wheel: Path) -> str:
@@ -158,9 +311,11 @@ def _remembered_key(bucket: Path, identity: str) -> str | None:
     return str(key) if seen == identity else None
 
 
-def unpack_wheel(wheel: Path, cache_dir: Path) -> UnpackedWheel:
-    """The wheel's files in the cache, unpacked on first use (atomically, under a lock), and
-    unpacked again when a file there was changed since (see the module's docstring)."""
+def unpack_wheel(wheel: Path, cache_dir: Path, policy: UnpackPolicy | None = None) -> UnpackedWheel:
+    """The wheel's files in the cache, unpacked on first use (atomically, under a lock) within
+    ``policy``'s limits, and unpacked again when a file there was changed since (see the module's
+    docstring); WheelError for a wheel that fails a check, leaving no entry behind."""
+    policy = policy or UnpackPolicy()
     bucket = cache_dir / BUCKET
     found = None
     try:
@@ -174,14 +329,20 @@ def unpack_wheel(wheel: Path, cache_dir: Path) -> UnpackedWheel:
         raise WheelError(f"cannot read {wheel}: {exc.strerror}", hint="check the path") from None
     assert key is not None
     if found is None:
-        found = _unpacked(wheel, bucket, key)
+        found = _unpacked(wheel, bucket, key, policy)
         from cove.cache.files import store
 
         store(_memo_path(bucket, identity), json.dumps([identity, key]).encode())
     changed = changed_files(found)
     if changed is None or changed:
-        found = _unpacked(wheel, bucket, key, keep=lambda entry: changed_files(entry) == [])
+        found = _unpacked(wheel, bucket, key, policy, keep=lambda entry: changed_files(entry) == [])
         found = found._replace(repaired=tuple(changed or ()))
+    if policy.refuse_executable_pth and found.executable_pth:
+        raise WheelError(
+            f"{wheel.name} installs {found.executable_pth[0]}, a .pth file that runs code "
+            "every time Python starts, and refuse-executable-pth is set",
+            hint="install it anyway with COVE_REFUSE_EXECUTABLE_PTH=0, or pick another package",
+        )
     return found
 
 
@@ -189,6 +350,7 @@ def _unpacked(
     wheel: Path,
     bucket: Path,
     key: str,
+    policy: UnpackPolicy,
     keep: Callable[[UnpackedWheel], bool] = lambda entry: True,
 ) -> UnpackedWheel:
     """The entry for ``key``, extracted from ``wheel`` unless one is there that ``keep``
@@ -211,17 +373,23 @@ def _unpacked(
         tmp = bucket / f".tmp-{key}-{os.getpid()}"
         try:
             tmp.mkdir()
-            files = _extract(wheel, tmp)
-            rows = [[f.path, f.hash, f.size, f.executable] for f in files]
-            (tmp / MANIFEST).write_text(json.dumps(rows), encoding="utf-8")
-            _stamp(tmp, files)
+            unpacked = _extract(wheel, tmp, policy)
+            rows = [[f.path, f.hash, f.size, f.executable] for f in unpacked.files]
+            manifest = {"files": rows, "executable_pth": list(unpacked.executable_pth)}
+            (tmp / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+            _stamp(tmp, unpacked.files)
             checkpoint("unpack")  # killed with a whole entry not yet renamed into place
             if entry.exists():  # stale, or changed since: replace it
                 discard(entry)
             os.replace(tmp, entry)
+        except OSError as exc:
+            raise WheelError(
+                f"cannot unpack {wheel.name} into the cache: {exc}",
+                hint="check the free space and permissions of the cache directory",
+            ) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    return UnpackedWheel(entry, tuple(files))
+    return unpacked._replace(root=entry)
 
 
 def read_entry(entry: Path) -> UnpackedWheel | None:
@@ -229,9 +397,11 @@ def read_entry(entry: Path) -> UnpackedWheel | None:
     return _read_manifest(entry)
 
 
-def unpack_again(wheel: Path, entry: Path) -> UnpackedWheel:
+def unpack_again(wheel: Path, entry: Path, policy: UnpackPolicy | None = None) -> UnpackedWheel:
     """Replace ``entry`` (named by ``wheel``'s sha256) with the wheel unpacked afresh."""
-    return _unpacked(wheel, entry.parent, entry.name, keep=lambda found: False)
+    return _unpacked(
+        wheel, entry.parent, entry.name, policy or UnpackPolicy(), keep=lambda found: False
+    )
 
 
 def remove_entry(entry: Path) -> None:

@@ -24,6 +24,9 @@ class CandidateMetadata:
     provides_extras: frozenset[str]
 
 
+_MAX_METADATA = 64 << 20  # read into memory: far more than any real METADATA
+
+
 class MetadataError(CoveError):
     """A distribution's metadata cannot be read or is inconsistent."""
 
@@ -69,21 +72,32 @@ def parse_metadata(data: bytes, origin: str) -> CandidateMetadata:
 
 
 def wheel_metadata(wheel: Path) -> bytes:
-    """The METADATA member of a wheel file, read without unpacking the rest."""
-    import zipfile  # only for indexes without PEP 658 metadata files
+    """The METADATA member of a wheel file, read without unpacking the rest, through the same
+    strict ZIP reader that unpacks it (which checks the rest of the file, and the unpack
+    limits, when it unpacks it)."""
+    from cove.archive import UnpackPolicy
+    from cove.archive.zip import ZipArchive
 
+    unbounded = UnpackPolicy(max_size=1 << 62, max_files=1 << 62, max_ratio=float("inf"))
     try:
-        with zipfile.ZipFile(wheel) as zf:
-            names = [
-                n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        with ZipArchive(wheel, unbounded, whole=False) as zf:
+            found = [
+                m
+                for m in zf.members
+                if m.name.count("/") == 1 and m.name.endswith(".dist-info/METADATA")
             ]
-            if len(names) != 1:
+            if len(found) != 1:
                 raise MetadataError(
-                    f"{wheel.name} has {len(names)} .dist-info/METADATA files, expected one",
+                    f"{wheel.name} has {len(found)} .dist-info/METADATA files, expected one",
                     hint="the wheel is broken; pin another version",
                 )
-            return zf.read(names[0])
-    except (zipfile.BadZipFile, OSError) as exc:
+            if found[0].size > _MAX_METADATA:
+                raise MetadataError(
+                    f"{wheel.name} has a METADATA file of {found[0].size:,} bytes",
+                    hint="the wheel is broken or malicious; pin another version",
+                )
+            return b"".join(zf.chunks(found[0]))
+    except OSError as exc:
         raise MetadataError(
             f"{wheel.name} is not a readable wheel: {exc}", hint="pin another version"
         ) from None

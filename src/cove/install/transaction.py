@@ -7,7 +7,6 @@ a time (a lock on the environment's own directory)."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import threading
@@ -20,10 +19,10 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO, TypeVar
 from cove.errors import VenvError
 from cove.faults import checkpoint
 from cove.install.uninstall import owned_paths, recorded
+from cove.venv.lock import EnvironmentLock, environment_lock
 
 if TYPE_CHECKING:
-    from filelock import BaseFileLock
-
+    from cove.archive import UnpackPolicy
     from cove.cache.unpacked import UnpackedWheel
     from cove.install.wheel import InstalledDist, LinkMode, PreparedWheel
     from cove.venv.scheme import Scheme
@@ -31,106 +30,6 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
-
-
-class EnvironmentLock:
-    """The lock every cove process takes before changing an environment: ``flock`` on the
-    environment's directory itself. So it needs no file of its own (the environment stays file
-    for file what pip makes, and no lock file is left behind), every process agrees on it
-    whatever its user, TMPDIR or cache directory, and the kernel lets go of it when a process
-    dies. Where a directory cannot be locked (no fcntl, or NFS, which locks only files open for
-    writing) a hidden ``.cove.lock`` file in the environment is locked instead: the one place
-    all users of an environment share. Reentrant within a process; ``waiting`` is called once
-    when another process holds it."""
-
-    def __init__(self, root: Path, waiting: Callable[[], None] | None = None) -> None:
-        self.root = root
-        self._waiting = waiting
-        self._depth = 0
-        self._fd: int | None = None
-        self._file: BaseFileLock | None = None
-
-    def acquire(self, blocking: bool = True) -> bool:
-        """Take the lock (waiting for it, unless ``blocking`` is false); whether it is held."""
-        if self._depth == 0:
-            held = self._lock_directory(blocking)
-            if held is None:
-                held = self._lock_file(blocking)
-            if not held:
-                return False
-        self._depth += 1
-        return True
-
-    def release(self) -> None:
-        self._depth -= 1
-        if self._depth:
-            return
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor releases the flock
-            self._fd = None
-        if self._file is not None:
-            self._file.release()
-            self._file = None
-
-    def __enter__(self) -> EnvironmentLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-    def _wait(self) -> None:
-        if self._waiting is not None:
-            self._waiting()
-            self._waiting = None
-
-    def _lock_directory(self, blocking: bool) -> bool | None:
-        """Held, busy (only when not ``blocking``), or None: directories cannot be locked."""
-        try:
-            import fcntl
-        except ImportError:  # Windows
-            return None
-        flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC
-        while True:
-            fd = os.open(self.root, flags)
-            try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    if not blocking:
-                        os.close(fd)
-                        return False
-                    self._wait()
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError as exc:
-                os.close(fd)
-                if exc.errno in (errno.EBADF, errno.ENOLCK, errno.EINVAL, errno.ENOTSUP):
-                    return None
-                raise
-            # Held; but if the directory was swapped meanwhile (create --clear), the lock is on
-            # one nobody else will look at: take the new one's.
-            if os.path.samestat(os.fstat(fd), os.stat(self.root)):
-                self._fd = fd
-                return True
-            os.close(fd)
-
-    def _lock_file(self, blocking: bool) -> bool:
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.root / ".cove.lock"), timeout=-1, thread_local=False)
-        try:
-            lock.acquire(blocking=False)
-        except Timeout:
-            if not blocking:
-                return False
-            self._wait()
-            lock.acquire()
-        self._file = lock
-        return True
-
-
-def environment_lock(env_root: Path, waiting: Callable[[], None] | None = None) -> EnvironmentLock:
-    return EnvironmentLock(env_root, waiting)
 
 
 class WheelInstall(NamedTuple):
@@ -141,14 +40,18 @@ class WheelInstall(NamedTuple):
     requested: bool
     extra_files: dict[str, bytes] | None = None
     unpacked: UnpackedWheel | None = None  # see unpack_all
+    unpack: UnpackPolicy | None = None  # the limits it is unpacked within, when not yet
 
 
-def unpack_all(wheels: Sequence[Path], cache_dir: Path, jobs: int) -> list[UnpackedWheel]:
-    """Every wheel unpacked into the cache (``jobs`` at a time), before a transaction changes
-    anything: the environment spends no longer than it must between its old and new state."""
+def unpack_all(
+    wheels: Sequence[tuple[Path, UnpackPolicy]], cache_dir: Path, jobs: int
+) -> list[UnpackedWheel]:
+    """Every wheel unpacked into the cache within its policy (``jobs`` at a time), before a
+    transaction changes anything: the environment spends no longer than it must between its old
+    and new state."""
     from cove.cache.unpacked import unpack_wheel
 
-    return _parallel(lambda wheel: unpack_wheel(wheel, cache_dir), wheels, jobs)
+    return _parallel(lambda item: unpack_wheel(item[0], cache_dir, item[1]), wheels, jobs)
 
 
 class SharedFile(NamedTuple):
@@ -283,9 +186,10 @@ class Transaction:
         requested: bool,
         link_mode: LinkMode,
         extra_files: dict[str, bytes] | None = None,
+        unpack: UnpackPolicy | None = None,
     ) -> InstalledDist:
         (done,) = self.install_all(
-            [WheelInstall(wheel, scheme, requested, extra_files)],
+            [WheelInstall(wheel, scheme, requested, extra_files, unpack=unpack)],
             python=python,
             python_version=python_version,
             link_mode=link_mode,
@@ -305,13 +209,15 @@ class Transaction:
         several of them ship (the first in ``wheels`` order keeps its copy, as pip's last
         installed does among packages of one depth) and those installed distributions own (the
         new copy replaces theirs, kept aside until commit), journal it all, then link."""
+        from cove.cache.unpacked import unpack_wheel
         from cove.install.wheel import created_paths, link_wheel, prepare_wheel
 
         def prepare(item: WheelInstall) -> PreparedWheel:
             return prepare_wheel(
                 item.wheel, item.scheme, python=python, python_version=python_version,
                 cache_dir=self.cache_dir, requested=item.requested, env=self.root,
-                extra_files=item.extra_files, unpacked=item.unpacked,
+                extra_files=item.extra_files,
+                unpacked=item.unpacked or unpack_wheel(item.wheel, self.cache_dir, item.unpack),
             )  # fmt: skip
 
         prepared = _parallel(prepare, wheels, jobs)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from cove.archive import UnpackPolicy
 from cove.cache.unpacked import UnpackedFile, UnpackedWheel, record_hash, unpack_wheel
 from cove.errors import WheelError
 from cove.faults import checkpoint
@@ -31,6 +32,7 @@ class InstalledDist(NamedTuple):
     dist_info: Path
     files: tuple[str, ...]
     link_fallback: bool  # hardlinks were impossible, files were copied
+    executable_pth: tuple[str, ...] = ()  # its .pth files that run code when Python starts
 
 
 class _Placement(NamedTuple):
@@ -208,6 +210,7 @@ class PreparedWheel(NamedTuple):
     generated: list[Generated]
     new_dirs: list[str]  # directories that do not exist yet, parents first
     existing: list[str]  # destinations that exist already (in directories that exist)
+    executable_pth: tuple[str, ...]  # its .pth files that run code when Python starts
 
     @property
     def record(self) -> str:
@@ -314,7 +317,7 @@ def prepare_wheel(
     ]
     return PreparedWheel(
         wheel, metadata.get("Name", ""), metadata.get("Version", ""), site, info_dir, src_root,
-        links, generated, new_dirs, existing,
+        links, generated, new_dirs, existing, unpacked.executable_pth,
     )  # fmt: skip
 
 
@@ -374,7 +377,12 @@ def link_wheel(
         checkpoint("record")  # killed with half a RECORD written
         out.write(text[len(text) // 2 :])
     return InstalledDist(
-        prepared.name, prepared.version, Path(prepared.info_dir), tuple(written), fallback
+        prepared.name,
+        prepared.version,
+        Path(prepared.info_dir),
+        tuple(written),
+        fallback,
+        prepared.executable_pth,
     )
 
 
@@ -396,6 +404,7 @@ def install_wheel(
     link_mode: LinkMode = "hardlink",
     env: Path | None = None,
     extra_files: Mapping[str, bytes] | None = None,
+    unpack: UnpackPolicy | None = None,
 ) -> InstalledDist:
     """Install ``wheel`` into ``scheme`` on its own (a transaction installs several with
     ``prepare_wheel`` and ``link_wheel``); scripts get ``python`` (of ``python_version``) in
@@ -408,6 +417,7 @@ def install_wheel(
     prepared = prepare_wheel(
         wheel, scheme, python=python, python_version=python_version, cache_dir=cache_dir,
         installer=installer, requested=requested, env=env, extra_files=extra_files,
+        unpacked=unpack_wheel(wheel, cache_dir, unpack),
     )  # fmt: skip
     if prepared.existing:
         raise overwrite_error(wheel, prepared.existing[0])

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from cove.python.interpreter import Interpreter
     from cove.venv.create import CreatedEnvironment, CreateOptions, Seed
     from cove.venv.layout import Layout
+    from cove.venv.lock import EnvironmentLock
 
 
 def create(
@@ -37,8 +38,8 @@ def create(
         upgraded = ["pip"] if interpreter.version >= (3, 12) else ["pip", "setuptools"]
         final = path.absolute()
 
-        def after_build(staging: Path) -> None:
-            upgrade_seeded(staging, final, upgraded, reporter)
+        def after_build(staging: Path, lock: EnvironmentLock) -> None:
+            upgrade_seeded(staging, final, upgraded, reporter, lock)
 
     return create_environment(
         path,
@@ -99,7 +100,13 @@ def bundled_seed(cache_dir: Path) -> Seed:
     return seed
 
 
-def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], reporter: Reporter) -> None:
+def upgrade_seeded(
+    staging: Path,
+    final: Path,
+    names: Sequence[str],
+    reporter: Reporter,
+    lock: EnvironmentLock | None = None,
+) -> None:
     """``cove create --upgrade-deps``: the newest ``names`` from the configured indexes, into an
     environment still in its staging directory (so a failure leaves nothing behind)."""
     from packaging.requirements import Requirement
@@ -116,6 +123,6 @@ def upgrade_seeded(staging: Path, final: Path, names: Sequence[str], reporter: R
     source = make_source(env, settings, None, cache_dir, reporter.warn)
     request = InstallRequest(requirements=tuple(Requirement(n) for n in names), upgrade=True)
     try:
-        install(request, env, lambda: source, cache_dir, reporter)
+        install(request, env, lambda: source, cache_dir, reporter, lock)
     finally:
         source.close()

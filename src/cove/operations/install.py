@@ -138,6 +138,7 @@ def _install_lines(
         compile_bytecode=settings.compile_bytecode,
         dry_run=cmd.dry_run,
         editable=frozenset(canonical(r.name) for r in editable),
+        unpack=settings.unpack,
     )
     made: list[tuple[IndexSource, Builder]] = []
     per_project = {  # a requirements-file line's -C goes to the build of that project
@@ -150,7 +151,7 @@ def _install_lines(
         """The index source and builder, made once on first need."""
         if not made:
             source = make_source(env, settings, opts, cache_dir, reporter.warn, request.hashes)
-            made.append((source, _builder(cmd, env, source, cache_dir, per_project)))
+            made.append((source, _builder(cmd, env, source, cache_dir, settings, per_project)))
         return made[0]
 
     try:
@@ -172,6 +173,14 @@ def _install_lines(
             return source
 
         outcome = install(request, env, connect_install, cache_dir, reporter)
+        for dist in outcome.installed:
+            if canonical(dist.name) in request.editable:
+                continue  # the user's own project, as its build backend makes it
+            for pth in dist.executable_pth:
+                reporter.warn(
+                    f"{dist.name} {dist.version} installed {pth}, a .pth file that runs code "
+                    "every time Python starts (COVE_REFUSE_EXECUTABLE_PTH=1 refuses such wheels)"
+                )
         if cmd.report:
             from cove.operations.report import install_report
 
@@ -239,9 +248,11 @@ def _builder(
     env: Environment,
     source: IndexSource,
     cache_dir: Path,
+    install_settings: InstallSettings,
     project_settings: dict[str, dict[str, str | list[str]]] | None = None,
 ) -> Builder:
-    """Builds run in fresh cove environments filled through the same indexes and cache."""
+    """Builds run in fresh cove environments filled through the same indexes and cache, within
+    the same unpack limits (a .pth file there runs only in the build, which runs code anyway)."""
     from packaging.requirements import Requirement
 
     from cove.build.builder import Builder
@@ -250,6 +261,7 @@ def _builder(
     from cove.requirements.files import Requirements, parse_file, settings_dict
     from cove.venv.environment import open_environment
 
+    unpack = install_settings.unpack
     build_constraints = Requirements()
     for path in cmd.build_constraint_files:
         parse_file(path, constraint=True, into=build_constraints)
@@ -258,6 +270,7 @@ def _builder(
         request = InstallRequest(
             requirements=tuple(Requirement(r) for r in requirements),
             constraints=tuple(line.requirement for line in build_constraints.lines),
+            unpack=unpack._replace(refuse_executable_pth=False),
         )
         build_env = open_environment(root, cache_dir)
         install(request, build_env, lambda: source, cache_dir, QUIET)
@@ -274,4 +287,5 @@ def _builder(
         config_settings=settings_dict((key, value) for key, _, value in pairs),
         project_settings=project_settings,
         allowed=not cmd.no_build,
+        unpack=unpack,
     )

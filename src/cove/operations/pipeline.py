@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from cove.archive import UnpackPolicy
 from cove.errors import CoveError
 from cove.install.plan import Plan, plan_install, plan_uninstall
 from cove.names import canonical
@@ -23,12 +24,12 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from cove.inspect.installed import InstalledDistribution
-    from cove.install.transaction import EnvironmentLock
     from cove.install.wheel import InstalledDist, LinkMode
     from cove.prepare.artifacts import DownloadProgress
     from cove.prepare.source import IndexSource
     from cove.resolve.resolver import Resolution
     from cove.venv.environment import Environment
+    from cove.venv.lock import EnvironmentLock
 
 
 class HashError(CoveError):
@@ -78,6 +79,7 @@ class InstallRequest:
     compile_bytecode: bool = False
     dry_run: bool = False
     editable: frozenset[NormalizedName] = frozenset()  # installed in development mode (PEP 660)
+    unpack: UnpackPolicy = field(default_factory=UnpackPolicy)  # an editable may run a .pth
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +115,13 @@ def install(
     connect: Connect,
     cache_dir: Path,
     reporter: Reporter,
+    lock: EnvironmentLock | None = None,
 ) -> InstallOutcome:
     """Holds the environment's lock from reading what is installed to the last file linked, so
-    two cove processes on one environment queue instead of planning from the same state."""
-    with _locked(env, reporter) as lock:
-        return _install(request, env, connect, cache_dir, reporter, lock)
+    two cove processes on one environment queue instead of planning from the same state
+    (``lock``: the caller holds it already, as create does for an environment it builds)."""
+    with _locked(env, reporter, lock) as held:
+        return _install(request, env, connect, cache_dir, reporter, held)
 
 
 def _install(
@@ -260,19 +264,22 @@ def _undone_on_os_error(what: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _locked(env: Environment, reporter: Reporter) -> Iterator[EnvironmentLock]:
+def _locked(
+    env: Environment, reporter: Reporter, lock: EnvironmentLock | None = None
+) -> Iterator[EnvironmentLock]:
     """The environment's lock, and the environment as a killed cove process would have left it
     had it finished or never started (its journal says which), before anything reads it."""
-    from cove.install.transaction import environment_lock, recover
+    from cove.install.transaction import recover
+    from cove.venv.lock import environment_lock
 
     def waiting() -> None:
         reporter.warn(f"another cove process is changing {env.root}: waiting for it to finish")
 
-    with environment_lock(env.root, waiting) as lock:
+    with lock or environment_lock(env.root, waiting) as held:
         found = recover(env.root).describe(env.root)
         if found:
             reporter.warn(found)
-        yield lock
+        yield held
 
 
 def _check_hashes(plan: Plan, request: InstallRequest) -> None:
@@ -317,7 +324,9 @@ def _apply(
     # Unpacking and linking are system calls that release the GIL: a few threads keep the disk
     # busy; more only fight the GIL.
     workers = min(4, os.cpu_count() or 1)
-    unpacked = unpack_all([wheels[c.name] for c in plan.install], cache_dir, workers)
+    unpacked = unpack_all(
+        [(wheels[c.name], _policy(request, c)) for c in plan.install], cache_dir, workers
+    )
     for c, found in zip(plan.install, unpacked, strict=True):
         if found.repaired:
             more = f" and {len(found.repaired) - 1} more" if found.repaired[1:] else ""
@@ -355,6 +364,14 @@ def _apply(
     for message in shared_warnings(txn.shared):
         reporter.warn(message)
     return done
+
+
+def _policy(request: InstallRequest, candidate: Candidate) -> UnpackPolicy:
+    """The request's unpack limits; an editable install of the user's own project may have a
+    .pth file that runs code (its build backend makes one)."""
+    if candidate.name in request.editable:
+        return request.unpack._replace(refuse_executable_pth=False)
+    return request.unpack
 
 
 def _direct_url(

@@ -14,6 +14,7 @@ from cove.errors import VenvError
 from cove.python.interpreter import Interpreter
 from cove.testhooks import pause_at
 from cove.venv.layout import Layout, layout_for
+from cove.venv.lock import EnvironmentLock, environment_lock
 
 MIN_VERSION = (3, 8)
 GITIGNORE = "# Created by venv; see https://docs.python.org/3/library/venv.html\n*\n"
@@ -289,7 +290,7 @@ def create_environment(
     cache_dir: Path,
     cwd: Path,
     seed: Seed | None = None,
-    after_build: Callable[[Path], None] | None = None,
+    after_build: Callable[[Path, EnvironmentLock], None] | None = None,
 ) -> CreatedEnvironment:
     """Create (or with ``clear``/``upgrade`` replace) the environment at ``path``.
 
@@ -321,19 +322,20 @@ def create_environment(
     with contextlib.ExitStack() as held:
         try:
             if existing:
-                from cove.install.transaction import environment_lock
-
-                held.enter_context(environment_lock(path))  # no install runs into it meanwhile
-                swap.hold(path, held)
+                # No install runs into it meanwhile, and no other command takes it for a leftover:
+                # the environment lock is the flock swap.hold would take.
+                held.enter_context(environment_lock(path))
             staging.mkdir()
-            swap.hold(staging, held)
+            # Held like any environment being changed (an after_build install takes this very
+            # lock), so no other command takes the build for a leftover.
+            staging_lock = held.enter_context(environment_lock(staging))
             pause_at("create-staging")
             if options.upgrade:
                 _copy_tree(path, staging)
                 pause_at("create-copied")
             seeded, fallback = _build(staging, path, interpreter, layout, options, prompt, seed)
             if after_build is not None:
-                after_build(staging)
+                after_build(staging, staging_lock)
             pause_at("create-built")
             swap.replace(staging, path, tag, existing=existing)
         except BaseException as exc:

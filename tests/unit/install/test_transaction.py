@@ -328,7 +328,7 @@ def test_killed_while_deleting_the_old_files_after_commit_keeps_the_new(
 HOLDER = """
 import sys, time
 from pathlib import Path
-from cove.install.transaction import environment_lock
+from cove.venv.lock import environment_lock
 
 with environment_lock(Path(sys.argv[1])):
     print("held", flush=True)
@@ -354,7 +354,7 @@ def _let_go(holder: subprocess.Popen[str]) -> None:
 def test_the_lock_is_the_environment_directory_itself(env: Path) -> None:
     """Another process holding it keeps this one out (a lock file nowhere: not in the
     environment, not in a temporary directory); it is reentrant within a process."""
-    from cove.install.transaction import environment_lock
+    from cove.venv.lock import environment_lock
 
     before = sorted(os.listdir(env))
     holder = _hold(env)
@@ -375,7 +375,7 @@ def _free_for_others(env: Path) -> bool:
     """Whether another process can take the lock right now."""
     import sys
 
-    code = "import sys; from pathlib import Path; from cove.install.transaction import "
+    code = "import sys; from pathlib import Path; from cove.venv.lock import "
     code += "environment_lock; sys.exit(0 if environment_lock(Path(sys.argv[1])).acquire("
     code += "blocking=False) else 3)"
     done = subprocess.run([sys.executable, "-c", code, str(env)], timeout=30)
@@ -388,7 +388,7 @@ def test_a_waiter_follows_an_environment_swapped_while_it_waited(env: Path) -> N
     must end up holding the lock of the one now at the path, which others will look at."""
     import threading
 
-    from cove.install.transaction import environment_lock
+    from cove.venv.lock import environment_lock
 
     holder = _hold(env)
     waiting = threading.Event()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cove.cache import UNPACKED
 from cove.errors import WheelError
 from cove.install.wheel import install_wheel
 from cove.venv.scheme import Scheme
@@ -133,9 +134,9 @@ def test_hardlinks_from_cache_and_unpacks_once(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path, DEMO_FILES)
     cache = tmp_path / "cache"
     install(wheel, tmp_path / "a", cache)
-    entries = list((cache / "unpacked-v1").iterdir())
+    entries = list((cache / UNPACKED).iterdir())
     install(wheel, tmp_path / "b", cache)
-    assert list((cache / "unpacked-v1").iterdir()) == entries
+    assert list((cache / UNPACKED).iterdir()) == entries
     a = tmp_path / "a/lib/python3.12/site-packages/demo/__init__.py"
     b = tmp_path / "b/lib/python3.12/site-packages/demo/__init__.py"
     assert os.stat(a).st_ino == os.stat(b).st_ino
@@ -186,9 +187,9 @@ def test_malicious_wheels_write_nothing(
 def test_corrupt_zip_leaves_cache_empty(tmp_path: Path) -> None:
     wheel = tmp_path / "demo-1.0-py3-none-any.whl"
     wheel.write_bytes(b"PK\x03\x04 this is not a zip")
-    with pytest.raises(WheelError, match="not a valid wheel"):
+    with pytest.raises(WheelError, match="not a well-formed zip archive"):
         install(wheel, tmp_path / "env", tmp_path / "cache")
-    leftovers = [p for p in (tmp_path / "cache" / "unpacked-v1").iterdir() if p.suffix != ".lock"]
+    leftovers = [p for p in (tmp_path / "cache" / UNPACKED).iterdir() if p.suffix != ".lock"]
     assert leftovers == []
 
 

@@ -71,3 +71,24 @@ def test_default_index_is_read_from_pip_itself(tmp_path: Path) -> None:
     assert default_index_url(tmp_path).rstrip("/") == proc.stdout.strip().rstrip("/")
     assert default_index_url(tmp_path) == default_index_url(tmp_path)  # cached
     assert (tmp_path / "default-index-v1.json").is_file()
+
+
+def test_unpack_limits_and_executable_pth_refusal(tmp_path: Path) -> None:
+    env = environ(tmp_path, PIP_CONFIG_FILE=os.devnull)
+    defaults = load_install_settings({}, env).unpack
+    assert defaults.max_size == 8 << 30 and defaults.max_files == 200_000
+    assert defaults.max_ratio == 100 and not defaults.refuse_executable_pth
+    cove_toml = tmp_path / "xdg" / "cove" / "cove.toml"
+    cove_toml.parent.mkdir(parents=True)
+    cove_toml.write_text(
+        '[install]\narchive-max-size = "16G"\narchive-max-files = 500000\n'
+        "refuse-executable-pth = true\n"
+    )
+    s = load_install_settings({}, env).unpack
+    assert (s.max_size, s.max_files, s.refuse_executable_pth) == (16 << 30, 500_000, True)
+    more = {**env, "COVE_ARCHIVE_MAX_SIZE": "1.5MiB", "COVE_ARCHIVE_MAX_RATIO": "250"}
+    s = load_install_settings({}, {**more, "COVE_REFUSE_EXECUTABLE_PTH": "0"}).unpack
+    assert (s.max_size, s.max_ratio, s.refuse_executable_pth) == (1572864, 250.0, False)
+    for bad in ("-1", "0", "lots", "G"):
+        with pytest.raises(ConfigError, match="archive-max-size"):
+            load_install_settings({}, {**env, "COVE_ARCHIVE_MAX_SIZE": bad})
