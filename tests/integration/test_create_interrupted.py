@@ -1,6 +1,6 @@
 """A `cove create --clear` or `--upgrade` killed at any step leaves the old environment whole or
 the new one complete, never neither; the next command that opens it removes or finishes what
-the kill left behind, and says so. Kills come from COVE_TEST_PAUSE_AT (cove.testhooks)."""
+the kill left behind, and says so. Kills come from COVE_TEST_KILL_AT (cove.faults)."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def pip_runs(env: Path) -> None:
 
 
 def killed(*args: str, phase: str) -> subprocess.CompletedProcess[str]:
-    proc = run_cove(*args, env={**os.environ, "COVE_TEST_PAUSE_AT": phase})
+    proc = run_cove(*args, env={**os.environ, "COVE_TEST_KILL_AT": phase})
     assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
     return proc
 
@@ -153,7 +153,7 @@ def test_two_renames_where_exchange_is_missing(tmp_path: Path, wheels: Path) -> 
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(staging), str(env)],
-        env={**os.environ, "COVE_TEST_PAUSE_AT": "swap-aside"},
+        env={**os.environ, "COVE_TEST_KILL_AT": "swap-aside"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -192,7 +192,7 @@ def test_a_running_create_is_left_alone(tmp_path: Path, wheels: Path) -> None:
     old = old_environment(env, wheels)
     paused = subprocess.Popen(
         [sys.executable, "-m", "cove", "create", "-q", "--clear", str(env)],
-        env={**os.environ, "COVE_TEST_PAUSE_AT": "create-built:pause"},
+        env={**os.environ, "COVE_TEST_KILL_AT": "create-built:pause"},
         stderr=subprocess.PIPE,
         text=True,
     )

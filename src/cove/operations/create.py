@@ -66,8 +66,8 @@ def bundled_seed(cache_dir: Path) -> Seed:
         from cove.venv.create import bundled_wheels
 
         """Link the interpreter's bundled pip (and setuptools before 3.12) from the cache."""
+        from cove.faults import checkpoint
         from cove.install.wheel import install_wheel
-        from cove.testhooks import pause_at
         from cove.venv.scheme import Scheme
 
         seeded: list[str] = []
@@ -94,7 +94,7 @@ def bundled_seed(cache_dir: Path) -> Seed:
             )
             seeded.append(f"{result.name}-{result.version}")
             fallback = fallback or result.link_fallback
-            pause_at("create-seeding")
+            checkpoint("create-seeding")
         return tuple(seeded), fallback
 
     return seed

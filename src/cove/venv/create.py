@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cove.errors import VenvError
 from cove.python.interpreter import Interpreter
-from cove.testhooks import pause_at
+from cove.faults import checkpoint
 from cove.venv.layout import Layout, layout_for
 from cove.venv.lock import EnvironmentLock, environment_lock
 
@@ -244,7 +244,7 @@ def _build(
             staged=True,
             venv_scripts=Path(interpreter.stdlib, "venv", "scripts"),
         )
-    pause_at("create-linked")
+    checkpoint("create-linked")
     # venv --upgrade runs ensurepip, which installs pip where it is missing; cove leaves an
     # installed pip as it is (`cove install -U pip` upgrades it).
     if options.with_pip and not any(site_packages.glob("pip-*.dist-info")):
@@ -329,14 +329,14 @@ def create_environment(
             # Held like any environment being changed (an after_build install takes this very
             # lock), so no other command takes the build for a leftover.
             staging_lock = held.enter_context(environment_lock(staging))
-            pause_at("create-staging")
+            checkpoint("create-staging")
             if options.upgrade:
                 _copy_tree(path, staging)
-                pause_at("create-copied")
+                checkpoint("create-copied")
             seeded, fallback = _build(staging, path, interpreter, layout, options, prompt, seed)
             if after_build is not None:
                 after_build(staging, staging_lock)
-            pause_at("create-built")
+            checkpoint("create-built")
             swap.replace(staging, path, tag, existing=existing)
         except BaseException as exc:
             # Before the swap this is the unfinished build; once it is done (an interrupt while

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cove.errors import VenvError
-from cove.testhooks import pause_at
+from cove.faults import checkpoint
 
 NEW = "cove-new"
 OLD = "cove-old"
@@ -101,18 +101,18 @@ def replace(staging: Path, path: Path, tag: str, *, existing: bool, exchange: bo
     import shutil
 
     if exchange and _exchange(staging, path):
-        pause_at("swap-exchanged")
+        checkpoint("swap-exchanged")
         shutil.rmtree(staging, ignore_errors=True)  # the old environment, under the new's name
         return
     aside = sibling(path, OLD, tag)
     os.rename(path, aside)
-    pause_at("swap-aside")
+    checkpoint("swap-aside")
     try:
         os.rename(staging, path)
     except BaseException:
         os.rename(aside, path)
         raise
-    pause_at("swap-done")
+    checkpoint("swap-done")
     shutil.rmtree(aside, ignore_errors=True)
 
 
