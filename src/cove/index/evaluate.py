@@ -5,8 +5,9 @@ PEP 592 yanked files, then wheels before sdists, the most specific tag, the high
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
@@ -82,41 +83,6 @@ class BinaryPolicy:
         return "both"
 
 
-@dataclass(frozen=True, slots=True)
-class ReleasePolicy:
-    """Which projects may resolve to pre-releases: --pre (all), or per project as pip's
-    --all-releases / --only-final, with the same rules as the binary options."""
-
-    all_releases: frozenset[str] = frozenset()
-    only_final: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "all_releases", _normalized(self.all_releases))
-        object.__setattr__(self, "only_final", _normalized(self.only_final))
-
-    def with_all_releases(self, value: str) -> ReleasePolicy:
-        all_, final = _apply_names(value, self.all_releases, self.only_final)
-        return ReleasePolicy(all_, final)
-
-    def with_only_final(self, value: str) -> ReleasePolicy:
-        final, all_ = _apply_names(value, self.only_final, self.all_releases)
-        return ReleasePolicy(all_, final)
-
-    def prereleases(self, name: str) -> bool | None:
-        """True: allowed; False: never; None: only if the specifier names one, or if nothing
-        but pre-releases match (PEP 440's rule)."""
-        name = canonicalize_name(name)
-        if name in self.all_releases:
-            return True
-        if name in self.only_final:
-            return False
-        if ALL in self.all_releases:
-            return True
-        if ALL in self.only_final:
-            return False
-        return None
-
-
 class Reason(StrEnum):
     """Why a link was not offered."""
 
@@ -125,15 +91,11 @@ class Reason(StrEnum):
     ONLY_BINARY = "only-binary"  # an sdist, refused by --only-binary
     UNSUPPORTED_TAGS = "unsupported-tags"
     REQUIRES_PYTHON = "requires-python"
-    SPECIFIER = "specifier"  # not a requested version
-    PRERELEASE = "prerelease"
-    HASH = "hash"  # another file matches the --hash given; this one does not
-    YANKED = "yanked"
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A link left out and why; ``detail`` is the Requires-Python, specifier or yank reason."""
+    """A link left out and why; ``detail`` is the Requires-Python that excludes it."""
 
     link: Link
     reason: Reason
@@ -152,17 +114,8 @@ class Rejection:
             case Reason.UNSUPPORTED_TAGS:
                 built_for = "-".join(link.filename[:-4].split("-")[-3:])
                 return f"{link.filename} is built for {built_for}, not this interpreter"
-            case Reason.REQUIRES_PYTHON:
+            case _:  # Reason.REQUIRES_PYTHON
                 return f"{what} requires Python {self.detail}"
-            case Reason.SPECIFIER:
-                return f"{what} does not match {self.detail}"
-            case Reason.PRERELEASE:
-                return f"{what} is a pre-release (allow it with --pre)"
-            case Reason.HASH:
-                return f"{link.filename} does not match the hashes given"
-            case Reason.YANKED:
-                because = f" ({self.detail})" if self.detail else ""
-                return f"{what} is yanked{because}; pin it with == to use it anyway"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +123,9 @@ class Release:
     """One version of a project as the indexes offer it to a target: its usable files, best
     first (the first is what gets installed).
 
-    ``yanked`` is set (to the reason, "" when none) when every file kept is yanked: ``select``
-    keeps such a version only for a ==/=== pin that nothing else satisfies (PEP 592), and the
-    caller should warn; ``all_versions`` flags it and leaves the decision to the resolver.
+    ``yanked`` is set (to the reason, "" when none) when every file kept is yanked:
+    ``applicable`` keeps such a version only for a ==/=== pin (PEP 592), and the caller should
+    warn.
     """
 
     version: Version
@@ -199,24 +152,6 @@ class Judged:
     target: str  # the target in a few words: "cp312, manylinux_2_36_x86_64"
 
     def reasons(self) -> list[str]:
-        """Why links were left out, as ``Evaluation.reasons`` says it."""
-        return Evaluation(self.project, (), self.rejected, self.target).reasons()
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """The installable versions of a project, preferred first, and every link left out."""
-
-    project: NormalizedName
-    candidates: tuple[Release, ...]
-    rejected: tuple[Rejection, ...]
-    target: str
-
-    @property
-    def best(self) -> Release | None:
-        return self.candidates[0] if self.candidates else None
-
-    def reasons(self) -> list[str]:
         """Why links were left out, one line per cause (versions grouped, newest first), for an
         error that says what to change."""
         groups: dict[tuple[Reason, str], set[Version]] = {}
@@ -233,7 +168,6 @@ class Evaluation:
         vs = ", ".join(map(str, newest[:5])) + (
             f" and {len(newest) - 5} more" if len(newest) > 5 else ""
         )
-        one = len(newest) == 1
         match reason:
             case Reason.UNSUPPORTED_TAGS:
                 return f"no wheel of {p} for your platform ({self.target})"
@@ -241,53 +175,8 @@ class Evaluation:
                 return f"wheels of {p} are refused by --no-binary"
             case Reason.ONLY_BINARY:
                 return f"sources of {p} are refused by --only-binary"
-            case Reason.REQUIRES_PYTHON:
-                return f"{p} {vs} require{'s' if one else ''} Python {detail}"
-            case Reason.SPECIFIER:
-                return f"{p} {vs} {'does' if one else 'do'} not match {detail}"
-            case Reason.PRERELEASE:
-                what = "is a pre-release" if one else "are pre-releases"
-                return f"{p} {vs} {what} (allow with --pre)"
-            case Reason.HASH:
-                return f"files of {p} {vs} do not match the hashes given"
-            case _:  # Reason.YANKED
-                because = f" ({detail})" if detail else ""
-                return (
-                    f"{p} {vs} {'is' if one else 'are'} yanked{because}; pin with == to use anyway"
-                )
-
-
-@dataclass(frozen=True, slots=True)
-class SelectionOptions:
-    """What the requirement and the options ask of one project."""
-
-    specifier: SpecifierSet = field(default_factory=SpecifierSet)
-    prereleases: bool | None = None  # see ReleasePolicy.prereleases
-    binary: BinaryPolicy = field(default_factory=BinaryPolicy)
-    # --hash values: hashlib name -> allowed hex digests (hash-checking mode), else None.
-    hashes: Mapping[str, Collection[str]] | None = field(default=None, hash=False)
-
-
-def evaluate(
-    links: Iterable[Link],
-    project: str,
-    *,
-    tags: Sequence[Tag],
-    python_version: tuple[int, int, int],
-    options: SelectionOptions | None = None,
-) -> Evaluation:
-    """Judge ``links`` for the target (its ``tags`` in priority order and full Python version),
-    then select and rank them for ``options``: ``judge_links`` then ``select``."""
-    options = options or SelectionOptions()
-    judged = judge_links(
-        links, project, tags=tags, python_version=python_version, binary=options.binary
-    )
-    return select(
-        judged,
-        specifier=options.specifier,
-        prereleases=options.prereleases,
-        hashes=options.hashes,
-    )
+            case _:  # Reason.REQUIRES_PYTHON
+                return f"{p} {vs} require{'s' if len(newest) == 1 else ''} Python {detail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,74 +246,6 @@ def judge_links(
     return Judged(name, tuple(usable), tuple(rejected), ranked.description)
 
 
-def select(
-    judged: Judged,
-    *,
-    specifier: SpecifierSet | None = None,
-    prereleases: bool | None = None,
-    hashes: Mapping[str, Collection[str]] | None = None,
-) -> Evaluation:
-    """The usable versions that ``specifier`` asks for, preferred first.
-
-    Pre-releases: allowed when ``prereleases`` is True, never when False; when None, only if
-    the specifier names one (``>=2.0b1``) or if no final release matches. Yanked files are left
-    out unless everything that matches is yanked and the specifier pins a version with ==
-    (without ``.*``) or ===. With ``hashes``, the files matching them come first, and files
-    with a different index hash are dropped if any file matches.
-    """
-    specifier = specifier if specifier is not None else SpecifierSet()
-    rejected = list(judged.rejected)
-    # Work on positions in judged.usable: links compare by value, which is slow on big pages.
-    items = judged.usable
-    keep: list[int] = []
-    for n, (link, _key) in enumerate(items):
-        if specifier.contains(link.version, prereleases=True):
-            keep.append(n)
-        else:
-            rejected.append(Rejection(link, Reason.SPECIFIER, str(specifier)))
-
-    if prereleases is None and specifier.prereleases is True:
-        prereleases = True  # the specifier names a pre-release
-    if not prereleases:
-        finals = [n for n in keep if not items[n][0].version.is_prerelease]
-        if finals or prereleases is False:
-            final_set = set(finals)
-            rejected += [
-                Rejection(items[n][0], Reason.PRERELEASE) for n in keep if n not in final_set
-            ]
-            keep = finals
-
-    allowed = {k.lower(): {d.lower() for d in v} for k, v in (hashes or {}).items()}
-    matched = {n for n in keep if _hash_allowed(items[n][0], allowed)}
-    if matched:
-        # Files without an index hash stay (their hash is checked after download).
-        dropped = [n for n in keep if n not in matched and items[n][0].hashes]
-        rejected += [Rejection(items[n][0], Reason.HASH) for n in dropped]
-        keep = [n for n in keep if n not in set(dropped)]
-
-    pinned = any(
-        s.operator == "===" or (s.operator == "==" and not s.version.endswith(".*"))
-        for s in specifier
-    )
-    if not (pinned and all(items[n][0].yanked is not None for n in keep)):
-        for n in keep:
-            link = items[n][0]
-            if link.yanked is not None:
-                rejected.append(Rejection(link, Reason.YANKED, link.yanked))
-        keep = [n for n in keep if items[n][0].yanked is None]
-
-    # pip sorts ascending and walks the list backwards, so among equal keys the later link wins.
-    keep.sort(key=lambda n: (n in matched, items[n][1], n), reverse=True)
-    by_version: dict[Version, list[Link]] = {}
-    for n in keep:
-        link = items[n][0]
-        by_version.setdefault(link.version, []).append(link)
-    candidates = tuple(
-        Release(version, tuple(files), files[0].yanked) for version, files in by_version.items()
-    )
-    return Evaluation(judged.project, candidates, tuple(rejected), judged.target)
-
-
 def all_versions(judged: Judged, hashes: Collection[str] = ()) -> tuple[Release, ...]:
     """Every version the target can use, preferred first, before any requirement is applied:
     for a resolver that merges specifiers and applies the pre-release rule itself. A version
@@ -457,6 +278,36 @@ def all_versions(judged: Judged, hashes: Collection[str] = ()) -> tuple[Release,
     return tuple(
         Release(version, tuple(files), files[0].yanked) for version, files in by_version.items()
     )
+
+
+class Offered(Protocol):
+    """A release as the resolver is offered it (an index Release, or a candidate of one)."""
+
+    @property
+    def version(self) -> Version: ...
+
+    @property
+    def yanked(self) -> str | None: ...
+
+
+_Offered = TypeVar("_Offered", bound=Offered)
+
+
+def applicable(
+    offered: Sequence[_Offered], specifier: SpecifierSet, pre: bool = False
+) -> list[_Offered]:
+    """Those of ``offered`` (preferred first) that ``specifier`` asks for, as pip selects them:
+    pre-releases with ``pre``, when the specifier names one, or when no final release matches
+    (PEP 440); a release whose files are all yanked only for a ==/=== pin (PEP 592). With
+    ``all_versions`` this is the one path from an index's files to the candidates of a
+    requirement."""
+    allowed = set(specifier.filter({o.version for o in offered}, prereleases=pre or None))
+    exact = {
+        Version(s.version)
+        for s in specifier
+        if s.operator in ("==", "===") and "*" not in s.version
+    }
+    return [o for o in offered if o.version in allowed and (o.yanked is None or o.version in exact)]
 
 
 def describe_target(tags: Sequence[Tag]) -> str:

@@ -13,6 +13,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider
 
+from cove.index.evaluate import applicable
 from cove.resolve.source import Candidate, PackageSource
 
 if TYPE_CHECKING:
@@ -211,20 +212,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         spec &= self.policy.constraints.get(name, SpecifierSet())
 
         def from_index() -> list[Candidate]:
-            available = list(self.source.candidates(name))
-            allowed = set(
-                spec.filter({c.version for c in available}, prereleases=self.policy.pre or None)
-            )
-            exact = {
-                Version(s.version)
-                for s in spec
-                if s.operator in ("==", "===") and "*" not in s.version
-            }
-            return [
-                c
-                for c in available
-                if c.version in allowed and (c.yanked is None or c.version in exact)
-            ]
+            return applicable(self.source.candidates(name), spec, self.policy.pre)
 
         installed = self.policy.installed.get(name)
         usable = (

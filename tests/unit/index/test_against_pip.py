@@ -8,16 +8,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.tags import Tag
+from packaging.version import Version
 
-from cove.index.evaluate import BinaryPolicy, ReleasePolicy, SelectionOptions, evaluate
-from cove.index.simple import parse_project_page
+from cove.index.evaluate import BinaryPolicy
 from cove.python.probe import probe
 from cove.python.tags import supported_tags
 from tests.support.dists import WheelSpec, build_sdist
@@ -57,16 +56,43 @@ def pip_pick(index: Index, requirement: str, *args: str) -> str | None:
     return unquote(url.rsplit("/", 1)[-1])
 
 
-def cove_pick(
-    index: Index, tags: list[Tag], requirement: str, options: SelectionOptions
-) -> str | None:
-    page = index.root / "simple" / "foo" / "index.html"
-    links = parse_project_page(page.read_bytes(), "text/html", page.as_uri())
-    options = replace(options, specifier=Requirement(requirement).specifier)
-    evaluation = evaluate(
-        links, "foo", tags=tags, python_version=sys.version_info[:3], options=options
-    )
-    return evaluation.best.link.filename if evaluation.best else None
+def cove_pick(index: Index, tags: list[Tag], requirement: str, args: list[str]) -> str | None:
+    """The filename cove would install: the production path, the index source's candidates
+    through the resolver provider's find_matches (binary options and --pre as given)."""
+    import tempfile
+
+    from cove.build.builder import Builder
+    from cove.http.client import HttpClient, HttpOptions
+    from cove.index.finder import Locations
+    from cove.prepare.artifacts import Preparer
+    from cove.prepare.source import IndexSource, SourceConfig
+    from cove.resolve.provider import Need, Policy, Provider
+
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = Path(scratch)
+        interpreter = probe(Path(sys.executable), cache)
+        config = SourceConfig(Locations((index.file_url,)), binary=_binary(args))
+        source = IndexSource(
+            Preparer(HttpClient(HttpOptions(cache_dir=None)), cache),
+            config,
+            tags,
+            Version(interpreter.version_string),
+            cache,
+        )
+        # Never asked to build here: it only lets sdists be offered, as in a real install.
+        source.set_builder(Builder(interpreter, cache, lambda root, reqs: None), frozenset())
+        policy = Policy(markers={}, python_version=Version(interpreter.version_string),
+                        pre="--pre" in args)  # fmt: skip
+        need = Need.from_requirement(Requirement(requirement))
+        try:
+            found = Provider(source, policy).find_matches(
+                need.key, {need.key: iter([need])}, {need.key: iter(())}
+            )
+            first = next(iter(found() if callable(found) else found), None)
+        finally:
+            source.close()
+    link = first.link if first is not None else None
+    return link.filename if link is not None else None
 
 
 def _tag(tags: list[Tag], test: Callable[[Tag], bool]) -> str:
@@ -186,17 +212,15 @@ NAMES = [
 ]
 
 
-def _options(args: list[str]) -> SelectionOptions:
-    binary, release = BinaryPolicy(prefer_binary="--prefer-binary" in args), ReleasePolicy()
+def _binary(args: list[str]) -> BinaryPolicy:
+    binary = BinaryPolicy(prefer_binary="--prefer-binary" in args)
     for n, flag in enumerate(args):
         value = args[n + 1] if n + 1 < len(args) else ""
         if flag == "--only-binary":
             binary = binary.with_only_binary(value)
         elif flag == "--no-binary":
             binary = binary.with_no_binary(value)
-        elif flag == "--pre":
-            release = release.with_all_releases(":all:")
-    return SelectionOptions(binary=binary, prereleases=release.prereleases("foo"))
+    return binary
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -213,6 +237,6 @@ def test_cove_picks_the_file_pip_picks(
         pytest.skip(f"pip's packaging {pip_versions[1]} predates this rule")
     index = Index(tmp_path / "index")
     build(index)
-    ours = cove_pick(index, tags, requirement, _options(args))
+    ours = cove_pick(index, tags, requirement, args)
     assert ours is not None
     assert ours == pip_pick(index, requirement, *args)

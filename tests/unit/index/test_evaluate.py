@@ -1,6 +1,10 @@
-"""Candidate selection: which links a target can use and how they rank, as pip ranks them."""
+"""Candidate selection, on the production path (judge_links, all_versions, then applicable, as
+the index source and the resolver provider call them): which links a target can use and how
+they rank, as pip ranks them."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import pytest
 from packaging.specifiers import SpecifierSet
@@ -9,15 +13,13 @@ from packaging.version import Version
 
 from cove.index.evaluate import (
     BinaryPolicy,
-    Evaluation,
+    Judged,
     Reason,
-    ReleasePolicy,
-    SelectionOptions,
+    Release,
     all_versions,
+    applicable,
     describe_target,
-    evaluate,
     judge_links,
-    select,
 )
 from cove.index.models import Link, make_link
 
@@ -44,18 +46,34 @@ def link(filename: str, **kw: object) -> Link:
     return made
 
 
-def run(links: list[Link], project: str = "foo", **options: object) -> Evaluation:
-    return evaluate(
-        links, project, tags=TAGS, python_version=PY, options=SelectionOptions(**options)
-    )  # type: ignore[arg-type]
+class Selected(NamedTuple):
+    candidates: list[Release]
+    judged: Judged
+
+    def reasons(self) -> list[str]:
+        return self.judged.reasons()
 
 
-def order(evaluation: Evaluation) -> list[str]:
-    return [r.link.filename for r in evaluation.candidates]
+def run(
+    links: list[Link],
+    project: str = "foo",
+    *,
+    specifier: SpecifierSet | None = None,
+    pre: bool = False,
+    binary: BinaryPolicy | None = None,
+    hashes: tuple[str, ...] = (),
+) -> Selected:
+    judged = judge_links(links, project, tags=TAGS, python_version=PY, binary=binary)
+    chosen = applicable(all_versions(judged, hashes), specifier or SpecifierSet(), pre)
+    return Selected(chosen, judged)
 
 
-def reasons(evaluation: Evaluation) -> dict[str, Reason]:
-    return {r.link.filename: r.reason for r in evaluation.rejected}
+def order(selected: Selected) -> list[str]:
+    return [r.link.filename for r in selected.candidates]
+
+
+def reasons(selected: Selected) -> dict[str, Reason]:
+    return {r.link.filename: r.reason for r in selected.judged.rejected}
 
 
 def test_newest_first_and_a_wheel_beats_the_sdist_of_its_version() -> None:
@@ -75,7 +93,7 @@ def test_newest_first_and_a_wheel_beats_the_sdist_of_its_version() -> None:
         "foo-2.0-py3-none-any.whl",
         "foo-2.0.tar.gz",
     ]
-    assert ev.best is ev.candidates[0] and ev.rejected == ()
+    assert ev.judged.rejected == ()
 
 
 def test_prefer_binary_puts_any_wheel_before_any_sdist() -> None:
@@ -124,7 +142,7 @@ def test_unsupported_wheels_are_dropped_with_the_target_in_the_reason() -> None:
     assert order(ev) == ["foo-1.0-py3-none-any.whl"]
     assert set(reasons(ev).values()) == {Reason.UNSUPPORTED_TAGS}
     assert ev.reasons() == ["no wheel of foo for your platform (cp312, manylinux_2_28_x86_64)"]
-    assert str(ev.rejected[1]) == (
+    assert str(ev.judged.rejected[1]) == (
         "foo-2.0-cp312-cp312-win_amd64.whl is built for cp312-cp312-win_amd64, not this interpreter"
     )
 
@@ -149,16 +167,10 @@ def test_requires_python_excludes_and_an_invalid_one_is_ignored() -> None:
 def test_reasons_group_versions_per_cause() -> None:
     old = [link(f"foo-1.{n}-py3-none-any.whl", requires_python="<3") for n in range(8)]
     ev = run([*old, link("foo-2.0b1-py3-none-any.whl"), link("foo-0.1-py3-none-any.whl")])
-    assert ev.reasons() == [
-        "foo 1.7, 1.6, 1.5, 1.4, 1.3 and 3 more require Python <3",
-        "foo 2.0b1 is a pre-release (allow with --pre)",
-    ]
-    assert order(ev) == ["foo-0.1-py3-none-any.whl"]
+    assert ev.reasons() == ["foo 1.7, 1.6, 1.5, 1.4, 1.3 and 3 more require Python <3"]
+    assert order(ev) == ["foo-0.1-py3-none-any.whl"]  # the pre-release is not offered
     ev = run([*old[:1], link("foo-2.0b1-py3-none-any.whl")], specifier=SpecifierSet("<2"))
-    assert ev.reasons() == [
-        "foo 1.0 requires Python <3",
-        "foo 2.0b1 does not match <2",
-    ]
+    assert ev.reasons() == ["foo 1.0 requires Python <3"]
     wheels = run(
         [*LINKS, link("foo-3.0-cp39-cp39-win32.whl")],
         binary=BinaryPolicy(no_binary=frozenset({":all:"})),
@@ -195,7 +207,7 @@ def test_only_binary_and_no_binary(
     policy = BinaryPolicy(only_binary=frozenset(only), no_binary=frozenset(no))
     ev = run(LINKS, binary=policy)
     assert order(ev) == expected
-    for r in ev.rejected:
+    for r in ev.judged.rejected:
         assert r.reason in (Reason.NO_BINARY, Reason.ONLY_BINARY)
         assert ("--no-binary" if r.link.is_wheel else "--only-binary") in str(r)
 
@@ -215,16 +227,6 @@ def test_binary_options_apply_in_order_as_pip_reads_them() -> None:
     assert p.with_no_binary(":all:,:none:,b").no_binary == {"b"}
 
 
-def test_release_policy() -> None:
-    assert ReleasePolicy().prereleases("foo") is None
-    pre = ReleasePolicy().with_all_releases(":all:")
-    assert pre.prereleases("foo") is True
-    mixed = pre.with_only_final("Foo")
-    assert mixed.prereleases("foo") is False and mixed.prereleases("bar") is True
-    final = ReleasePolicy().with_only_final(":all:").with_all_releases("bar")
-    assert final.prereleases("foo") is False and final.prereleases("bar") is True
-
-
 PRE = [
     link("foo-2.0b1-py3-none-any.whl"),
     link("foo-1.1.dev1-py3-none-any.whl"),
@@ -236,32 +238,19 @@ PRE = [
 @pytest.mark.parametrize(
     "links, spec, pre, expected",
     [
-        (PRE, "", None, ["1.0.post1", "1.0"]),
+        (PRE, "", False, ["1.0.post1", "1.0"]),
         (PRE, "", True, ["2.0b1", "1.1.dev1", "1.0.post1", "1.0"]),
-        (PRE, ">=1.0b1", None, ["2.0b1", "1.1.dev1", "1.0.post1", "1.0"]),  # names a pre-release
-        (PRE, "==2.0b1", None, ["2.0b1"]),
-        (PRE, "==2.0b1", False, []),
-        (PRE, ">1.0.post1", None, ["2.0b1", "1.1.dev1"]),  # nothing final matches
-        (PRE, ">1.0.post1", False, []),
-        (PRE[:2], "", None, ["2.0b1", "1.1.dev1"]),  # only pre-releases exist
-        (PRE, "<2", None, ["1.0.post1", "1.0"]),
-        (PRE, "!=1.0", None, ["1.0.post1"]),
+        (PRE, ">=1.0b1", False, ["2.0b1", "1.1.dev1", "1.0.post1", "1.0"]),  # names a pre-release
+        (PRE, "==2.0b1", False, ["2.0b1"]),
+        (PRE, ">1.0.post1", False, ["2.0b1", "1.1.dev1"]),  # nothing final matches
+        (PRE[:2], "", False, ["2.0b1", "1.1.dev1"]),  # only pre-releases exist
+        (PRE, "<2", False, ["1.0.post1", "1.0"]),
+        (PRE, "!=1.0", False, ["1.0.post1"]),
     ],
 )
-def test_prerelease_rules(
-    links: list[Link], spec: str, pre: bool | None, expected: list[str]
-) -> None:
-    ev = run(links, specifier=SpecifierSet(spec), prereleases=pre)
+def test_prerelease_rules(links: list[Link], spec: str, pre: bool, expected: list[str]) -> None:
+    ev = run(links, specifier=SpecifierSet(spec), pre=pre)
     assert [str(r.version) for r in ev.candidates] == expected
-    for r in ev.rejected:
-        assert r.reason in (Reason.PRERELEASE, Reason.SPECIFIER)
-        if r.reason is Reason.PRERELEASE:
-            assert r.link.version.is_prerelease and "--pre" in str(r)
-
-
-def test_specifier_rejections_name_the_specifier() -> None:
-    ev = run(PRE[2:], specifier=SpecifierSet(">=1.0.post1"))
-    assert [str(r) for r in ev.rejected] == ["foo 1.0 does not match >=1.0.post1"]
 
 
 YANKED = [
@@ -275,12 +264,7 @@ def test_yanked_files_are_dropped_unless_pinned() -> None:
     ev = run(YANKED)
     assert order(ev) == ["foo-1.0-py3-none-any.whl"]
     assert ev.candidates[0].yanked is None
-    assert reasons(ev) == {
-        "foo-2.0-py3-none-any.whl": Reason.YANKED,
-        "foo-2.0.tar.gz": Reason.YANKED,
-    }
-    assert "foo 2.0 is yanked (broken)" in ev.reasons()[0]
-    # Pinned with == or ===, and nothing else matching: the yanked files are offered, flagged.
+    # Pinned with == or ===: the yanked files are offered, flagged.
     for spec in ("==2.0", "===2.0", "==2.0.0"):
         pinned = run(YANKED, specifier=SpecifierSet(spec))
         assert [f.filename for f in pinned.candidates[0].links] == [
@@ -289,8 +273,8 @@ def test_yanked_files_are_dropped_unless_pinned() -> None:
         ]
         assert pinned.candidates[0].yanked == "broken"
     # Not a pin: a wildcard, or a range.
-    assert run(YANKED, specifier=SpecifierSet("==2.*")).candidates == ()
-    assert run(YANKED, specifier=SpecifierSet(">=2")).candidates == ()
+    assert run(YANKED, specifier=SpecifierSet("==2.*")).candidates == []
+    assert run(YANKED, specifier=SpecifierSet(">=2")).candidates == []
 
 
 def test_a_pinned_version_with_one_good_file_uses_only_that_file() -> None:
@@ -304,8 +288,8 @@ def test_a_pinned_version_with_one_good_file_uses_only_that_file() -> None:
 
 def test_a_yanked_final_release_still_hides_pre_releases_as_in_pip() -> None:
     links = [link("foo-2.0b1-py3-none-any.whl"), link("foo-1.0-py3-none-any.whl", yanked="")]
-    assert run(links).candidates == ()
-    assert order(run(links, prereleases=True)) == ["foo-2.0b1-py3-none-any.whl"]
+    assert run(links).candidates == []
+    assert order(run(links, pre=True)) == ["foo-2.0b1-py3-none-any.whl"]
 
 
 def test_hashes_given_put_matching_files_first_and_drop_other_hashed_files() -> None:
@@ -314,23 +298,24 @@ def test_hashes_given_put_matching_files_first_and_drop_other_hashed_files() -> 
         link("foo-1.0-py3-none-any.whl", hashes={"sha256": "aa"}),
         link("foo-1.0.tar.gz"),  # no index hash: kept, its hash is checked once downloaded
     ]
-    ev = run(links, hashes={"sha256": {"AA"}})
+    ev = run(links, hashes=("sha256:AA",))
     assert [f.filename for r in ev.candidates for f in r.links] == [
         "foo-1.0-py3-none-any.whl",
         "foo-1.0.tar.gz",
     ]
-    assert reasons(ev) == {"foo-2.0-py3-none-any.whl": Reason.HASH}
     # When nothing matches, nothing is dropped (the download then reports the mismatch).
-    assert len(run(links, hashes={"sha256": {"cc"}}).candidates) == 2
+    assert len(run(links, hashes=("sha256:cc",)).candidates) == 2
 
 
 def test_judged_links_can_be_selected_again_for_other_specifiers() -> None:
     judged = judge_links(PRE, "foo", tags=TAGS, python_version=PY)
     assert len(judged.usable) == 4 and judged.target == "cp312, manylinux_2_28_x86_64"
-    assert [str(r.version) for r in select(judged).candidates] == ["1.0.post1", "1.0"]
-    narrowed = select(judged, specifier=SpecifierSet("<1.0.post1"))
-    assert [str(r.version) for r in narrowed.candidates] == ["1.0"]
-    assert select(judged, prereleases=True).candidates[0].version == Version("2.0b1")
+    releases = all_versions(judged)
+    pick = [str(r.version) for r in applicable(releases, SpecifierSet())]
+    assert pick == ["1.0.post1", "1.0"]
+    narrowed = applicable(releases, SpecifierSet("<1.0.post1"))
+    assert [str(r.version) for r in narrowed] == ["1.0"]
+    assert applicable(releases, SpecifierSet(), pre=True)[0].version == Version("2.0b1")
 
 
 def test_all_versions_for_a_resolver_that_filters_itself() -> None:
