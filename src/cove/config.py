@@ -10,13 +10,18 @@ from pathlib import Path
 
 from cove.errors import CoveError
 
-# pip's option names that install understands; list-valued ones split on whitespace.
-KEYS = (
+# The settings cove understands (pip's option names, and cove's own); list-valued ones split on
+# whitespace. pip's files and PIP_* variables hold settings of every pip command, so only
+# cove's own layers are checked against these (an unknown key there is a typo: warned).
+KEYS = frozenset({
     "index-url", "extra-index-url", "no-index", "find-links", "trusted-host", "cert",
     "client-cert", "proxy", "timeout", "retries", "no-cache-dir", "constraint", "pre",
     "only-binary", "no-binary", "prefer-binary", "index-strategy", "link-mode", "offline",
-    "require-hashes", "compile-bytecode",
-)  # fmt: skip
+    "require-hashes", "compile-bytecode", "archive-max-size", "archive-max-files",
+    "archive-max-ratio", "refuse-executable-pth",
+})  # fmt: skip
+# COVE_* variables that are not install settings: read where they apply.
+OTHER_VARIABLES = frozenset({"cache-dir", "config-file"})
 LISTS = {"extra-index-url", "find-links", "trusted-host", "constraint", "only-binary", "no-binary"}
 ALIASES = {"default-timeout": "timeout", "no-cache": "no-cache-dir"}
 
@@ -125,6 +130,26 @@ def truthy(value: str, key: str) -> bool:
     if v in ("0", "no", "false", "off", "n", "f", ""):
         return False
     raise ConfigError(f"{key}={value!r} is not a boolean", hint="use true or false")
+
+
+def unknown_keys(environ: Mapping[str, str], isolated: bool) -> list[str]:
+    """Warnings for keys in cove's own layers (cove.toml's [install], COVE_* variables) that
+    no setting has: a typo there would otherwise change nothing, silently. (COVE_TEST_* are
+    the tests' hooks.)"""
+    if isolated:
+        return []
+    found = []
+    path = cove_config_file(environ)
+    for key in read_cove_file(path):
+        if key not in KEYS:
+            found.append(f"{path}: unknown setting {key!r} in [install] is ignored")
+    for name in environ:
+        if not name.startswith("COVE_"):
+            continue
+        key = _normalize(name[len("COVE_") :])
+        if key not in KEYS | OTHER_VARIABLES and not key.startswith("test-"):
+            found.append(f"unknown setting {name} is ignored")
+    return found
 
 
 def layers(environ: Mapping[str, str], env_root: Path | None, isolated: bool) -> list[Layer]:

@@ -37,6 +37,7 @@ class InstallSettings(NamedTuple):
     require_hashes: bool = False
     compile_bytecode: bool = False
     unpack: UnpackPolicy = UnpackPolicy()  # archive-max-size|files|ratio, refuse-executable-pth
+    warnings: tuple[str, ...] = ()  # unknown keys in cove's own configuration
 
 
 def _names(values: list[str]) -> frozenset[str]:
@@ -58,7 +59,7 @@ def load_install_settings(
     isolated: bool = False,
 ) -> InstallSettings:
     """Merge the configuration layers under ``flags`` (pip option names; None means unset)."""
-    from cove.config import LISTS, ConfigError, layers, truthy
+    from cove.config import LISTS, ConfigError, layers, truthy, unknown_keys
 
     environ = dict(os.environ) if environ is None else environ
     merged: dict[str, str | list[str]] = {}
@@ -159,4 +160,5 @@ def load_install_settings(
         require_hashes=flag("require-hashes"),
         compile_bytecode=flag("compile-bytecode"),
         unpack=unpack,
+        warnings=tuple(unknown_keys(environ, isolated)),
     )

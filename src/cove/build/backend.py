@@ -9,9 +9,12 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cove.errors import CoveError
+
+if TYPE_CHECKING:
+    from pyproject_hooks import BuildBackendHookCaller, SubprocessRunner
 
 # pip's fallback for projects with no [build-system] table (setup.py only).
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
@@ -72,88 +75,123 @@ def build_wheel(
     isolation: bool = True,
     config_settings: Mapping[str, str | list[str]] | None = None,
     label: str = "",
-    log_dir: Path | None = None,
     metadata_only: bool = False,
 ) -> Path:
     """Build ``source`` into a wheel in ``out_dir`` and return its path. ``make_env`` creates an
     empty environment at a path and returns its python; ``install`` fills it. With
     ``metadata_only`` only the .dist-info directory is made (``prepare_metadata_for_build_wheel``,
     which pyproject-hooks falls back to a full build for when the backend lacks it)."""
-    from pyproject_hooks import BuildBackendHookCaller, HookMissing
+    from pyproject_hooks import BuildBackendHookCaller
 
     system = read_build_system(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     label = label or source.name
-    log = Path(tempfile.mkstemp(prefix="cove-build-", suffix=".log", dir=log_dir)[1])
+    log = Path(tempfile.mkstemp(prefix="cove-build-", suffix=".log")[1])
     with tempfile.TemporaryDirectory(prefix="cove-build-env-") as scratch:
+        env = Path(scratch) / "env"
 
         def install_requirements(requirements: Sequence[str]) -> None:
-            try:
-                install(Path(scratch) / "env", requirements)
-            except BuildError:
-                raise
-            except CoveError as exc:
-                raise BuildError(
-                    f"cannot install the build requirements of {label} "
-                    f"({', '.join(requirements)}): {exc.message}",
-                    hint=exc.hint,
-                ) from None
+            _install_requirements(install, env, requirements, label)
 
+        env_python = python
         if isolation:
-            env_python = str(make_env(Path(scratch) / "env"))
+            env_python = str(make_env(env))
             if system.requires:
                 install_requirements(system.requires)
-        else:
-            env_python = python
-
-        def runner(
-            cmd: Sequence[str],
-            cwd: str | None = None,
-            extra_environ: Mapping[str, str] | None = None,
-        ) -> None:
-            env = dict(os.environ)
-            env.pop("PYTHONHOME", None)
-            env.pop("VIRTUAL_ENV", None)
-            if extra_environ:
-                env.update(extra_environ)
-            with open(log, "ab") as out:
-                proc = subprocess.run(
-                    list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
-                )
-            if proc.returncode != 0:
-                tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
-                raise BuildError(
-                    f"building {label} failed (the backend {system.backend} exited with "
-                    f"{proc.returncode}):\n    " + "\n    ".join(tail),
-                    hint=f"the full log is in {log}; fix the project or pin a version with a wheel",
-                )
-
         hooks = BuildBackendHookCaller(
             str(source),
             system.backend,
             backend_path=list(system.backend_path) or None,
-            runner=runner,
+            runner=_logging_runner(log, label, system.backend),
             python_executable=env_python,
         )
-        settings = dict(config_settings or {})
-        try:
-            if editable:
-                extra = hooks.get_requires_for_build_editable(settings)
-            else:
-                extra = hooks.get_requires_for_build_wheel(settings)
-            if extra and isolation:
-                install_requirements(extra)
-            if metadata_only:
-                name = hooks.prepare_metadata_for_build_wheel(str(out_dir), settings)
-            elif editable:
-                name = hooks.build_editable(str(out_dir), settings)
-            else:
-                name = hooks.build_wheel(str(out_dir), settings)
-        except HookMissing:
-            raise BuildError(
-                f"{label}: the backend {system.backend} cannot build editable installs "
-                "(no build_editable hook, PEP 660)",
-                hint="install it without -e, or upgrade its build backend",
-            ) from None
+        name = _run_hooks(
+            hooks,
+            out_dir,
+            dict(config_settings or {}),
+            editable=editable,
+            metadata_only=metadata_only,
+            install=install_requirements if isolation else None,
+            label=label,
+            backend=system.backend,
+        )
     log.unlink(missing_ok=True)
     return out_dir / name
+
+
+def _install_requirements(
+    install: Installer, env: Path, requirements: Sequence[str], label: str
+) -> None:
+    """Fill the build environment; a failure names the project being built."""
+    try:
+        install(env, requirements)
+    except BuildError:
+        raise
+    except CoveError as exc:
+        raise BuildError(
+            f"cannot install the build requirements of {label} "
+            f"({', '.join(requirements)}): {exc.message}",
+            hint=exc.hint,
+        ) from None
+
+
+def _logging_runner(log: Path, label: str, backend: str) -> SubprocessRunner:
+    """How pyproject-hooks runs the backend: output into ``log``, the environment without
+    PYTHONHOME and VIRTUAL_ENV, and a failure reported with the log's last lines."""
+
+    def runner(
+        cmd: Sequence[str],
+        cwd: str | None = None,
+        extra_environ: Mapping[str, str] | None = None,
+    ) -> None:
+        env = dict(os.environ)
+        env.pop("PYTHONHOME", None)
+        env.pop("VIRTUAL_ENV", None)
+        if extra_environ:
+            env.update(extra_environ)
+        with open(log, "ab") as out:
+            proc = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        if proc.returncode != 0:
+            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+            raise BuildError(
+                f"building {label} failed (the backend {backend} exited with "
+                f"{proc.returncode}):\n    " + "\n    ".join(tail),
+                hint=f"the full log is in {log}; fix the project or pin a version with a wheel",
+            )
+
+    return runner
+
+
+def _run_hooks(
+    hooks: BuildBackendHookCaller,
+    out_dir: Path,
+    settings: dict[str, str | list[str]],
+    *,
+    editable: bool,
+    metadata_only: bool,
+    install: Callable[[Sequence[str]], None] | None,
+    label: str,
+    backend: str,
+) -> str:
+    """PEP 517/660: the backend's extra requirements (installed when isolated), then the one
+    hook that makes what was asked; the file or directory name it made in ``out_dir``."""
+    from pyproject_hooks import HookMissing
+
+    try:
+        if editable:
+            extra = hooks.get_requires_for_build_editable(settings)
+        else:
+            extra = hooks.get_requires_for_build_wheel(settings)
+        if extra and install is not None:
+            install(extra)
+        if metadata_only:
+            return str(hooks.prepare_metadata_for_build_wheel(str(out_dir), settings))
+        if editable:
+            return str(hooks.build_editable(str(out_dir), settings))
+        return str(hooks.build_wheel(str(out_dir), settings))
+    except HookMissing:
+        raise BuildError(
+            f"{label}: the backend {backend} cannot build editable installs "
+            "(no build_editable hook, PEP 660)",
+            hint="install it without -e, or upgrade its build backend",
+        ) from None

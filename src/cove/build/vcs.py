@@ -34,10 +34,6 @@ class GitUrl:
     subdirectory: str | None
 
 
-def is_vcs_url(url: str) -> bool:
-    return url.startswith("git+")
-
-
 def parse_git_url(url: str) -> GitUrl:
     if not url.startswith("git+"):
         raise VcsError(f"{redact(url)} is not a git URL", hint="write git+https://host/repo.git")

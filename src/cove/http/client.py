@@ -65,7 +65,6 @@ class Response:
     status: int
     content_type: str
     body: bytes
-    from_cache: bool = False
 
 
 class HttpClient:
@@ -90,7 +89,7 @@ class HttpClient:
             meta, body = cached
             fresh = time.time() - meta["stored"] < meta.get("max_age", 0)
             if fresh or self.options.offline:
-                return Response(meta["url"], 200, meta["content_type"], body, True)
+                return Response(meta["url"], 200, meta["content_type"], body)
         elif self.options.offline:
             raise NetworkError(
                 f"{redact(url)} is not in the cache and --offline forbids the network",
@@ -109,7 +108,7 @@ class HttpClient:
             meta["max_age"] = _max_age(resp.headers)
             if entry:
                 self._write_cache(entry, meta)  # the body is unchanged: only its freshness
-            return Response(meta["url"], 200, meta["content_type"], body, True)
+            return Response(meta["url"], 200, meta["content_type"], body)
         if resp.status == 404:
             return None
         self._check(resp, url)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from packaging.tags import Tag
 from packaging.utils import (
@@ -58,18 +57,6 @@ class Link:
     @property
     def is_wheel(self) -> bool:
         return self.tags is not None
-
-    @property
-    def kind(self) -> Literal["wheel", "sdist"]:
-        return "wheel" if self.tags is not None else "sdist"
-
-    @property
-    def extension(self) -> str:
-        """.whl, or the sdist's archive format (.tar.gz, .zip, ...)."""
-        if self.tags is not None:
-            return ".whl"
-        lower = self.filename.lower()
-        return next(e for e in SDIST_EXTENSIONS if lower.endswith(e))
 
     @property
     def is_yanked(self) -> bool:

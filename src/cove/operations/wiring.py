@@ -56,6 +56,8 @@ def open_configured(
         warn(note)
     if target.system:  # the interpreter's own pip.conf (in its prefix) applies too
         settings = load_install_settings(flags, dict(os.environ), env.root, target.isolated)
+    for message in settings.warnings:
+        warn(message)
     return env, settings, cache_dir
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -111,10 +111,6 @@ class PythonCandidate:
 
     def __str__(self) -> str:
         return f"Python {self.version}"
-
-
-AnyCandidate = Candidate | ExtrasCandidate | PythonCandidate
-UpgradeStrategy = Literal["only-if-needed", "eager", "to-satisfy-only"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,12 +25,12 @@ def test_page_is_cached_and_revalidated(tmp_path: Path, index: Index) -> None:
     with IndexServer(index) as server:
         c = client(tmp_path)
         first = c.get_page(server.url + "flask/", JSON)
-        assert first is not None and not first.from_cache
+        assert first is not None
         assert first.content_type == JSON and b'"flask-2.0-py3-none-any.whl"' in first.body
         (body,) = (tmp_path / "cache").rglob("*.body")
         stored = body.stat()
         second = client(tmp_path).get_page(server.url + "flask/", JSON)
-        assert second is not None and second.from_cache and second.body == first.body
+        assert second is not None and second.body == first.body
         assert server.count("/simple/flask/") == 2  # max-age=0: revalidated, answered 304
         again = body.stat()  # a 304 refreshes what is known of the page, not the page itself
         assert (again.st_ino, again.st_mtime_ns) == (stored.st_ino, stored.st_mtime_ns)

@@ -61,11 +61,11 @@ def test_json_page(flask: Index) -> None:
     assert first.yanked is None and not first.is_yanked
     assert first.project == "flask" and first.version == Version("2.0")
     assert first.tags == frozenset({Tag("py3", "none", "any")}) and first.build == ()
-    assert first.is_wheel and first.kind == "wheel" and first.extension == ".whl"
+    assert first.is_wheel
     assert first.source == PAGE
     assert links[1].yanked == "broken <build> & more"
     sdist = links[2]
-    assert sdist.kind == "sdist" and sdist.tags is None and sdist.extension == ".tar.gz"
+    assert not sdist.is_wheel and sdist.tags is None
     assert sdist.core_metadata is None and sdist.requires_python == ">=3.8, <4"
 
 

@@ -92,3 +92,20 @@ def test_unpack_limits_and_executable_pth_refusal(tmp_path: Path) -> None:
     for bad in ("-1", "0", "lots", "G"):
         with pytest.raises(ConfigError, match="archive-max-size"):
             load_install_settings({}, {**env, "COVE_ARCHIVE_MAX_SIZE": bad})
+
+
+def test_unknown_keys_in_coves_own_configuration_are_warned(tmp_path: Path) -> None:
+    env = environ(tmp_path, PIP_CONFIG_FILE=os.devnull, COVE_INDEX_URLL="https://typo.example",
+                  COVE_CACHE_DIR=str(tmp_path), COVE_TEST_KILL_AT="link")  # fmt: skip
+    cove_toml = tmp_path / "xdg" / "cove" / "cove.toml"
+    cove_toml.parent.mkdir(parents=True)
+    cove_toml.write_text('[install]\nprefer-binary = true\nlink-mod = "copy"\n')
+    s = load_install_settings({}, env)
+    assert s.prefer_binary and s.link_mode == "hardlink"
+    assert s.warnings == (
+        f"{cove_toml}: unknown setting 'link-mod' in [install] is ignored",
+        "unknown setting COVE_INDEX_URLL is ignored",
+    )
+    assert load_install_settings({}, env, isolated=True).warnings == ()
+    pip_only = environ(tmp_path / "b", PIP_CONFIG_FILE=os.devnull, PIP_NO_CACHE_DIR="1")
+    assert load_install_settings({}, pip_only).warnings == ()  # pip's keys are pip's business
