@@ -182,7 +182,8 @@ class TarEntry:
 def tar_bytes(entries: list[TarEntry], compression: str = "gz") -> bytes:
     """A tar archive (``compression``: "", "gz", "bz2" or "xz") of ``entries``, pax format."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=f"w:{compression}", format=tarfile.PAX_FORMAT) as tf:
+    mode = f"w:{compression}" if compression else "w"
+    with tarfile.open(fileobj=buf, mode=mode, format=tarfile.PAX_FORMAT) as tf:  # type: ignore[call-overload]  # a mode chosen at run time
         for e in entries:
             info = tarfile.TarInfo(e.name)
             info.type, info.linkname, info.mode = e.type, e.link, e.mode

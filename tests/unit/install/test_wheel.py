@@ -149,7 +149,12 @@ def test_a_wheel_seen_before_is_not_hashed_again_unless_it_changed(
 
     hashed: list[Path] = []
     real = unpacked._sha256_file
-    monkeypatch.setattr(unpacked, "_sha256_file", lambda p: hashed.append(p) or real(p))
+
+    def counting(path: Path) -> str:
+        hashed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(unpacked, "_sha256_file", counting)
     wheel = build_wheel(tmp_path, {"demo/__init__.py": b"one"})
     cache = tmp_path / "cache"
     install(wheel, tmp_path / "a", cache)

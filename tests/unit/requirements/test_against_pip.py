@@ -205,11 +205,11 @@ def pip_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if wheel is None:
         pytest.skip("needs a pip wheel (23.1 or newer) bundled with a pyenv interpreter")
     base = tmp_path_factory.mktemp("pip-corpus")
+    dirs = [_lay_out(base / case.id, case) for case in CORPUS]
     cases = [
-        {"dir": str(_lay_out(base / case.id, case)), "file": "requirements.txt",
-         "environ": case.environ}
-        for case in CORPUS
-    ]  # fmt: skip
+        {"dir": str(where), "file": "requirements.txt", "environ": case.environ}
+        for case, where in zip(CORPUS, dirs, strict=True)
+    ]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     proc = subprocess.run(
         [sys.executable, "-I", str(ORACLE), str(wheel)],
@@ -219,7 +219,7 @@ def pip_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = json.loads(proc.stdout)
     return {
         "pip": out["pip"],
-        "dirs": {case.id: Path(c["dir"]) for case, c in zip(CORPUS, cases, strict=True)},
+        "dirs": {case.id: where for case, where in zip(CORPUS, dirs, strict=True)},
         "results": dict(zip((c.id for c in CORPUS), out["results"], strict=True)),
     }
 

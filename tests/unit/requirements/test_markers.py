@@ -10,7 +10,7 @@ from cove.requirements.markers import for_environment
 
 
 def environment(python: str, platform: str) -> dict[str, str]:
-    env = dict(default_environment())
+    env = {key: str(value) for key, value in default_environment().items()}
     env.update(python_version=python, python_full_version=python + ".0", sys_platform=platform)
     return env
 
