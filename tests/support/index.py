@@ -153,6 +153,7 @@ class ServerOptions:
     # Label .tar.gz files "Content-Encoding: gzip" (the bytes unchanged), as some servers do.
     gzip_label_sdists: bool = False
     hold_files: threading.Event | None = None  # file bodies wait until it is set (at most 60 s)
+    ranges: bool = True  # answer Range requests for files with 206 (else the whole file, 200)
 
 
 class _Server(ThreadingHTTPServer):
@@ -173,6 +174,7 @@ class IndexServer:
         self.host = host
         self.options = options or ServerOptions()
         self.requests: list[str] = []
+        self.ranges: list[str] = []  # "/files/NAME bytes=..." for every Range request
         self._lock = threading.Lock()
         server = self
 
@@ -280,8 +282,29 @@ class IndexServer:
                     return self._send_slowly(h, body)
                 if self.options.gzip_label_sdists and parts[1].endswith(".tar.gz"):
                     return self._send(h, 200, body, "application/x-tar", encoding="gzip")
+                asked = h.headers.get("Range")
+                if asked is not None:
+                    with self._lock:
+                        self.ranges.append(f"/files/{parts[1]} {asked}")
+                    if self.options.ranges:
+                        return self._send_range(h, body, asked)
                 return self._send(h, 200, body, "application/octet-stream")
         return self._send(h, 404, b"not found", "text/plain")
+
+    def _send_range(self, h: BaseHTTPRequestHandler, body: bytes, asked: str) -> None:
+        """One range of the file (``bytes=-N`` or ``bytes=A-B``), as a 206."""
+        first, _, last = asked.removeprefix("bytes=").partition("-")
+        if not first:
+            start, end = max(0, len(body) - int(last)), len(body) - 1
+        else:
+            start, end = int(first), min(int(last) if last else len(body) - 1, len(body) - 1)
+        part = body[start : end + 1]
+        h.send_response(206)
+        h.send_header("Content-Type", "application/octet-stream")
+        h.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
+        h.send_header("Content-Length", str(len(part)))
+        h.end_headers()
+        h.wfile.write(part)
 
     def _send_slowly(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         h.send_response(200)

@@ -11,7 +11,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from cove.archive import ArchiveError, UnpackPolicy, check_totals, member_path
 
@@ -40,37 +40,70 @@ class ZipMember(NamedTuple):
     data_offset: int  # where the member's compressed bytes start in the file (-1: not read yet)
 
 
+class RandomAccess(Protocol):
+    """Bytes at any offset of a file that is not on disk (a wheel read with HTTP ranges)."""
+
+    name: str
+    size: int
+
+    def read_at(self, offset: int, n: int) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class _LocalFile:
+    """A file on disk, read with pread, not mmap: a mapped file's pages count as the process's
+    memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        try:
+            self.size = os.fstat(self._file.fileno()).st_size
+        except BaseException:
+            self._file.close()
+            raise
+
+    def read_at(self, offset: int, n: int) -> bytes:
+        if hasattr(os, "pread"):
+            return os.pread(self._file.fileno(), n, offset)
+        self._file.seek(offset)  # pragma: no cover - Windows has no pread
+        return self._file.read(n) or b""  # pragma: no cover
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class ZipArchive:
     """The members of a checked ZIP file, and their bytes on demand; use as a context manager."""
 
-    def __init__(self, path: Path, policy: UnpackPolicy, *, whole: bool = True) -> None:
-        """``whole=False`` reads only the central directory and checks a member's local
-        header when its bytes are asked for: enough to read one member (METADATA while
-        resolving), at the cost zipfile has; unpacking checks the whole file."""
-        self.label = path.name
+    def __init__(
+        self, source: "Path | RandomAccess", policy: UnpackPolicy, *, whole: bool = True
+    ) -> None:
+        """``source``: a file on disk, or any RandomAccess (a remote wheel). ``whole=False``
+        reads only the central directory and checks a member's local header when its bytes
+        are asked for: enough to read one member (METADATA while resolving), at the cost
+        zipfile has; unpacking checks the whole file."""
+        self._source = _LocalFile(source) if isinstance(source, Path) else source
+        self.label = self._source.name
         self._whole = whole
         self._pending: dict[str, tuple[int, bytes, int]] = {}  # name -> local offset, raw, flags
-        # Read with pread, not mmap: a mapped file's pages count as the process's memory.
-        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by __exit__
         try:
-            self._size = os.fstat(self._file.fileno()).st_size
+            self._size = self._source.size
             self.members = self._read(policy)
         except BaseException:
-            self._file.close()
+            self._source.close()
             raise
 
     def __enter__(self) -> "ZipArchive":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._file.close()
+        self._source.close()
 
     def _at(self, offset: int, n: int) -> bytes:
         """Up to ``n`` bytes of the file from ``offset``."""
-        if hasattr(os, "pread"):
-            return os.pread(self._file.fileno(), n, offset)
-        self._file.seek(offset)  # pragma: no cover - Windows has no pread
-        return self._file.read(n) or b""  # pragma: no cover
+        return self._source.read_at(offset, n)
 
     def _error(self, reason: str, member: str | None = None) -> ArchiveError:
         where = f" at {member!r}" if member is not None else ""

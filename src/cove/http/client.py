@@ -53,6 +53,14 @@ class Validators(NamedTuple):
     last_modified: str | None
 
 
+class Ranged(NamedTuple):
+    """A part of a remote file: its bytes, where they start, and the whole file's size."""
+
+    data: bytes
+    start: int
+    total: int
+
+
 class Download(NamedTuple):
     path: Path  # a temporary file in the directory asked for; the caller moves or removes it
     sha256: str
@@ -137,6 +145,31 @@ class HttpClient:
         resp = self._request(url, {})
         self._check(resp, url)
         return bytes(resp.data)
+
+    def get_range(self, url: str, spec: str) -> Ranged | None:
+        """Part of a file: ``spec`` as the Range header takes it (``-65536`` for the last
+        64 KiB, ``100-199``). None when the server does not serve ranges (it answered with the
+        whole file, which is left unread: the caller downloads it the usual way)."""
+        url = self._remember_auth(url)
+        self._refuse_offline(url)
+        headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
+        resp = self._request(url, headers, stream=True)
+        try:
+            if resp.status != 206:
+                if resp.status == 200:
+                    return None
+                self._check(resp, url)
+            found = _content_range(resp.headers.get("Content-Range", ""))
+            if found is None:
+                return None  # a 206 without a usable Content-Range: no way to place it
+            data = resp.read(decode_content=False)
+        finally:
+            if resp.status == 206:
+                resp.release_conn()
+            else:
+                resp.close()  # the rest of a whole file would follow: drop the connection
+        start, total = found
+        return Ranged(bytes(data), start, total)
 
     def download(
         self,
@@ -396,6 +429,16 @@ def _final_url(resp: Any, url: str) -> str:
 
             return str(urljoin(step.url or url, step.redirect_location))
     return url
+
+
+def _content_range(value: str) -> tuple[int, int] | None:
+    """(first byte, whole size) of ``bytes 100-199/5000``; None when either is unknown."""
+    unit, _, rest = value.partition(" ")
+    span, _, total = rest.partition("/")
+    first = span.partition("-")[0]
+    if unit != "bytes" or not first.isdigit() or not total.isdigit():
+        return None
+    return int(first), int(total)
 
 
 def _max_age(headers: Mapping[str, str]) -> int:

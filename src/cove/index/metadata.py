@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -11,6 +12,9 @@ from packaging.version import InvalidVersion, Version
 
 from cove.errors import CoveError
 from cove.headers import read_header_lists
+
+if TYPE_CHECKING:
+    from cove.archive.zip import RandomAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +75,15 @@ def parse_metadata(data: bytes, origin: str) -> CandidateMetadata:
     )
 
 
-def wheel_metadata(wheel: Path) -> bytes:
-    """The METADATA member of a wheel file, read without unpacking the rest, through the same
-    strict ZIP reader that unpacks it (which checks the rest of the file, and the unpack
-    limits, when it unpacks it)."""
+def wheel_metadata(wheel: Path | RandomAccess) -> bytes:
+    """The METADATA member of a wheel (a file, or one read remotely by ranges), read without
+    unpacking the rest, through the same strict ZIP reader that unpacks it (which checks the
+    rest of the file, and the unpack limits, when it unpacks it)."""
     from cove.archive import UnpackPolicy
     from cove.archive.zip import ZipArchive
 
     unbounded = UnpackPolicy(max_size=1 << 62, max_files=1 << 62, max_ratio=float("inf"))
+    name = wheel.name
     try:
         with ZipArchive(wheel, unbounded, whole=False) as zf:
             found = [
@@ -88,16 +93,16 @@ def wheel_metadata(wheel: Path) -> bytes:
             ]
             if len(found) != 1:
                 raise MetadataError(
-                    f"{wheel.name} has {len(found)} .dist-info/METADATA files, expected one",
+                    f"{name} has {len(found)} .dist-info/METADATA files, expected one",
                     hint="the wheel is broken; pin another version",
                 )
             if found[0].size > _MAX_METADATA:
                 raise MetadataError(
-                    f"{wheel.name} has a METADATA file of {found[0].size:,} bytes",
+                    f"{name} has a METADATA file of {found[0].size:,} bytes",
                     hint="the wheel is broken or malicious; pin another version",
                 )
             return b"".join(zf.chunks(found[0]))
     except OSError as exc:
         raise MetadataError(
-            f"{wheel.name} is not a readable wheel: {exc}", hint="pin another version"
+            f"{name} is not a readable wheel: {exc}", hint="pin another version"
         ) from None

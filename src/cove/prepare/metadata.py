@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cove.cache import METADATA
+from cove.cache.artifacts import find_artifact
 from cove.cache.files import store
 from cove.index.evaluate import Release
 from cove.index.metadata import CandidateMetadata, MetadataError, parse_metadata, wheel_metadata
@@ -37,6 +38,7 @@ class MetadataReader:
         self.cache_dir = cache_dir
         self.builder: Builder | None = None  # attached once it exists (it installs through us)
         self._sdists: dict[tuple[NormalizedName, Version], Path] = {}  # fetched, maybe built
+        self._no_ranges: set[str] = set()  # hosts that answered a range with the whole file
         self._lock = threading.Lock()
 
     def read(self, candidate: Candidate) -> CandidateMetadata:
@@ -88,9 +90,51 @@ class MetadataReader:
             return parse_metadata(data, link.filename)
         if link.core_metadata is not None and not link.url.startswith("file:"):
             return parse_metadata(self._metadata_file(link), link.filename)
-        item = Fetch(link.url, link.filename, link.hashes, label=str(candidate))
-        wheel = self.preparer.fetch([item])[link.url]
-        return parse_metadata(wheel_metadata(wheel), link.filename)
+        return parse_metadata(self._wheel_metadata(link, str(candidate)), link.filename)
+
+    def _wheel_metadata(self, link: Link, label: str) -> bytes:
+        """A wheel's own METADATA, without PEP 658: from the cache (a wheel's metadata never
+        changes for its hash), the wheel when it is on disk, a few HTTP range requests, else
+        the whole wheel (then in the cache for the install)."""
+        sha256 = link.hashes.get("sha256")
+        cached = self.cache_dir / BUCKET / "wheels" / sha256[:2] / sha256 if sha256 else None
+        if cached is not None and cached.is_file():
+            return cached.read_bytes()
+        data = None
+        local = link.url.startswith("file:") or (
+            sha256 is not None and find_artifact(self.cache_dir, sha256, link.filename)
+        )
+        if not local and self._ranges_served(link.url):
+            data = self._by_ranges(link)
+        if data is None:
+            item = Fetch(link.url, link.filename, link.hashes, label=label)
+            data = wheel_metadata(self.preparer.fetch([item])[link.url])
+        if cached is not None:
+            store(cached, data)
+        return data
+
+    def _ranges_served(self, url: str) -> bool:
+        from cove.http.urls import host_of
+
+        with self._lock:
+            return url.startswith(("http:", "https:")) and host_of(url) not in self._no_ranges
+
+    def _by_ranges(self, link: Link) -> bytes | None:
+        """METADATA read with range requests; None when the server does not serve ranges (it
+        is not asked again in this run) or answers them inconsistently."""
+        from cove.errors import CoveError
+        from cove.http.urls import host_of
+        from cove.prepare.remote import RemoteWheel
+
+        try:
+            remote = RemoteWheel.open(self.preparer.client, link.url, link.filename)
+            if remote is not None:
+                return wheel_metadata(remote)
+        except CoveError:
+            pass  # a refused range, a 416, a zip read wrong by ranges: the whole file decides
+        with self._lock:
+            self._no_ranges.add(host_of(link.url))
+        return None
 
     def _metadata_file(self, link: Link) -> bytes:
         """The PEP 658 file, cached by its hash when the index gives one."""

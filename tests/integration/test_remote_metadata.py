@@ -1,0 +1,84 @@
+"""Metadata without PEP 658 files (issue 12): a wheel's METADATA is read with HTTP range
+requests (the zip's directory, then the one member) instead of the whole wheel, kept in the
+cache by the wheel's hash, and a server that ignores ranges still works (the whole file)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import pyenv_python, run_cove
+from tests.integration.test_install import freeze, make_env
+from tests.support.dists import WheelSpec
+from tests.support.index import Index, IndexServer, ServerOptions
+
+PY = pyenv_python("3.12")
+pytestmark = pytest.mark.skipif(PY is None, reason="needs pyenv's Python 3.12")
+
+
+@pytest.fixture
+def no_pep658(index: Index) -> Index:
+    """Two wheels, no .metadata files; one of them large, so a whole download would show."""
+    payload = {f"bigdep/blob{n}.bin": os.urandom(200_000) for n in range(10)}
+    index.add_wheel(WheelSpec("bigdep", "1.0", files={"bigdep/__init__.py": b"", **payload}),
+                    metadata=False)  # fmt: skip
+    index.add_wheel(WheelSpec("top", "1.0", requires=["bigdep>=1"]), metadata=False)
+    return index
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache of this test's own: the session's may know these wheels' metadata already."""
+    monkeypatch.setenv("COVE_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def whole_downloads(server: IndexServer) -> list[str]:
+    """File requests that asked for the whole file (no Range header)."""
+    files = [r for r in server.requests if r.startswith("/files/")]
+    ranged = [r.split(" ", 1)[0] for r in server.ranges]
+    for path in ranged:
+        files.remove(path)
+    return files
+
+
+def test_resolution_reads_metadata_by_ranges_and_caches_it(
+    tmp_path: Path, no_pep658: Index
+) -> None:
+    env = make_env(tmp_path)
+    with IndexServer(no_pep658) as server:
+        proc = run_cove("install", "--dry-run", "-p", str(env), "-i", server.url, "top")
+        assert proc.returncode == 0, proc.stderr
+        assert "bigdep==1.0" in proc.stderr and "top==1.0" in proc.stderr
+        assert whole_downloads(server) == []  # no wheel was fetched whole to learn its metadata
+        per_wheel = {r.split(" ", 1)[0] for r in server.ranges}
+        assert len(per_wheel) == 2 and len(server.ranges) <= 6  # two or three requests a wheel
+        run_cove("install", "-p", str(env), "-i", server.url, "top", check=True)
+        assert sorted(whole_downloads(server)) == [
+            "/files/bigdep-1.0-py3-none-any.whl",
+            "/files/top-1.0-py3-none-any.whl",
+        ]
+        server.requests.clear()
+        server.ranges.clear()
+        again = make_env(tmp_path, "again")
+        proc = run_cove("install", "--dry-run", "-p", str(again), "-i", server.url, "top")
+        assert proc.returncode == 0, proc.stderr
+        assert not [r for r in server.requests if r.startswith("/files/")]  # all from the cache
+    assert {"bigdep==1.0", "top==1.0"} <= set(freeze(env))
+
+
+def test_a_server_that_ignores_ranges_gets_whole_downloads(
+    tmp_path: Path, no_pep658: Index
+) -> None:
+    env = make_env(tmp_path)
+    with IndexServer(no_pep658, ServerOptions(ranges=False)) as server:
+        proc = run_cove("install", "-p", str(env), "-i", server.url, "top")
+        assert proc.returncode == 0, proc.stderr
+        assert len(server.ranges) == 1  # asked once, then never again in the run
+        # Each wheel came whole once (for its metadata, then installed from the cache).
+        assert sorted(whole_downloads(server)) == [
+            "/files/bigdep-1.0-py3-none-any.whl",
+            "/files/top-1.0-py3-none-any.whl",
+        ]
+    assert {"bigdep==1.0", "top==1.0"} <= set(freeze(env))
