@@ -11,7 +11,7 @@ from pathlib import Path
 ARTIFACTS = "artifacts-v1"  # cache/artifacts.py: downloads, by sha256
 UNPACKED = "unpacked-v2"  # cache/unpacked.py: wheels unpacked once (checked), linked from here
 PAGES = "http-v1"  # http/client.py: index pages, revalidated
-METADATA = "metadata-v1"  # prepare/metadata.py: PEP 658 files by their sha256, wheels/ by the wheel's
+METADATA = "metadata-v1"  # prepare/metadata.py: by PEP 658 file's or (wheels/) wheel's sha256
 INTERPRETERS = "interpreters-v6"  # python/probe.py: what each interpreter's probe reported
 BUILT = "built-v1"  # build/builder.py: wheels built from sdists, trees and commits
 VCS = "vcs-v1"  # build/vcs.py: git mirrors and checkouts
