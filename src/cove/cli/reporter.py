@@ -34,7 +34,9 @@ class Reporter:
         from cove.cli.progress import DownloadBoard
         from cove.prepare.artifacts import DEFAULT_JOBS
 
-        return DownloadBoard(files, slots=DEFAULT_JOBS, verbose=self.verbose)
+        return DownloadBoard(
+            files, slots=min(DEFAULT_JOBS, 8), verbose=self.verbose
+        )  # rows on screen
 
     def changed(self, plan: Plan, seconds: float, dry_run: bool) -> None:
         if self.quiet and not dry_run:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 PAGE_BUCKET = PAGES
 USER_AGENT = "cove/{version} (python {py})"
+CONNECTIONS_PER_HOST = 32
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 
 
@@ -304,7 +305,9 @@ class HttpClient:
     def _new_pool(self, proxy: str | None, trusted: bool) -> urllib3.PoolManager:
         import urllib3
 
-        kw: dict[str, Any] = {"num_pools": 16, "maxsize": 10}
+        # As many connections kept alive per host as requests go out at once (the index source's
+        # 32): beyond maxsize urllib3 opens throwaway ones, a new TCP and TLS handshake each.
+        kw: dict[str, Any] = {"num_pools": 16, "maxsize": CONNECTIONS_PER_HOST}
         if self.options.cert:
             kw["ca_certs"] = self.options.cert
         if self.options.client_cert:

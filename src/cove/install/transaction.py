@@ -39,19 +39,8 @@ class WheelInstall(NamedTuple):
     scheme: Scheme
     requested: bool
     extra_files: dict[str, bytes] | None = None
-    unpacked: UnpackedWheel | None = None  # see unpack_all
+    unpacked: UnpackedWheel | None = None  # unpacked already (prepare/wheels.py does it)
     unpack: UnpackPolicy | None = None  # the limits it is unpacked within, when not yet
-
-
-def unpack_all(
-    wheels: Sequence[tuple[Path, UnpackPolicy]], cache_dir: Path, jobs: int
-) -> list[UnpackedWheel]:
-    """Every wheel unpacked into the cache within its policy (``jobs`` at a time), before a
-    transaction changes anything: the environment spends no longer than it must between its old
-    and new state."""
-    from cove.cache.unpacked import unpack_wheel
-
-    return _parallel(lambda item: unpack_wheel(item[0], cache_dir, item[1]), wheels, jobs)
 
 
 class SharedFile(NamedTuple):

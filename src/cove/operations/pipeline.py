@@ -23,10 +23,12 @@ from cove.resolve.source import Candidate, DirectReference
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
+    from cove.cache.unpacked import UnpackedWheel
     from cove.inspect.installed import InstalledDistribution
     from cove.install.wheel import InstalledDist, LinkMode
     from cove.prepare.artifacts import DownloadProgress
     from cove.prepare.source import IndexSource
+    from cove.prepare.wheels import Prepared
     from cove.resolve.resolver import Resolution
     from cove.venv.environment import Environment
     from cove.venv.lock import EnvironmentLock
@@ -196,9 +198,13 @@ def _install(
         reporter.changed(plan, 0.0, request.dry_run)
         return InstallOutcome(plan, resolution, ())
     started = time.perf_counter()
+    from cove.cache.unpacked import unpack_wheel
     from cove.prepare.wheels import prepare_wheels
 
-    wheels = prepare_wheels(plan.install, source, request.hashes, reporter.progress)
+    def unpack(candidate: Candidate, wheel: Path) -> UnpackedWheel:
+        return unpack_wheel(wheel, cache_dir, _policy(request, candidate))
+
+    wheels = prepare_wheels(plan.install, source, request.hashes, reporter.progress, unpack)
     with _undone_on_os_error("install"):
         done = _apply(plan, env, cache_dir, wheels, request, lock, source, reporter)
     if any(d.link_fallback for d in done):
@@ -311,22 +317,20 @@ def _apply(
     plan: Plan,
     env: Environment,
     cache_dir: Path,
-    wheels: Mapping[NormalizedName, Path],
+    wheels: Mapping[NormalizedName, Prepared],
     request: InstallRequest,
     lock: EnvironmentLock,
     source: IndexSource,
     reporter: Reporter,
 ) -> tuple[InstalledDist, ...]:
-    from cove.install.transaction import Transaction, WheelInstall, shared_warnings, unpack_all
+    from cove.install.transaction import Transaction, WheelInstall, shared_warnings
 
     python = env.script_python()
     version = (env.interpreter.version[0], env.interpreter.version[1])
-    # Unpacking and linking are system calls that release the GIL: a few threads keep the disk
-    # busy; more only fight the GIL.
+    # Linking is system calls that release the GIL: a few threads keep the disk busy; more
+    # only fight the GIL.
     workers = min(4, os.cpu_count() or 1)
-    unpacked = unpack_all(
-        [(wheels[c.name], _policy(request, c)) for c in plan.install], cache_dir, workers
-    )
+    unpacked = [wheels[c.name].unpacked for c in plan.install]
     for c, found in zip(plan.install, unpacked, strict=True):
         if found.repaired:
             more = f" and {len(found.repaired) - 1} more" if found.repaired[1:] else ""
@@ -337,7 +341,7 @@ def _apply(
             )
     items = [
         WheelInstall(
-            wheels[c.name],
+            wheels[c.name].path,
             env.scheme(c.name),
             requested=c.name in plan.requested,
             extra_files=_direct_url(source, c, c.name in request.editable),

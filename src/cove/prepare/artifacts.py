@@ -43,7 +43,7 @@ class Fetch:
 # (label, bytes so far, total or None, finished); called from the download threads
 ProgressEvent = Callable[[str, int, int | None, bool], None]
 
-DEFAULT_JOBS = 8  # downloads at once
+DEFAULT_JOBS = 16  # downloads at once
 
 
 class DownloadProgress(Protocol):
@@ -71,10 +71,13 @@ class Preparer:
         items: Sequence[Fetch],
         progress: ProgressEvent | None = None,
         jobs: int = DEFAULT_JOBS,
+        then: Callable[[Fetch, Path], None] | None = None,
     ) -> dict[str, Path]:
         """url -> local file for every item; the first failure is raised once the rest
-        stopped. Ctrl-C drops the files not started and stops the others at their next piece,
-        instead of letting every queued download run to its end before the process can exit."""
+        stopped. ``then`` runs in the worker as soon as an item's file is there (unpacking it
+        overlaps the other downloads). Ctrl-C drops the files not started and stops the others
+        at their next piece, instead of letting every queued download run to its end before the
+        process can exit."""
         if not items:
             return {}
         stop = threading.Event()
@@ -87,7 +90,7 @@ class Preparer:
 
         pool = ThreadPoolExecutor(max_workers=min(jobs, len(items)))
         try:
-            futures = {i.url: pool.submit(self._fetch_one, i, report) for i in items}
+            futures = {i.url: pool.submit(self._fetch_one, i, report, then) for i in items}
             wait(futures.values())
         except BaseException:
             stop.set()
@@ -103,17 +106,22 @@ class Preparer:
             found = self._done.get(url)
         return found[1] if found else None
 
-    def _fetch_one(self, item: Fetch, progress: ProgressEvent) -> Path:
+    def _fetch_one(
+        self, item: Fetch, progress: ProgressEvent, then: Callable[[Fetch, Path], None] | None
+    ) -> Path:
         with self._lock:
             done = self._done.get(item.url)
         if done is not None and (done[1] or not (item.required or item.hashes)):
             if done[1]:
                 _verify(item, done[1], done[0])
             progress(item.label or item.filename, 0, 0, True)  # counted, nothing fetched
-            return done[0]
-        path, sha256 = self._bring(item, progress)
-        with self._lock:
-            self._done[item.url] = (path, sha256)
+            path = done[0]
+        else:
+            path, sha256 = self._bring(item, progress)
+            with self._lock:
+                self._done[item.url] = (path, sha256)
+        if then is not None:
+            then(item, path)
         return path
 
     def _bring(self, item: Fetch, progress: ProgressEvent) -> tuple[Path, str | None]:

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
     from cove.prepare.artifacts import Preparer
 
 
+# Pages and metadata in flight at once: against a remote index each request waits a round trip,
+# so many are needed to keep the pipe full (uv keeps 50 downloads in flight); the HTTP client
+# keeps as many connections per host alive.
+INDEX_JOBS = 32
+
+
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
     locations: Locations
@@ -65,7 +71,7 @@ class IndexSource:
         self.metadata_reader = MetadataReader(preparer, cache_dir)
         self.direct_references = DirectReferences(preparer, cache_dir, self.tags)
         self._skipped: dict[NormalizedName, int] = {}
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cove-index")
+        self._pool = ThreadPoolExecutor(max_workers=INDEX_JOBS, thread_name_prefix="cove-index")
         self._pages: dict[NormalizedName, Future[Judged]] = {}
         self._metadata: dict[Candidate, Future[CandidateMetadata]] = {}
         self._markers = markers

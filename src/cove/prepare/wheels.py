@@ -3,10 +3,12 @@ from the cache, downloaded in parallel (hash-checked) or built from its sdist.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from cove.cache.unpacked import UnpackedWheel
 from cove.prepare.artifacts import Fetch
 from cove.resolve.source import Candidate, DirectReference
 
@@ -19,34 +21,57 @@ if TYPE_CHECKING:
     from cove.prepare.source import IndexSource
 
 
+class Prepared(NamedTuple):
+    """A wheel ready to link: its file, and its files unpacked in the cache."""
+
+    path: Path
+    unpacked: UnpackedWheel
+
+
 def prepare_wheels(
     candidates: Sequence[Candidate],
     source: IndexSource,
     required: Mapping[NormalizedName, frozenset[str]],
     progress: Callable[[int], DownloadProgress | None],
-) -> dict[NormalizedName, Path]:
-    """name -> wheel file. ``required`` are the user's --hash values; ``progress`` makes the
-    display for that many downloads (None: no display)."""
-    built: dict[NormalizedName, Path] = {}
-    items: dict[NormalizedName, Fetch] = {}
+    unpack: Callable[[Candidate, Path], UnpackedWheel],
+) -> dict[NormalizedName, Prepared]:
+    """name -> the wheel, downloaded (or from the cache, or built from its sdist) and unpacked:
+    each wheel is unpacked in its download's worker as soon as it is there, so unpacking
+    overlaps the downloads still running. ``required`` are the user's --hash values;
+    ``progress`` makes the display for that many downloads (None: no display)."""
+    out: dict[NormalizedName, Prepared] = {}
+    items: dict[str, Candidate] = {}
+    fetches: list[Fetch] = []
     for c in candidates:
         link = c.link
         assert link is not None, f"{c} is installed already"
         if link.is_wheel:
-            items[c.name] = Fetch(
-                link.url, link.filename, link.hashes, required.get(c.name, frozenset()), str(c)
+            items[link.url] = c
+            fetches.append(
+                Fetch(
+                    link.url, link.filename, link.hashes, required.get(c.name, frozenset()), str(c)
+                )
             )
         else:  # an sdist from an index, fetched for its metadata during resolution
             builder = source.builder
             assert builder is not None and not isinstance(c.origin, DirectReference)
             sdist = source.metadata_reader.sdist(c)
-            built[c.name] = builder.from_sdist(sdist, str(c), project=c.name)
-    board = progress(len(items))
+            wheel = builder.from_sdist(sdist, str(c), project=c.name)
+            out[c.name] = Prepared(wheel, unpack(c, wheel))
+    lock = threading.Lock()
+
+    def ready(item: Fetch, path: Path) -> None:
+        candidate = items[item.url]
+        found = Prepared(path, unpack(candidate, path))
+        with lock:
+            out[candidate.name] = found
+
+    board = progress(len(fetches))
     completed = False
     try:
-        paths = source.preparer.fetch(list(items.values()), board)
+        source.preparer.fetch(fetches, board, then=ready)
         completed = True
     finally:
         if board is not None:  # also on an error or Ctrl-C: the terminal gets its cursor back
             board.close(completed)
-    return {**built, **{name: paths[item.url] for name, item in items.items()}}
+    return out
