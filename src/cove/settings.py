@@ -34,6 +34,8 @@ class InstallSettings(NamedTuple):
     index_strategy: str = "first-index"
     link_mode: str = "hardlink"
     offline: bool = False
+    cache_ttl: float = 0.0  # seconds a cached index page is trusted without asking again
+    refresh: bool = False  # ask the indexes again even for pages their headers call fresh
     require_hashes: bool = False
     compile_bytecode: bool = False
     unpack: UnpackPolicy = UnpackPolicy()  # archive-max-size|files|ratio, refuse-executable-pth
@@ -157,6 +159,8 @@ def load_install_settings(
         index_strategy=strategy,
         link_mode=link_mode,
         offline=flag("offline"),
+        cache_ttl=number("cache-ttl", 0.0),
+        refresh=flag("refresh"),
         require_hashes=flag("require-hashes"),
         compile_bytecode=flag("compile-bytecode"),
         unpack=unpack,

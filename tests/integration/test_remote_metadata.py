@@ -82,3 +82,31 @@ def test_a_server_that_ignores_ranges_gets_whole_downloads(
             "/files/top-1.0-py3-none-any.whl",
         ]
     assert {"bigdep==1.0", "top==1.0"} <= set(freeze(env))
+
+
+def test_pages_without_cache_headers_are_asked_again_unless_a_ttl_says_otherwise(
+    tmp_path: Path, index: Index
+) -> None:
+    """An index that sends no Cache-Control (nor ETag) is asked for its pages on every run, as
+    pip asks; --cache-ttl (or cache-ttl configured) trusts the cached page for that long, and
+    --refresh asks again all the same."""
+    index.add("alpha", "1.0")
+    page = "/simple/alpha/"
+    with IndexServer(index, ServerOptions(etag=False)) as server:
+        for n in range(2):
+            env = make_env(tmp_path, f"plain{n}")
+            run_cove("install", "-p", str(env), "-i", server.url, "alpha", check=True)
+        assert server.count(page) == 2
+        for n in range(2):
+            env = make_env(tmp_path, f"ttl{n}")
+            run_cove("install", "-p", str(env), "-i", server.url, "--cache-ttl", "600", "alpha",
+                     check=True)  # fmt: skip
+        assert server.count(page) == 2  # both trusted the page the last plain run stored
+        configured = {**os.environ, "COVE_CACHE_TTL": "600"}
+        env = make_env(tmp_path, "configured")
+        run_cove("install", "-p", str(env), "-i", server.url, "alpha", env=configured, check=True)
+        assert server.count(page) == 2
+        env = make_env(tmp_path, "refreshed")
+        run_cove("install", "-p", str(env), "-i", server.url, "--refresh", "alpha",
+                 env=configured, check=True)  # fmt: skip
+        assert server.count(page) == 3

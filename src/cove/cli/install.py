@@ -65,6 +65,15 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timeout", type=float, metavar="SECONDS")
     group.add_argument("--retries", type=int, metavar="N")
     group.add_argument("--offline", action="store_true", help="use only the cache and local files")
+    group.add_argument(
+        "--refresh", action="store_true",
+        help="ask the indexes again for every page, even one the cache holds as fresh",
+    )  # fmt: skip
+    group.add_argument(
+        "--cache-ttl", type=float, metavar="SECONDS",
+        help="use a cached index page younger than this without asking again (default 0: "
+        "as the index's Cache-Control says; an index that sends none is asked every run)",
+    )  # fmt: skip
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,6 +144,8 @@ def settings_flags(args: argparse.Namespace) -> dict[str, object]:
         "timeout": args.timeout,
         "retries": args.retries,
         "offline": args.offline,
+        "refresh": getattr(args, "refresh", False),
+        "cache-ttl": getattr(args, "cache_ttl", None),
         "no-cache-dir": args.no_cache,
     }
     for key in ("pre", "prefer_binary", "require_hashes", "compile_bytecode"):

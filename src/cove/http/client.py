@@ -44,6 +44,11 @@ class HttpOptions:
     proxy: str | None = None  # else the *_proxy environment variables
     trusted_hosts: tuple[str, ...] = ()
     offline: bool = False
+    # A cached page younger than this many seconds is used without asking the server again,
+    # whatever its headers say (0: as they say; an index without Cache-Control is asked every
+    # run). ``refresh`` asks again even when the headers say the page is fresh.
+    page_ttl: float = 0.0
+    refresh: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -96,8 +101,9 @@ class HttpClient:
         cached = self._read_cache(entry) if entry else None
         if cached is not None:
             meta, body = cached
-            fresh = time.time() - meta["stored"] < meta.get("max_age", 0)
-            if fresh or self.options.offline:
+            age = time.time() - meta["stored"]
+            fresh = age < max(meta.get("max_age", 0), self.options.page_ttl)
+            if (fresh and not self.options.refresh) or self.options.offline:
                 return Response(meta["url"], 200, meta["content_type"], body)
         elif self.options.offline:
             raise NetworkError(

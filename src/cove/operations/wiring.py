@@ -96,6 +96,8 @@ def make_source(
             proxy=settings.proxy,
             trusted_hosts=(*settings.trusted_hosts, *opts.trusted_hosts),
             offline=settings.offline,
+            page_ttl=settings.cache_ttl,
+            refresh=settings.refresh,
         )
     )
     from cove.settings import _names
