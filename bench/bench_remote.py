@@ -232,6 +232,8 @@ def main() -> int:
                         if args.log_dir is not None:
                             with open(logs / f"{name}.jsonl", "w", encoding="utf-8") as out:
                                 out.writelines(json.dumps(asdict(e)) + "\n" for e in entries)
+                    if args.log_dir is not None:
+                        (logs / f"{name}.run.json").write_text(json.dumps(asdict(run)))
                     results.setdefault(f"{scenario} {state} {tool}", []).append(run)
                     print(
                         f"  {name}: {run.seconds:.2f} s, {run.max_rss_mb:.0f} MB, "
