@@ -169,11 +169,11 @@ def main() -> int:
         f"{len(wheels)} wheels ({' '.join(args.requirements)}), Python {py}, {args.runs} runs; "
         f"{describe(options_from(args))}"
     )
-    rows = [(k, med[k], min(times[k]) * 1000) for k in times]
+    rows = [(k, med[k], min(times[k]) * 1000, max(times[k]) * 1000) for k in times]
     if args.markdown:
-        print("\n| command | median ms | min ms |\n| --- | ---: | ---: |")
-        for k, m, lo in rows:
-            print(f"| {k} | {m:.1f} | {lo:.1f} |")
+        print("\n| command | median ms | min ms | max ms |\n| --- | ---: | ---: | ---: |")
+        for k, m, lo, hi in rows:
+            print(f"| {k} | {m:.1f} | {lo:.1f} | {hi:.1f} |")
         print("\n| ratio | value |\n| --- | ---: |")
     ratios = [
         (f"{peer} (workflow)", "cove create + install + freeze (workflow)")
