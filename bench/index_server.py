@@ -66,6 +66,8 @@ class ServeOptions:
     page_max_age: int = 0  # Cache-Control max-age of pages, when they have cache headers
     ranges: bool = True  # answer Range requests with 206 (else the whole file, 200)
     json: bool = True  # answer PEP 691 JSON when asked (else HTML only)
+    gzip: bool = True  # pages gzipped for a client that accepts it, as real indexes send them
+    real_pages: bool = False  # the default index's own pages from root/pages/ (wheelhouse.py)
 
 
 def parse_duration(text: str) -> float:
@@ -116,6 +118,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--page-max-age", type=int, default=0, help="seconds (default 0)")
     g.add_argument("--no-ranges", action="store_true", help="ignore Range: answer 200, whole")
     g.add_argument("--html-only", action="store_true", help="no PEP 691 JSON")
+    g.add_argument("--no-gzip", action="store_true", help="pages uncompressed even when accepted")
+    g.add_argument(
+        "--real-pages",
+        action="store_true",
+        help="serve the default index's own pages kept by wheelhouse.py --pages (every version)",
+    )
 
 
 def options_from(args: argparse.Namespace) -> ServeOptions:
@@ -130,6 +138,8 @@ def options_from(args: argparse.Namespace) -> ServeOptions:
         page_max_age=args.page_max_age,
         ranges=not args.no_ranges,
         json=not args.html_only,
+        gzip=not args.no_gzip,
+        real_pages=args.real_pages,
     )
 
 
@@ -150,6 +160,8 @@ def describe(options: ServeOptions) -> str:
         parts.append("no ranges")
     if not options.json:
         parts.append("HTML only")
+    if options.real_pages:
+        parts.append("real pages")
     return ", ".join(parts)
 
 
@@ -230,18 +242,28 @@ def scan(root: Path) -> dict[str, list[Artifact]]:
 
 
 class Catalog:
-    """The pages of an index over :func:`scan`'s files, rendered once."""
+    """The pages of an index over :func:`scan`'s files, rendered once (and gzipped, as real
+    indexes send them). With ``real_pages`` a project's page is the one kept in
+    ``root/pages/<name>.json`` (wheelhouse.py --pages): every version the default index lists,
+    each file's URL pointing here; files not in the wheelhouse answer 404 (the resolvers take the
+    newest, which the wheelhouse holds)."""
 
-    def __init__(self, root: Path, metadata: bool) -> None:
+    def __init__(self, root: Path, metadata: bool, real_pages: bool = False) -> None:
         self.root = root
         self.projects = scan(root)
         self.files = {a.path.name: a for files in self.projects.values() for a in files}
         self._metadata = metadata
         self.pages: dict[tuple[str, str], bytes] = {}  # (project or "", "json"|"html") -> body
+        self.gzipped: dict[tuple[str, str], bytes] = {}
         self.modified: dict[str, float] = {}  # project or "" -> newest mtime
         for name, files in self.projects.items():
-            self.pages[name, "json"] = json.dumps(self._project_json(name, files)).encode()
-            self.pages[name, "html"] = self._project_html(files).encode()
+            recorded = root / "pages" / f"{name}.json"
+            if real_pages and recorded.is_file():
+                page = self._rewritten(json.loads(recorded.read_bytes()), files)
+            else:
+                page = self._project_json(name, files)
+            self.pages[name, "json"] = json.dumps(page).encode()
+            self.pages[name, "html"] = _project_html(page["files"]).encode()
             self.modified[name] = max(a.mtime for a in files)
         names = sorted(self.projects)
         self.pages["", "json"] = json.dumps(
@@ -250,29 +272,33 @@ class Catalog:
         links = "".join(f'<a href="/simple/{n}/">{n}</a>\n' for n in names)
         self.pages["", "html"] = f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n".encode()
         self.modified[""] = max(self.modified.values(), default=time.time())
+        import gzip
+
+        self.gzipped = {key: gzip.compress(body, 6, mtime=0) for key, body in self.pages.items()}
 
     def _core_metadata(self, a: Artifact) -> str | None:
         if not self._metadata or a.metadata is None:
             return None
         return hashlib.sha256(a.metadata).hexdigest()
 
+    def _entry(self, a: Artifact) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "filename": a.path.name,
+            "url": f"/files/{a.path.name}",
+            "hashes": {"sha256": a.sha256},
+            "requires-python": a.requires_python,
+            "size": a.size,
+            "upload-time": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(a.mtime)),
+            "yanked": False,
+        }
+        digest = self._core_metadata(a)
+        if digest is not None:
+            entry["core-metadata"] = entry["data-dist-info-metadata"] = {"sha256": digest}
+        return entry
+
     def _project_json(self, name: str, files: list[Artifact]) -> dict[str, Any]:
-        entries = []
         versions = set()
         for a in files:
-            entry: dict[str, Any] = {
-                "filename": a.path.name,
-                "url": f"/files/{a.path.name}",
-                "hashes": {"sha256": a.sha256},
-                "requires-python": a.requires_python,
-                "size": a.size,
-                "upload-time": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(a.mtime)),
-                "yanked": False,
-            }
-            digest = self._core_metadata(a)
-            if digest is not None:
-                entry["core-metadata"] = entry["data-dist-info-metadata"] = {"sha256": digest}
-            entries.append(entry)
             if a.path.name.endswith(".whl"):
                 versions.add(str(parse_wheel_filename(a.path.name)[1]))
             else:
@@ -281,21 +307,43 @@ class Catalog:
             "meta": {"api-version": "1.1"},
             "name": name,
             "versions": sorted(versions),
-            "files": entries,
+            "files": [self._entry(a) for a in files],
         }
 
-    def _project_html(self, files: list[Artifact]) -> str:
-        out = []
-        for a in files:
-            attrs = [f'href="/files/{a.path.name}#sha256={a.sha256}"']
-            if a.requires_python:
-                attrs.append(f'data-requires-python="{html.escape(a.requires_python)}"')
-            digest = self._core_metadata(a)
-            if digest is not None:
-                attrs.append(f'data-dist-info-metadata="sha256={digest}"')
-                attrs.append(f'data-core-metadata="sha256={digest}"')
-            out.append(f"<a {' '.join(attrs)}>{a.path.name}</a><br/>\n")
-        return f"<!DOCTYPE html>\n<html><body>\n{''.join(out)}</body></html>\n"
+    def _rewritten(self, page: dict[str, Any], files: list[Artifact]) -> dict[str, Any]:
+        """A recorded page served from here: URLs local, metadata as the options say."""
+        local = {a.path.name: a for a in files}
+        entries = []
+        for entry in page["files"]:
+            entry = {
+                k: v
+                for k, v in entry.items()
+                if k not in ("core-metadata", "data-dist-info-metadata", "dist-info-metadata")
+            }
+            entry["url"] = f"/files/{entry['filename']}"
+            if entry["filename"] in local:
+                entry = {**entry, **self._entry(local.pop(entry["filename"]))}
+            entries.append(entry)
+        entries += [self._entry(a) for a in local.values()]  # the mirror's own, if any
+        return {**page, "meta": {"api-version": "1.1"}, "files": entries}
+
+
+def _project_html(entries: list[dict[str, Any]]) -> str:
+    """PEP 503 links for the JSON page's file entries."""
+    out = []
+    for e in entries:
+        attrs = [f'href="{e["url"]}#sha256={e["hashes"].get("sha256", "")}"']
+        if e.get("requires-python"):
+            attrs.append(f'data-requires-python="{html.escape(e["requires-python"])}"')
+        if e.get("yanked"):
+            reason = e["yanked"] if isinstance(e["yanked"], str) else ""
+            attrs.append(f'data-yanked="{html.escape(reason)}"')
+        if e.get("core-metadata"):
+            digest = e["core-metadata"]["sha256"]
+            attrs.append(f'data-dist-info-metadata="sha256={digest}"')
+            attrs.append(f'data-core-metadata="sha256={digest}"')
+        out.append(f"<a {' '.join(attrs)}>{html.escape(e['filename'])}</a><br/>\n")
+    return f"<!DOCTYPE html>\n<html><body>\n{''.join(out)}</body></html>\n"
 
 
 # -- counting -----------------------------------------------------------------------------------
@@ -399,7 +447,7 @@ class BenchIndex:
     ) -> None:
         """``log``: keep one :class:`Entry` per request (for a breakdown)."""
         self.options = options or ServeOptions()
-        self.catalog = Catalog(root, self.options.metadata)
+        self.catalog = Catalog(root, self.options.metadata, self.options.real_pages)
         self.keep_log = log
         self.pacer = Pacer(self.options.bandwidth, self.options.total_bandwidth)
         self._lock = threading.Condition()  # notified when a request is counted
@@ -565,8 +613,12 @@ class BenchIndex:
     def _page(self, h: Any, name: str, head: bool) -> tuple[int, int]:
         accept = h.headers.get("Accept", "")
         form = "json" if self.options.json and JSON_TYPE in accept else "html"
-        body = self.catalog.pages[name, form]
-        headers = {"Content-Type": JSON_TYPE if form == "json" else HTML_TYPE, "Vary": "Accept"}
+        gz = self.options.gzip and "gzip" in h.headers.get("Accept-Encoding", "")
+        body = (self.catalog.gzipped if gz else self.catalog.pages)[name, form]
+        headers = {"Content-Type": JSON_TYPE if form == "json" else HTML_TYPE}
+        headers["Vary"] = "Accept, Accept-Encoding"
+        if gz:
+            headers["Content-Encoding"] = "gzip"
         digest = hashlib.sha256(body).hexdigest()[:32]
         status = self._cached(h, headers, digest, self.catalog.modified[name], False)
         body = b"" if status == 304 else body

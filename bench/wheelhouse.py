@@ -5,7 +5,11 @@ directory (never into the repository) and reused by every later run.
     python bench/wheelhouse.py seed             # requests==2.31.0 flask==3.0.0
     python bench/wheelhouse.py 'rich>=13' httpx # any other set (a directory named by its hash)
 
-Prints the directory, which ``bench/index_server.py --root`` serves.
+Prints the directory, which ``bench/index_server.py --root`` serves. ``--pages`` also keeps the
+default index's own PEP 691 pages of those projects (every version's files, as large as users
+get them) in ``<dir>/pages/``, for ``index_server.py --real-pages``: one request per project,
+the same a single resolution makes, to the index pip uses by default (its address is asked of
+pip, never written here).
 """
 
 from __future__ import annotations
@@ -55,6 +59,41 @@ def ensure_wheels(names: list[str], python: str, root: Path = DEFAULT_ROOT) -> P
     return into
 
 
+def default_index(python: str) -> str:
+    """The index pip uses with no configuration, as that interpreter's pip says."""
+    ask = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
+    done = subprocess.run([python, "-c", ask], capture_output=True, text=True, check=True)
+    return done.stdout.strip().rstrip("/") + "/"
+
+
+def capture_pages(into: Path, python: str) -> Path:
+    """``into/pages/<project>.json``: the default index's JSON page of every project in
+    ``into``, fetched once (kept when there)."""
+    import urllib.request
+
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
+    pages = into / "pages"
+    pages.mkdir(exist_ok=True)
+    index = default_index(python)
+    names = sorted({str(canonicalize_name(parse_wheel_filename(p.name)[0])) for p in
+                    into.glob("*.whl")})  # fmt: skip
+    for name in names:
+        target = pages / f"{name}.json"
+        if target.is_file():
+            continue
+        request = urllib.request.Request(
+            f"{index}{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            body = resp.read()
+        json.loads(body)  # a page, not an error
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(body)
+        tmp.replace(target)
+    return pages
+
+
 def main() -> int:
     from bench.bench_create import newest_pyenv
 
@@ -62,8 +101,13 @@ def main() -> int:
     parser.add_argument("requirements", nargs="+", help="a set (seed, large) or requirements")
     parser.add_argument("--python", help="the interpreter wheels are for (default: pyenv 3.12)")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
+    parser.add_argument("--pages", action="store_true", help="keep the real index pages too")
     args = parser.parse_args()
-    print(ensure_wheels(args.requirements, args.python or newest_pyenv("3.12"), args.root))
+    python = args.python or newest_pyenv("3.12")
+    into = ensure_wheels(args.requirements, python, args.root)
+    if args.pages:
+        capture_pages(into, python)
+    print(into)
     return 0
 
 

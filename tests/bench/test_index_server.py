@@ -3,6 +3,7 @@ what it lists, what it leaves out, ranges, validators, and the concurrency it co
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import threading
@@ -136,3 +137,46 @@ def test_durations_and_rates_read_as_written() -> None:
     assert parse_rate("5MB/s") == 5e6
     assert parse_rate("40Mbit/s") == 5e6
     assert parse_rate("1KiB") == 1024
+
+
+def test_real_pages_are_served_with_local_urls_and_metadata_as_asked(root: Path) -> None:
+    """A recorded page (every version the default index lists) is served with each file's URL
+    pointing at this server; the wheelhouse's files get its hashes and metadata, others 404."""
+    (root / "pages").mkdir()
+    recorded = {
+        "meta": {"api-version": "1.1", "_last-serial": "1"},
+        "name": "beta",
+        "versions": ["1.0", "2.0"],
+        "files": [
+            {
+                "filename": "beta-1.0-py3-none-any.whl",
+                "url": "https://files.example/beta-1.0-py3-none-any.whl",
+                "hashes": {"sha256": "0" * 64},
+                "core-metadata": {"sha256": "1" * 64},
+                "yanked": "broken",
+            },
+            {
+                "filename": "beta-2.0-py3-none-any.whl",
+                "url": "https://files.example/beta-2.0-py3-none-any.whl",
+                "hashes": {"sha256": "2" * 64},
+            },
+        ],
+    }
+    (root / "pages" / "beta.json").write_text(json.dumps(recorded))
+    with BenchIndex(root, ServeOptions(real_pages=True, metadata=False)) as server:
+        status, _, body = get(server, "/simple/beta/", {"Accept": JSON})
+        assert status == 200
+        old, new = json.loads(body)["files"]
+        assert old["url"] == "/files/beta-1.0-py3-none-any.whl" and old["yanked"] == "broken"
+        assert "core-metadata" not in old and "core-metadata" not in new
+        assert new["hashes"]["sha256"] != "2" * 64  # the wheelhouse's own file and hash
+        assert get(server, old["url"])[0] == 404
+        assert get(server, new["url"])[0] == 200
+        _, _, page = get(server, "/simple/beta/")
+        assert b'data-yanked="broken"' in page
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("GET", "/simple/beta/", headers={"Accept": JSON, "Accept-Encoding": "gzip"})
+        resp = conn.getresponse()
+        assert resp.getheader("Content-Encoding") == "gzip"
+        assert json.loads(gzip.decompress(resp.read())) == json.loads(body)
+        conn.close()
