@@ -83,6 +83,28 @@ def tool_env(work: Path) -> dict[str, str]:
     }
 
 
+def empty_environment(work: Path, py: str, name: str, env: dict[str, str]) -> Path:
+    """``work/envs/<name>``, new and empty (pip seeded), made by ``cove create`` with a cache of
+    its own, so a cold run's cache starts really empty."""
+    target = work / "envs" / name
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run(
+        [sys.executable, "-m", "cove", "create", "-q", "-p", py, str(target)],
+        check=True,
+        env={**env, "COVE_CACHE_DIR": str(work / "create-cache")},
+    )
+    return target
+
+
+def compile_cove() -> None:
+    """Bytecode for cove's modules: an editable checkout may have none, and every run would
+    compile them again."""
+    import cove as cove_pkg
+
+    where = str(Path(cove_pkg.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", where], check=True)
+
+
 Command = Callable[[Path, Path], list[str]]  # (environment, cache dir) -> argv
 
 
@@ -174,22 +196,10 @@ def main() -> int:
     logs = args.log_dir or work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = tool_env(work)
-    import cove as cove_pkg  # compiled once: an editable checkout may lack bytecode
-
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(Path(cove_pkg.__file__).parent)], check=True
-    )
-    creator = {**env, "COVE_CACHE_DIR": str(work / "create-cache")}
+    compile_cove()
 
     def fresh_env(name: str) -> Path:
-        target = work / "envs" / name
-        shutil.rmtree(target, ignore_errors=True)
-        subprocess.run(
-            [sys.executable, "-m", "cove", "create", "-q", "-p", py, str(target)],
-            check=True,
-            env=creator,
-        )
-        return target
+        return empty_environment(work, py, name, env)
 
     results: dict[str, list[Run]] = {}
     index: BenchIndex | None = None
