@@ -254,16 +254,12 @@ def main() -> int:
     finally:
         if index is not None:
             index.__exit__()
-        shutil.rmtree(work / "envs", ignore_errors=True)
-        shutil.rmtree(work / "cold", ignore_errors=True)
-        shutil.rmtree(work / "warm", ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)  # the logs are in --log-dir when kept
     report(results, args, label, requirements, where, py)
     if args.json:
         args.json.write_text(
             json.dumps({k: [asdict(r) for r in v] for k, v in results.items()}, indent=1)
         )
-    if args.log_dir is None:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
