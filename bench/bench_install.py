@@ -4,14 +4,17 @@ served by a local index server (so the network is out of the measurement).
     /root/.pyenv/versions/3.11.7/bin/python3 bench/bench_install.py --runs 7 --markdown
 
 Setup (untimed): the wheels of the requirements (default: the seed workflow's ``requests flask``,
-pinned) are downloaded once with the machine's pip, served on 127.0.0.1 with PEP 691 JSON and PEP
-658 metadata, and every tool runs once so its cache is warm. Each timed run installs into a
+pinned) are fetched once with the machine's pip into a bench-only wheelhouse
+(bench/wheelhouse.py), served on 127.0.0.1 by bench/index_server.py (PEP 691 JSON, PEP 658
+metadata, pages revalidated every time; ``--latency``, ``--no-metadata``, ``--no-cache-headers``
+and the server's other options make it remote-like), and every tool runs once so its cache is
+warm. Each timed run installs into a
 fresh environment made outside the timed region (``cove create``; pip's runs get the seeded pip).
 Scenarios: a warm install into an empty environment, a no-op install where everything is
 already there, and the seed workflow end to end (create an environment with pip, install, freeze:
 ``cove`` against ``python -m venv`` + pip and ``uv venv --seed`` + ``uv pip``). pip runs twice
 in the install scenarios: as it ships (compiling bytecode) and with --no-compile, which is the
-work cove and uv do by default.
+work cove and uv do by default. Cold caches, resolution alone and peak memory: bench_remote.py.
 """
 
 from __future__ import annotations
@@ -27,34 +30,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.support.index import Index, IndexServer
-
 from bench.bench_create import ensure_peers, newest_pyenv
+from bench.index_server import BenchIndex, add_arguments, describe, options_from
+from bench.wheelhouse import DEFAULT_ROOT, ensure_wheels, requirements_of
 
-REQUIREMENTS = ["requests==2.31.0", "flask==3.0.0"]
-
-
-def fetch_wheels(reqs: list[str], python: str, into: Path) -> list[Path]:
-    into.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [python, "-m", "pip", "download", "-q", "--only-binary", ":all:", "-d", str(into), *reqs],
-        check=True,
-    )
-    return sorted(into.glob("*.whl"))
-
-
-def serve_index(wheels: list[Path], root: Path) -> Index:
-    import zipfile
-
-    index = Index(root)
-    for wheel in wheels:
-        target = root / "files" / wheel.name
-        shutil.copy(wheel, target)
-        with zipfile.ZipFile(target) as zf:
-            name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
-            (root / "files" / (wheel.name + ".metadata")).write_bytes(zf.read(name))
-        index.add_file(target, metadata=True)
-    return index
+REQUIREMENTS = ["seed"]
 
 
 def main() -> int:
@@ -69,8 +49,13 @@ def main() -> int:
         action="store_true",
         help="time cove and uv only (pip takes minutes on big sets)",
     )
-    parser.add_argument("requirements", nargs="*", default=REQUIREMENTS)
+    parser.add_argument("--wheels", type=Path, default=DEFAULT_ROOT, help="wheelhouse root")
+    parser.add_argument(
+        "requirements", nargs="*", default=REQUIREMENTS, help="a set (seed, large) or requirements"
+    )
+    add_arguments(parser)
     args = parser.parse_args()
+    _, args.requirements = requirements_of(args.requirements)
     py = args.python or newest_pyenv("3.12")
     uv, _ = ensure_peers(args.peers)
     work = Path(tempfile.mkdtemp(prefix="cove-bench-install-"))
@@ -93,10 +78,12 @@ def main() -> int:
         [sys.executable, "-m", "compileall", "-q", str(Path(cove_pkg.__file__).parent)], check=True
     )
     try:
-        wheels = fetch_wheels(args.requirements, py, work / "download")
-        index = serve_index(wheels, work / "index")
-        with IndexServer(index) as server:
+        root = ensure_wheels(args.requirements, py, args.wheels)
+        wheels = sorted(root.glob("*.whl"))
+        with BenchIndex(root, options_from(args)) as server:
             url = server.url
+            # pip caches plain-http responses only from a trusted host.
+            pip_index = ["-i", url, "--trusted-host", "127.0.0.1"]
 
             def fresh(name: str) -> Path:
                 target = work / "envs" / name
@@ -106,14 +93,13 @@ def main() -> int:
 
             tools = {
                 "cove install": lambda e: [*cove, "install", "-q", "-p", str(e), "-i", url],
-                "pip install": lambda e: [str(e / "bin/pip"), "install", "-q", "-i", url],
+                "pip install": lambda e: [str(e / "bin/pip"), "install", "-q", *pip_index],
                 "pip install --no-compile": lambda e: [
                     str(e / "bin/pip"),
                     "install",
                     "-q",
                     "--no-compile",
-                    "-i",
-                    url,
+                    *pip_index,
                 ],
                 "uv pip install": lambda e: [
                     uv,
@@ -135,7 +121,7 @@ def main() -> int:
                 ],
                 "venv + pip install + pip freeze": lambda e: [
                     [py, "-m", "venv", str(e)],
-                    [str(e / "bin/pip"), "install", "-q", "-i", url, *args.requirements],
+                    [str(e / "bin/pip"), "install", "-q", *pip_index, *args.requirements],
                     [str(e / "bin/pip"), "freeze"],
                 ],
                 "uv venv --seed + uv pip install + uv pip freeze": lambda e: [
@@ -179,12 +165,15 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     med = {k: statistics.median(v) * 1000 for k, v in times.items()}
-    print(f"{len(wheels)} wheels ({' '.join(args.requirements)}), Python {py}, {args.runs} runs")
-    rows = [(k, med[k], min(times[k]) * 1000) for k in times]
+    print(
+        f"{len(wheels)} wheels ({' '.join(args.requirements)}), Python {py}, {args.runs} runs; "
+        f"{describe(options_from(args))}"
+    )
+    rows = [(k, med[k], min(times[k]) * 1000, max(times[k]) * 1000) for k in times]
     if args.markdown:
-        print("\n| command | median ms | min ms |\n| --- | ---: | ---: |")
-        for k, m, lo in rows:
-            print(f"| {k} | {m:.1f} | {lo:.1f} |")
+        print("\n| command | median ms | min ms | max ms |\n| --- | ---: | ---: | ---: |")
+        for k, m, lo, hi in rows:
+            print(f"| {k} | {m:.1f} | {lo:.1f} | {hi:.1f} |")
         print("\n| ratio | value |\n| --- | ---: |")
     ratios = [
         (f"{peer} (workflow)", "cove create + install + freeze (workflow)")

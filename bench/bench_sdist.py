@@ -1,5 +1,6 @@
 """Time a warm second install of an sdist-only package: cove takes the wheel it built before
-from its cache; pip takes it from its wheel cache. Same local index, fresh environments.
+from its cache; pip takes it from its wheel cache. Same local index (bench/index_server.py, with
+its options: ``--latency 100ms`` and so on), fresh environments.
 
     /root/.pyenv/versions/3.11.7/bin/python3 bench/bench_sdist.py --runs 7 --markdown
 """
@@ -18,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support.dists import build_sdist
-from tests.support.index import Index, IndexServer
 
 from bench.bench_create import ensure_peers, newest_pyenv
+from bench.index_server import BenchIndex, add_arguments, describe, options_from
 
 
 def main() -> int:
@@ -29,6 +30,7 @@ def main() -> int:
     parser.add_argument("--python", help="interpreter of the environments (default: pyenv 3.12)")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--peers", type=Path, default=Path("/tmp/cove-bench-peers"))
+    add_arguments(parser)
     args = parser.parse_args()
     py = args.python or newest_pyenv("3.12")
     uv, _ = ensure_peers(args.peers)
@@ -44,9 +46,8 @@ def main() -> int:
     cove = [sys.executable, "-m", "cove"]
     times: dict[str, list[float]] = {"cove install": [], "pip install": [], "uv pip install": []}
     try:
-        index = Index(work / "index")
-        index.add_file(build_sdist(work / "sdists", "only-sdist", "1.0"))
-        with IndexServer(index) as server:
+        build_sdist(work / "sdists", "only-sdist", "1.0")
+        with BenchIndex(work / "sdists", options_from(args)) as server:
             url = server.url
 
             def fresh() -> Path:
@@ -59,7 +60,8 @@ def main() -> int:
                 if tool == "cove install":
                     return [*cove, "install", "-q", "-p", str(target), "-i", url, "only-sdist"]
                 if tool == "pip install":
-                    return [str(target / "bin/pip"), "install", "-q", "-i", url, "only-sdist"]
+                    pip = [str(target / "bin/pip"), "install", "-q", "-i", url]
+                    return [*pip, "--trusted-host", "127.0.0.1", "only-sdist"]  # pip's http cache
                 python = str(target / "bin/python")
                 return [uv, "pip", "install", "-q", "-p", python, "--index-url", url, "only-sdist"]
 
@@ -74,7 +76,10 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     med = {k: statistics.median(v) * 1000 for k, v in times.items()}
-    print(f"warm second install of an sdist-only package, Python {py}, {args.runs} runs")
+    print(
+        f"warm second install of an sdist-only package, Python {py}, {args.runs} runs; "
+        f"{describe(options_from(args))}"
+    )
     if args.markdown:
         print("\n| command | median ms | min ms |\n| --- | ---: | ---: |")
         for k, v in times.items():
