@@ -140,7 +140,11 @@ class HttpClient:
                 "stored": time.time(),
             }
             if "no-store" not in resp.headers.get("Cache-Control", ""):
-                self._write_cache(entry, meta, body)
+                digest = hashlib.sha256(body).hexdigest()
+                unchanged = cached is not None and cached[0].get("sha256") == digest
+                # The same page again (an index that sends no validators): only what is known
+                # of it is refreshed, not its body (a large project's page is megabytes).
+                self._write_cache(entry, {**meta, "sha256": digest}, None if unchanged else body)
         return Response(final, resp.status, ctype, body)
 
     def get_bytes(self, url: str) -> bytes:
@@ -412,11 +416,10 @@ class HttpClient:
         return meta, body
 
     def _write_cache(self, entry: Path, meta: dict[str, Any], body: bytes | None = None) -> None:
-        """Store a page (``body``) and what is known of it, or only refresh what is known of
-        the body already stored (its sha256 is in ``meta``)."""
+        """Store a page (``body``) and what is known of it (``meta``, with the body's sha256),
+        or only refresh what is known of the body already stored."""
         try:
             if body is not None:
-                meta = {**meta, "sha256": hashlib.sha256(body).hexdigest()}
                 entry.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(entry.with_suffix(".body"), body)
             write_atomic(entry.with_suffix(".json"), json.dumps(meta).encode())

@@ -145,7 +145,7 @@ def _parse_json(
             continue
         if keep is not None and not keep.keep(str(entry["filename"])):
             continue
-        url, hashes = _split_url(urljoin(page_url, str(entry["url"])))
+        url, hashes = _split_url(_absolute(page_url, str(entry["url"])))
         hashes.update(_hashes(entry.get("hashes")))
         size = entry.get("size")
         links.append(
@@ -214,7 +214,7 @@ def _parse_html(
     base = urljoin(page_url, parser.base) if parser.base else page_url
     links: list[Link | None] = []
     for attrs in parser.anchors:
-        url, hashes = _split_url(urljoin(base, attrs["href"] or ""))
+        url, hashes = _split_url(_absolute(base, attrs["href"] or ""))
         filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
         if keep is not None and not keep.keep(filename):
             continue
@@ -255,15 +255,28 @@ def _html_metadata(attrs: dict[str, str | None]) -> dict[str, str] | None:
 # -- URLs ----------------------------------------------------------------------------------------
 
 
+# An http(s) URL whose path has only characters quoting leaves alone (what nearly every index
+# file URL is): no parsing needed, which is most of the cost of reading a large page.
+_PLAIN_URL = re.compile(r"https?://[^/?#%@]*(?:/[A-Za-z0-9._~/-]*)?")
+
+
+def _absolute(page_url: str, url: str) -> str:
+    """``urljoin`` for a link on a page, without parsing one that is absolute already."""
+    return url if url.startswith(("https://", "http://")) else urljoin(page_url, url)
+
+
 def _split_url(url: str) -> tuple[str, dict[str, str]]:
     """The URL without its fragment, with unsafe path characters quoted, and the hashes the
     fragment carries (``#sha256=<hex>``, several joined by ``&``)."""
-    parts = urlsplit(url)
+    base, _, fragment = url.partition("#")
     hashes = {}
-    for piece in parts.fragment.split("&"):
+    for piece in fragment.split("&"):
         algo, sep, digest = piece.partition("=")
         if sep and algo.lower() in hashlib.algorithms_guaranteed and digest:
             hashes[algo.lower()] = digest.lower()
+    if _PLAIN_URL.fullmatch(base):
+        return base, hashes
+    parts = urlsplit(base)
     # Quote each path segment the way pip does, so the URL asked for is the one pip asks for
     # (a literal + becomes %2B, which object stores need), keeping @ and escaped slashes.
     safe = "@:" if parts.scheme == "file" else "@"

@@ -73,7 +73,8 @@ class IndexSource:
         self._skipped: dict[NormalizedName, int] = {}
         self._pool = ThreadPoolExecutor(max_workers=INDEX_JOBS, thread_name_prefix="cove-index")
         self._pages: dict[NormalizedName, Future[Judged]] = {}
-        self._metadata: dict[Candidate, Future[CandidateMetadata]] = {}
+        self._metadata: dict[tuple[object, ...], Future[CandidateMetadata]] = {}
+        self._offered: dict[NormalizedName, list[Candidate]] = {}
         self._markers = markers
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
 
@@ -85,6 +86,8 @@ class IndexSource:
         through this very source, so it is attached after construction)."""
         self.metadata_reader.builder = builder
         self.direct_references.builder = builder
+        with self._lock:
+            self._offered.clear()  # sdists may be offered now
         self.direct_references.editable_urls = editable_urls
 
     @property
@@ -100,7 +103,14 @@ class IndexSource:
                     self._pages[name] = self._pool.submit(self._collect, name)
 
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
-        return self._candidates(name, self._judged(name))
+        """Worked out once per project: the resolver asks on every find_matches."""
+        with self._lock:
+            found = self._offered.get(name)
+        if found is None:
+            found = self._candidates(name, self._judged(name))
+            with self._lock:
+                self._offered[name] = found
+        return found
 
     def direct(self, requirement: Requirement) -> Candidate:
         return self.direct_references.candidate(requirement)
@@ -178,20 +188,28 @@ class IndexSource:
             python_version=(python[0], python[1], python[2]),
             binary=self.config.binary,
         )
-        best = self._candidates(name, judged)
-        newest = best[0].link if best else None
-        if newest is not None and newest.is_wheel and self._markers is not None:
+        # The likeliest pick, fetched now: the newest final release that is not yanked (a
+        # pre-release or a yanked one is chosen only when asked for, and may be megabytes).
+        offered = self._candidates(name, judged)
+        likely = next(
+            (c for c in offered if c.yanked is None and not c.version.is_prerelease), None
+        )
+        link = likely.link if likely is not None else None
+        if likely is not None and link is not None and link.is_wheel and self._markers is not None:
             with contextlib.suppress(RuntimeError):
-                self._metadata_future(best[0])  # most likely asked for next: fetch it now
+                self._metadata_future(likely)
         return judged
 
     def _metadata_future(self, candidate: Candidate) -> Future[CandidateMetadata]:
+        # Keyed cheaply: hashing a candidate hashes every file of its release.
+        link = candidate.link
+        key = (candidate.name, candidate.version, link.url if link else None, candidate.installed)
         with self._lock:
-            found = self._metadata.get(candidate)
+            found = self._metadata.get(key)
             new = found is None
             if found is None:
                 found = self._pool.submit(self.metadata_reader.read, candidate)
-                self._metadata[candidate] = found
+                self._metadata[key] = found
         if new and not candidate.installed:
             found.add_done_callback(self._crawl)
         return found
