@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -23,8 +23,6 @@ from cove.prepare.metadata import MetadataReader
 from cove.resolve.source import Candidate
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from packaging.requirements import Requirement
     from packaging.tags import Tag
 
@@ -32,6 +30,9 @@ if TYPE_CHECKING:
     from cove.index.metadata import CandidateMetadata
     from cove.prepare.artifacts import Preparer
 
+
+_A = TypeVar("_A")
+_R = TypeVar("_R")
 
 # Pages and metadata in flight at once: against a remote index each request waits a round trip,
 # so many are needed to keep the pipe full (uv keeps 50 downloads in flight); the HTTP client
@@ -72,8 +73,8 @@ class IndexSource:
         self.direct_references = DirectReferences(preparer, cache_dir, self.tags)
         self._skipped: dict[NormalizedName, int] = {}
         self._pool = ThreadPoolExecutor(max_workers=INDEX_JOBS, thread_name_prefix="cove-index")
-        self._pages: dict[NormalizedName, Future[Judged]] = {}
-        self._metadata: dict[tuple[object, ...], Future[CandidateMetadata]] = {}
+        self._pages: dict[Any, Future[Judged]] = {}
+        self._metadata: dict[Any, Future[CandidateMetadata]] = {}
         self._offered: dict[NormalizedName, list[Candidate]] = {}
         self._markers = markers
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
@@ -97,10 +98,8 @@ class IndexSource:
     # -- PackageSource ------------------------------------------------------------------------
 
     def prefetch(self, names: Iterable[NormalizedName]) -> None:
-        with self._lock:
-            for name in names:
-                if name not in self._pages:
-                    self._pages[name] = self._pool.submit(self._collect, name)
+        for name in names:
+            self._start(self._pages, name, self._collect, name)
 
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
         """Worked out once per project: the resolver asks on every find_matches."""
@@ -204,15 +203,41 @@ class IndexSource:
         # Keyed cheaply: hashing a candidate hashes every file of its release.
         link = candidate.link
         key = (candidate.name, candidate.version, link.url if link else None, candidate.installed)
-        with self._lock:
-            found = self._metadata.get(key)
-            new = found is None
-            if found is None:
-                found = self._pool.submit(self.metadata_reader.read, candidate)
-                self._metadata[key] = found
+        found, new = self._start(self._metadata, key, self.metadata_reader.read, candidate)
         if new and not candidate.installed:
             found.add_done_callback(self._crawl)
         return found
+
+    def _start(
+        self,
+        futures: dict[Any, Future[_R]],
+        key: object,
+        work: Callable[[_A], _R],
+        arg: _A,
+    ) -> tuple[Future[_R], bool]:
+        """The future for ``key``, and whether this call made it. It is reserved under the lock
+        and handed to the pool outside it: submitting may start a worker thread, and every
+        other thread asking for pages or metadata would wait on the lock meanwhile."""
+        with self._lock:
+            found = futures.get(key)
+            if found is not None:
+                return found, False
+            found = futures[key] = Future()
+
+        def run() -> None:
+            if not found.set_running_or_notify_cancel():
+                return
+            try:
+                found.set_result(work(arg))
+            except BaseException as exc:
+                found.set_exception(exc)
+
+        try:
+            self._pool.submit(run)
+        except RuntimeError:  # the pool is shutting down: the run is over
+            found.cancel()
+            raise
+        return found, True
 
     def _crawl(self, future: Future[CandidateMetadata]) -> None:
         """Fetch the pages of what the newest version needs (a guess the resolver usually
