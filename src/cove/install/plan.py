@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cove.inspect.installed import InstalledDistribution
-from cove.resolve.source import Candidate
-
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
+
+    from cove.inspect.installed import InstalledDistribution
+    from cove.resolve.source import Candidate
 
 
 @dataclass(frozen=True, slots=True)

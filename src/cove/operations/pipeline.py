@@ -18,7 +18,6 @@ from cove.archive import UnpackPolicy
 from cove.errors import CoveError
 from cove.install.plan import Plan, plan_install, plan_uninstall
 from cove.names import canonical
-from cove.resolve.source import Candidate, DirectReference
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from cove.prepare.source import IndexSource
     from cove.prepare.wheels import Prepared
     from cove.resolve.resolver import Resolution
+    from cove.resolve.source import Candidate
     from cove.venv.environment import Environment
     from cove.venv.lock import EnvironmentLock
 
@@ -383,6 +383,7 @@ def _direct_url(
 ) -> dict[str, bytes] | None:
     from cove import direct_url
     from cove.prepare.direct import direct_url_info
+    from cove.resolve.source import DirectReference
 
     if not isinstance(candidate.origin, DirectReference):
         return None

@@ -9,7 +9,6 @@ import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -195,6 +194,8 @@ def _from_archive(path: Path | None, url: str, where: str, extras: frozenset[str
 
 
 def _url_path(url: str) -> Path:
+    from urllib.request import url2pathname  # 20 ms of imports (http.client): only here
+
     return Path(url2pathname(urlsplit(url).path))
 
 
