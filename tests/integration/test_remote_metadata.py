@@ -110,3 +110,17 @@ def test_pages_without_cache_headers_are_asked_again_unless_a_ttl_says_otherwise
         run_cove("install", "-p", str(env), "-i", server.url, "--refresh", "alpha",
                  env=configured, check=True)  # fmt: skip
         assert server.count(page) == 3
+
+
+def test_resolution_keeps_many_requests_in_flight(tmp_path: Path, index: Index) -> None:
+    """Against an index with latency, pages and metadata of what is likely needed next are
+    asked for together, not one after the other: counted by the server, not timed."""
+    leaves = [f"leaf{n}" for n in range(12)]
+    for name in leaves:
+        index.add(name, "1.0")
+    index.add("root", "1.0", requires=leaves)
+    env = make_env(tmp_path)
+    with IndexServer(index, ServerOptions(latency=0.2)) as server:
+        proc = run_cove("install", "--dry-run", "-p", str(env), "-i", server.url, "root")
+        assert proc.returncode == 0, proc.stderr
+        assert server.peak_in_flight >= 12, server.peak_in_flight  # the 12 leaves at once

@@ -154,6 +154,7 @@ class ServerOptions:
     gzip_label_sdists: bool = False
     hold_files: threading.Event | None = None  # file bodies wait until it is set (at most 60 s)
     ranges: bool = True  # answer Range requests for files with 206 (else the whole file, 200)
+    latency: float = 0.0  # seconds every answer waits first, as a remote index's would
 
 
 class _Server(ThreadingHTTPServer):
@@ -175,6 +176,8 @@ class IndexServer:
         self.options = options or ServerOptions()
         self.requests: list[str] = []
         self.ranges: list[str] = []  # "/files/NAME bytes=..." for every Range request
+        self.peak_in_flight = 0  # the most requests being answered at once
+        self._in_flight = 0
         self._lock = threading.Lock()
         server = self
 
@@ -185,7 +188,16 @@ class IndexServer:
                 pass
 
             def do_GET(self) -> None:
-                server._handle(self)
+                with server._lock:
+                    server._in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server._in_flight)
+                try:
+                    if server.options.latency:
+                        time.sleep(server.options.latency)  # a remote index's round trip
+                    server._handle(self)
+                finally:
+                    with server._lock:
+                        server._in_flight -= 1
 
         self.httpd = _Server((host, 0), Handler)
         self.port = self.httpd.server_address[1]
