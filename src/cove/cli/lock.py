@@ -12,15 +12,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_lock_arguments(parser: argparse.ArgumentParser, formats: bool) -> None:
-    parser.add_argument("requirements", nargs="*", metavar="REQ", help="PEP 508 requirements")
-    parser.add_argument(
-        "-r", "--requirement", action="append", default=[], metavar="FILE",
-        help="lock the requirements of a requirements file",
-    )  # fmt: skip
-    parser.add_argument(
-        "-c", "--constraint", action="append", default=[], metavar="FILE",
-        help="constrain versions with a file",
-    )  # fmt: skip
+    from cove.cli.install import (
+        add_build_arguments,
+        add_index_arguments,
+        add_requirement_arguments,
+        add_selection_arguments,
+        add_target_arguments,
+    )
+
+    add_requirement_arguments(parser, "lock")
     parser.add_argument(
         "--from", dest="pyproject", metavar="PYPROJECT",
         help="lock a project's [project] dependencies (a pyproject.toml)",
@@ -62,17 +62,8 @@ def add_lock_arguments(parser: argparse.ArgumentParser, formats: bool) -> None:
         "-P", "--upgrade-package", action="append", default=[], metavar="NAME",
         help="let NAME move off its pin (the others stay); repeat for more",
     )  # fmt: skip
-    parser.add_argument("--pre", action="store_true", help="allow pre-releases")
-    parser.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
-    parser.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
-    parser.add_argument("--prefer-binary", action="store_true")
-    parser.add_argument("--no-build", action="store_true", help="never build from source")
-    parser.add_argument(
-        "--no-build-isolation", action="store_true",
-        help="build with the environment's own packages instead of a fresh build environment",
-    )  # fmt: skip
-    from cove.cli.install import add_index_arguments, add_target_arguments
-
+    add_selection_arguments(parser)
+    add_build_arguments(parser)
     add_index_arguments(parser)
     add_target_arguments(parser)
 

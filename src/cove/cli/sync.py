@@ -25,18 +25,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--exact", action="store_true",
         help="remove pip, setuptools and wheel too when the file does not name them",
     )  # fmt: skip
-    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
-    parser.add_argument("--compile-bytecode", action="store_true")
-    parser.add_argument(
-        "--link-mode", choices=["hardlink", "copy", "symlink", "clone"], default=None
+    from cove.cli.install import (
+        add_build_arguments,
+        add_change_arguments,
+        add_index_arguments,
+        add_target_arguments,
     )
-    parser.add_argument("--no-build", action="store_true", help="never build from source")
-    parser.add_argument(
-        "--no-build-isolation", action="store_true",
-        help="build with the environment's own packages instead of a fresh build environment",
-    )  # fmt: skip
-    from cove.cli.install import add_index_arguments, add_target_arguments
 
+    add_change_arguments(parser)
+    add_build_arguments(parser)
     add_index_arguments(parser)
     add_target_arguments(parser)
 

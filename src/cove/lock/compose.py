@@ -246,7 +246,7 @@ def _direct_package(
         vcs = origin.vcs
         return Package(
             name=c.name, marker=marker, requires_python=r.requires_python,
-            vcs=PackageVcs(type="git", url=vcs.repo, path=None,
+            vcs=PackageVcs(type="git", url=split_auth(vcs.repo)[0], path=None,
                            requested_revision=vcs.requested_revision, commit_id=vcs.commit,
                            subdirectory=vcs.subdirectory),
         )  # fmt: skip
@@ -278,7 +278,7 @@ def _direct_requirement_url(origin: DirectReference) -> str:
     if origin.vcs is not None:
         vcs = origin.vcs
         sub = f"#subdirectory={vcs.subdirectory}" if vcs.subdirectory else ""
-        return f"git+{vcs.repo}@{vcs.commit}{sub}"
+        return f"git+{split_auth(vcs.repo)[0]}@{vcs.commit}{sub}"
     return split_auth(origin.url.partition("#")[0])[0]
 
 
