@@ -246,3 +246,27 @@ def test_bad_locks_change_nothing(case: str, tmp_path: Path, index: Index) -> No
         assert word in proc.stderr, proc.stderr
     assert snapshot(env) == before  # nothing installed, nothing removed
     assert "stray-1.0" in installed(env)
+
+
+def test_direct_references_in_a_requirements_file_replace_an_index_copy(
+    tmp_path: Path, index: Index
+) -> None:
+    """A project the environment has from an index is installed again from the directory the
+    file names (the same version, another source); the editable install is then kept."""
+    from tests.support.dists import source_project
+
+    project = source_project(tmp_path / "mine", "mine", "0.3")
+    with (project / "pyproject.toml").open("a") as f:
+        f.write('[project]\nname = "mine"\nversion = "0.3"\n')  # its name, without a build
+    index.add("mine", "0.3")
+    env = make_env(tmp_path)
+    with IndexServer(index) as server:
+        run_cove("install", "-q", "-p", str(env), "-i", server.url, "mine==0.3", check=True)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"-e {project}\n")
+    proc = run_cove("sync", "-p", str(env), str(requirements))
+    assert proc.returncode == 0, proc.stderr
+    assert " - mine==0.3" in proc.stderr and " + mine==0.3" in proc.stderr
+    assert (env / SITE / "mine-0.3.dist-info" / "direct_url.json").is_file()
+    again = run_cove("sync", "-p", str(env), str(requirements))
+    assert again.returncode == 0 and "Nothing to change" in again.stderr, again.stderr

@@ -22,6 +22,7 @@ from cove.operations.wiring import (
 )
 
 if TYPE_CHECKING:
+    from cove.direct_url import DirectUrl
     from cove.install.plan import Pinned
     from cove.operations.pipeline import InstallOutcome
     from cove.prepare.source import IndexSource
@@ -143,9 +144,10 @@ def _from_requirements(
         if name in pinned:
             problems.append(f"{line.source}: {req.name} is listed twice")
             continue
+        record = _record(req.url, line.hashes, line.editable) if req.url else None
         pinned[name] = Pinned(
-            name, version, requirement=req, hashes=line.hashes, editable=line.editable,
-            where=line.source,
+            name, version, requirement=req, direct_url=record, hashes=line.hashes,
+            editable=line.editable, where=line.source,
         )  # fmt: skip
     if problems:
         raise CoveError(
@@ -155,6 +157,31 @@ def _from_requirements(
             "cove lock --format requirements (or pip-compile --generate-hashes) makes them",
         )
     return list(pinned.values()), reqs.options
+
+
+def _record(url: str, hashes: frozenset[str], editable: bool) -> DirectUrl:
+    """The PEP 610 record an install from a direct reference writes, as far as its line tells:
+    an installed copy is kept only when its own matches. A git ref that is not a full commit
+    never matches (only a checkout tells which commit it is now), nor does an archive with no
+    sha256 to compare."""
+    import re
+
+    from cove import direct_url
+    from cove.prepare.direct import fragment_hashes
+
+    plain, _, fragment = url.partition("#")
+    if plain.startswith("git+"):
+        from cove.build.vcs import parse_git_url
+
+        git = parse_git_url(url)
+        commit = git.ref if git.ref and re.fullmatch(r"[0-9a-f]{40}", git.ref) else ""
+        return direct_url.for_vcs(git.repo, commit, git.ref, git.subdirectory)
+    if plain.startswith("file:") and Path(_path_of(plain)).is_dir():
+        return direct_url.for_directory(plain, editable)
+    given = [h.partition(":")[2] for h in hashes if h.startswith("sha256:")]
+    return direct_url.for_archive(
+        plain, given[0] if given else fragment_hashes(fragment).get("sha256")
+    )
 
 
 def _path_of(file_url: str) -> str:
