@@ -319,7 +319,10 @@ def test_export_writes_pip_compile_format(tmp_path: Path, index: Index) -> None:
     assert body.split("\n", 6)[-1] == text.split("\n", 6)[-1]  # the same but for the command
 
 
-def test_lock_refuses_nothing_to_lock(tmp_path: Path) -> None:
+def test_lock_refuses_usage_mistakes(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     proc = run_cove("lock", "-p", str(env), cwd=tmp_path)
     assert proc.returncode == 2 and "nothing to lock" in proc.stderr
+    proc = run_cove("lock", "-p", str(env), "-o", "locked.toml", "app", cwd=tmp_path)
+    assert proc.returncode == 2 and "pylock.NAME.toml" in proc.stderr and "hint:" in proc.stderr
+    assert not list(tmp_path.glob("*.toml"))

@@ -95,6 +95,13 @@ def lock_command(cmd: LockCommand, reporter: Reporter) -> LockOutcome:
         )
     path = output_path(cmd)
     if path is not None:
+        from cove.operations.sync import is_lock_file
+
+        if cmd.format == "pylock" and not is_lock_file(str(path)):
+            raise UsageError(
+                f"-o {path}: PEP 751 names a lock file pylock.toml or pylock.NAME.toml",
+                hint="name it pylock.toml (or pylock.dev.toml, ...), or write to stdout with -o -",
+            )
         check_writable(path, "-o")
     preferred = {} if cmd.upgrade else _existing_pins(cmd, path)
     for name in cmd.upgrade_packages:
