@@ -42,7 +42,7 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     """No test sees the developer's pip config, cove cache or active venv."""
     cache = tmp_path_factory.getbasetemp() / "cove-cache"
     for name in list(os.environ):
-        if name == "COVE_TEST_BACKEND_WHEELS":
+        if name in ("COVE_TEST_BACKEND_WHEELS", "COVE_TEST_TOOL_WHEELS"):
             continue
         if name.startswith(("PIP_", "COVE_", "UV_")) or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name)

@@ -54,3 +54,38 @@ def editable_location(info: DirectUrl | None) -> str | None:
     from urllib.parse import unquote, urlsplit
 
     return unquote(urlsplit(str(info["url"])).path)
+
+
+def same_source(installed: DirectUrl | None, wanted: DirectUrl | None) -> bool:
+    """Whether a distribution installed with the record ``installed`` (None: from an index) is
+    what an install from ``wanted`` would give: the same git commit, the same archive hash, or
+    the same directory installed in development mode (a tree installed whole may have changed
+    since, and nothing pins it, so it never counts as the same)."""
+    if installed is None or wanted is None:
+        return installed is None and wanted is None
+
+    def plain(url: object) -> str:
+        return str(url).removeprefix("git+").rstrip("/")
+
+    for key in ("vcs_info", "archive_info", "dir_info"):
+        mine, theirs = installed.get(key), wanted.get(key)
+        if not isinstance(theirs, dict):
+            continue
+        if not isinstance(mine, dict):
+            return False
+        if key == "vcs_info":
+            return (
+                plain(installed["url"]) == plain(wanted["url"])
+                and mine.get("commit_id") == theirs.get("commit_id")
+                and installed.get("subdirectory") == wanted.get("subdirectory")
+            )
+        if key == "archive_info":
+            have, want = mine.get("hashes"), theirs.get("hashes")
+            sha = want.get("sha256") if isinstance(want, dict) else None
+            return bool(sha) and isinstance(have, dict) and have.get("sha256") == sha
+        return (
+            plain(installed["url"]) == plain(wanted["url"])
+            and mine.get("editable") is True
+            and theirs.get("editable") is True
+        )
+    return False

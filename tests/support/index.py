@@ -30,6 +30,8 @@ class IndexFile:
     requires_python: str | None = None
     metadata: bool = True  # serve <file>.metadata (PEP 658)
     sha256: str = ""  # the hash the index lists: of the file as uploaded
+    size: int = 0  # the size the JSON page lists (PEP 700): of the file as uploaded
+    upload_time: str = "2025-01-02T03:04:05.678901Z"  # PEP 700, on the JSON page
 
 
 @dataclass
@@ -73,7 +75,7 @@ class Index:
         else:
             project = parse_sdist_filename(path.name)[0]
         self.files.setdefault(canonicalize_name(project), []).append(
-            IndexFile(path, yanked, requires_python, metadata, _sha(path))
+            IndexFile(path, yanked, requires_python, metadata, _sha(path), path.stat().st_size)
         )
         self.write_html()
 
@@ -123,6 +125,8 @@ class Index:
                 "filename": f.path.name,
                 "url": prefix + f.path.name,
                 "hashes": {"sha256": f.sha256},
+                "size": f.size,
+                "upload-time": f.upload_time,
             }
             if f.requires_python:
                 entry["requires-python"] = f.requires_python

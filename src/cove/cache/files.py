@@ -7,12 +7,14 @@ import os
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the new one, never half."""
+def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
+    ``mode`` is before the umask: cache files are private (0600); a file the user keeps (a
+    lock file) gets 0o666, so the umask makes it what any other file of theirs would be."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # A name of its own without tempfile, whose import costs a new environment 4 ms.
     tmp = os.path.join(path.parent, f".tmp-{os.getpid()}-{os.urandom(6).hex()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

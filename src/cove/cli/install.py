@@ -76,16 +76,47 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_requirement_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """REQ ..., -r FILE and -c FILE: what install and lock take requirements from."""
     parser.add_argument("requirements", nargs="*", metavar="REQ", help="PEP 508 requirements")
     parser.add_argument(
         "-r", "--requirement", action="append", default=[], metavar="FILE",
-        help="install from a requirements file",
+        help=f"{verb} the requirements of a requirements file",
     )  # fmt: skip
     parser.add_argument(
         "-c", "--constraint", action="append", default=[], metavar="FILE",
         help="constrain versions with a file",
     )  # fmt: skip
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    """How projects are built from source (BuildOptions)."""
+    parser.add_argument(
+        "--no-build-isolation", action="store_true",
+        help="build with the environment's own packages instead of a fresh build environment",
+    )  # fmt: skip
+    parser.add_argument("--no-build", action="store_true", help="never build from source")
+
+
+def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which files of an index may be chosen: pre-releases, wheels or sources."""
+    parser.add_argument("--pre", action="store_true", help="allow pre-releases")
+    parser.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
+    parser.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
+    parser.add_argument("--prefer-binary", action="store_true")
+
+
+def add_change_arguments(parser: argparse.ArgumentParser) -> None:
+    """How an environment is changed: a dry run, bytecode, how files are linked."""
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    parser.add_argument("--compile-bytecode", action="store_true")
+    parser.add_argument(
+        "--link-mode", choices=["hardlink", "copy", "symlink", "clone"], default=None
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_requirement_arguments(parser, "install")
     parser.add_argument(
         "-e", "--editable", action="append", default=[], metavar="PATH",
         help="install a project directory (or a git+URL#egg=NAME, cloned into --src) in "
@@ -95,15 +126,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--src", metavar="DIR",
         help="where -e git+URL clones go (default: the environment's src/, as pip)",
     )  # fmt: skip
-    parser.add_argument(
-        "--no-build-isolation", action="store_true",
-        help="build with the environment's own packages instead of a fresh build environment",
-    )  # fmt: skip
+    add_build_arguments(parser)
     parser.add_argument(
         "-C", "--config-settings", action="append", default=[], metavar="KEY=VALUE",
         help="pass a setting to the build backend",
     )  # fmt: skip
-    parser.add_argument("--no-build", action="store_true", help="never build from source")
     parser.add_argument(
         "-b", "--build-constraint", action="append", default=[], metavar="FILE",
         help="constrain the versions installed into build environments",
@@ -114,17 +141,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--force-reinstall", action="store_true")
     parser.add_argument("--no-deps", action="store_true", help="do not install dependencies")
-    parser.add_argument("--pre", action="store_true", help="allow pre-releases")
-    parser.add_argument("--only-binary", action="append", default=[], metavar="NAMES")
-    parser.add_argument("--no-binary", action="append", default=[], metavar="NAMES")
-    parser.add_argument("--prefer-binary", action="store_true")
+    add_selection_arguments(parser)
     parser.add_argument("--require-hashes", action="store_true")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument("--report", metavar="FILE", help="write a JSON report ('-': stdout)")
-    parser.add_argument("--compile-bytecode", action="store_true")
-    parser.add_argument(
-        "--link-mode", choices=["hardlink", "copy", "symlink", "clone"], default=None
-    )
+    add_change_arguments(parser)
     add_index_arguments(parser)
     add_target_arguments(parser)
 

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 # files, locks and temporary directories before returning (threads are checked at the end). The
 # teardown costs 5 ms of a 35 ms create. `shell` is left out: its subshell owns the terminal.
 QUICK_EXIT = frozenset({"create", "activate", "python", "install", "uninstall", "freeze", "list",
-                        "show", "check", "tree", "inspect", "cache", "run", "status"})  # fmt: skip
+                        "show", "check", "tree", "inspect", "cache", "run", "status", "lock",
+                        "export", "sync"})  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

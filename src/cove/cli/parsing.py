@@ -20,6 +20,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "python": ("python", "find and list Python interpreters"),
     "install": ("install", "install packages into an environment"),
     "uninstall": ("uninstall", "remove packages from an environment"),
+    "lock": (
+        "lock",
+        "resolve requirements into a lock file (pylock.toml), installing nothing",
+    ),
+    "export": ("export", "print the locked requirements with hashes, as pip-compile writes them"),
+    "sync": ("sync", "make an environment exactly what a lock file names, removing the rest"),
     "freeze": ("freeze", "print installed packages in requirements format, as pip freeze"),
     "list": ("list", "list installed packages, as pip list"),
     "show": ("show", "show details of installed packages, as pip show"),

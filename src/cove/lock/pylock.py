@@ -155,7 +155,7 @@ def normalized(lock: Pylock) -> Pylock:
         extras=None if lock.extras is None else sorted(lock.extras),
         dependency_groups=strings(lock.dependency_groups),
         default_groups=strings(lock.default_groups),
-        packages=sorted((_normalized_package(p) for p in lock.packages), key=_package_key),
+        packages=_sorted_packages(_normalized_package(p) for p in lock.packages),
         tool=None if lock.tool is None else _sorted_table(lock.tool),
     )
 
@@ -483,10 +483,19 @@ def _normalized_package(package: Package) -> Package:
     )
 
 
-def _package_key(package: Package) -> tuple[Any, ...]:
-    version = (0, LOCK_VERSION) if package.version is None else (1, package.version)
-    marker = "" if package.marker is None else str(package.marker)
-    return (package.name, version, marker, _json(dataclasses.asdict(package)))
+def _sorted_packages(packages: Iterable[Package]) -> list[Package]:
+    """By name, version, then marker; entries alike in all three (which a valid lock does not
+    have) by their whole content, worked out only for them (it costs a copy of each)."""
+
+    def key(package: Package) -> tuple[Any, ...]:
+        version = (0, LOCK_VERSION) if package.version is None else (1, package.version)
+        return (package.name, version, "" if package.marker is None else str(package.marker))
+
+    ordered = sorted(packages, key=key)
+    keys = [key(p) for p in ordered]
+    if len(set(keys)) == len(keys):
+        return ordered
+    return sorted(ordered, key=lambda p: (*key(p), _json(dataclasses.asdict(p))))
 
 
 def _sorted_table(table: Mapping[str, Any], first: str | None = None) -> dict[str, Any]:

@@ -4,13 +4,21 @@ names, the builder and index source, then the install pipeline; the JSON report 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from cove.operations.pipeline import QUIET, Reporter
-from cove.operations.wiring import Target, check_writable, make_source, open_configured
+from cove.operations.pipeline import Reporter
+from cove.operations.wiring import (
+    BuildOptions,
+    Target,
+    check_writable,
+    gather_requirements,
+    make_builder,
+    make_source,
+    open_configured,
+)
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -60,11 +68,20 @@ def install_command(cmd: InstallCommand, reporter: Reporter) -> str:
         )
     if cmd.report and cmd.report != "-":
         check_writable(Path(cmd.report), "--report")
+    from cove.operations.sync import is_lock_file
+
+    locks = [f for f in cmd.requirement_files if is_lock_file(f)]
+    if locks:
+        _install_lock(cmd, locks, reporter)
+        return ""
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
         env, settings, cache_dir = open_configured(
             cmd.target, cmd.flags, Path(scratch), reporter.warn
         )
-        reqs = _gather(cmd, settings, reporter)
+        reqs = gather_requirements(
+            cmd.requirements, cmd.editables, cmd.requirement_files, cmd.constraint_files,
+            settings, reporter.warn,
+        )  # fmt: skip
         lines = [line for line in reqs.lines if not line.constraint]
         undo_clones: list[Callable[[], None]] = []
         src = Path(cmd.src) if cmd.src else env.root / "src"
@@ -83,23 +100,30 @@ def install_command(cmd: InstallCommand, reporter: Reporter) -> str:
     return text if cmd.report == "-" else ""
 
 
-def _gather(cmd: InstallCommand, settings: InstallSettings, reporter: Reporter) -> Requirements:
-    """Requirements from arguments and files, and project directories (editable or not) whose
-    names only a build can tell."""
-    from cove.requirements.files import Requirements, add_requirement, parse_file
+def _install_lock(cmd: InstallCommand, locks: list[str], reporter: Reporter) -> None:
+    """``-r pylock.toml``: what the lock names, installed as sync installs it, but nothing
+    else is removed. A lock is the whole answer, so it comes alone."""
+    from cove.errors import UsageError
+    from cove.operations.sync import SyncCommand, sync_command
 
-    reqs = Requirements()
-    cwd = Path.cwd()
-    wanted = [(t, False) for t in cmd.requirements] + [(t, True) for t in cmd.editables]
-    for text, is_editable in wanted:
-        add_requirement(reqs, text, cwd, "argument", editable=is_editable)
-    for path in cmd.requirement_files:
-        parse_file(path, into=reqs)
-    for path in [*settings.constraints, *cmd.constraint_files]:
-        parse_file(path, constraint=True, into=reqs)
-    for message in reqs.warnings:
-        reporter.warn(message)
-    return reqs
+    if len(locks) > 1 or len(cmd.requirement_files) > 1 or cmd.requirements or cmd.editables:
+        raise UsageError(
+            f"-r {locks[0]} is a lock file (PEP 751): it is installed alone, as it names the "
+            "whole set",
+            hint="install the lock by itself, then the rest in a second cove install",
+        )
+    if cmd.report:
+        raise UsageError(
+            "--report is not written for a lock file install", hint="leave out --report"
+        )
+    sync_command(
+        SyncCommand(
+            cmd.target, locks[0], cmd.flags, remove_unnamed=False, dry_run=cmd.dry_run,
+            build=BuildOptions(cmd.build_constraint_files, cmd.config_settings,
+                               isolation=not cmd.no_build_isolation, allowed=not cmd.no_build),
+        ),
+        reporter,
+    )  # fmt: skip
 
 
 def _install_lines(
@@ -141,6 +165,12 @@ def _install_lines(
         unpack=settings.unpack,
     )
     made: list[tuple[IndexSource, Builder]] = []
+    build = BuildOptions(
+        cmd.build_constraint_files,
+        cmd.config_settings,
+        not cmd.no_build_isolation,
+        not cmd.no_build,
+    )
     per_project = {  # a requirements-file line's -C goes to the build of that project
         line.requirement.name: settings_dict(line.config_settings)
         for line in lines
@@ -151,13 +181,15 @@ def _install_lines(
         """The index source and builder, made once on first need."""
         if not made:
             source = make_source(env, settings, opts, cache_dir, reporter.warn, request.hashes)
-            made.append((source, _builder(cmd, env, source, cache_dir, settings, per_project)))
+            made.append(
+                (source, make_builder(env, source, cache_dir, settings, build, per_project))
+            )
         return made[0]
 
     try:
         if reqs.unnamed:
             # Only a build tells these projects' names: build them now (once; reused below).
-            named = _name_by_building(reqs.unnamed, connect, env.interpreter.markers, reporter)
+            named = name_by_building(reqs.unnamed, connect, env.interpreter.markers, reporter)
             editable += [line.requirement for line in named if line.editable]
             request = replace(
                 request,
@@ -218,7 +250,7 @@ def _clone_editable_git(
     return out
 
 
-def _name_by_building(
+def name_by_building(
     unnamed: list[UnnamedLine],
     connect: Callable[[], tuple[IndexSource, Builder]],
     markers: Mapping[str, str],
@@ -241,51 +273,3 @@ def _name_by_building(
         )
         out.append(line.named(parse_wheel_filename(wheel.name)[0]))
     return out
-
-
-def _builder(
-    cmd: InstallCommand,
-    env: Environment,
-    source: IndexSource,
-    cache_dir: Path,
-    install_settings: InstallSettings,
-    project_settings: dict[str, dict[str, str | list[str]]] | None = None,
-) -> Builder:
-    """Builds run in fresh cove environments filled through the same indexes and cache, within
-    the same unpack limits (a .pth file there runs only in the build, which runs code anyway)."""
-    from packaging.requirements import Requirement
-
-    from cove.build.builder import Builder
-    from cove.errors import UsageError
-    from cove.operations.pipeline import InstallRequest, install
-    from cove.requirements.files import Requirements, parse_file, settings_dict
-    from cove.venv.environment import open_environment
-
-    unpack = install_settings.unpack
-    build_constraints = Requirements()
-    for path in cmd.build_constraint_files:
-        parse_file(path, constraint=True, into=build_constraints)
-
-    def install_into(root: Path, requirements: Sequence[str]) -> None:
-        request = InstallRequest(
-            requirements=tuple(Requirement(r) for r in requirements),
-            constraints=tuple(line.requirement for line in build_constraints.lines),
-            unpack=unpack._replace(refuse_executable_pth=False),
-        )
-        build_env = open_environment(root, cache_dir)
-        install(request, build_env, lambda: source, cache_dir, QUIET)
-
-    pairs = [item.partition("=") for item in cmd.config_settings]
-    for key, sep, _ in pairs:
-        if not sep:
-            raise UsageError(f"-C {key!r} is not KEY=VALUE", hint="write -C key=value")
-    return Builder(
-        env.interpreter,
-        cache_dir,
-        install_into,
-        isolation=not cmd.no_build_isolation,
-        config_settings=settings_dict((key, value) for key, _, value in pairs),
-        project_settings=project_settings,
-        allowed=not cmd.no_build,
-        unpack=unpack,
-    )

@@ -16,10 +16,11 @@ from packaging.version import Version
 
 from cove.archive import UnpackPolicy
 from cove.errors import CoveError
-from cove.install.plan import Plan, plan_install, plan_uninstall
+from cove.install.plan import Pinned, Plan, plan_exact, plan_install, plan_uninstall
 from cove.names import canonical
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
 
     from cove.cache.unpacked import UnpackedWheel
@@ -126,6 +127,118 @@ def install(
         return _install(request, env, connect, cache_dir, reporter, held)
 
 
+@dataclass(frozen=True, slots=True)
+class ExactRequest:
+    """Install exactly ``pinned``, nothing resolved (a lock, or a requirements file pinning
+    everything with hashes); with ``remove_unnamed`` (sync) also remove every distribution the
+    pins do not name, but ``keep_unnamed``. ``options`` carries how to install (link mode,
+    bytecode, dry run, unpack limits); its hashes and editables come from the pins."""
+
+    pinned: tuple[Pinned, ...]
+    remove_unnamed: bool = False
+    keep_unnamed: frozenset[NormalizedName] = frozenset()
+    options: InstallRequest = field(default_factory=lambda: InstallRequest(()))
+
+
+def install_exact(
+    request: ExactRequest, env: Environment, connect: Connect, cache_dir: Path, reporter: Reporter
+) -> InstallOutcome:
+    """Removals and installs in one transaction, under the environment's lock. When what is
+    installed is already what the pins say, nothing is contacted (``connect`` is not called)."""
+    with _locked(env, reporter) as lock:
+        installed = scan_installed([env.site_packages], reporter)
+        todo, keep, remove = plan_exact(
+            request.pinned, installed, request.remove_unnamed, request.keep_unnamed
+        )
+        requested = frozenset(p.name for p in request.pinned)
+        if not todo and not remove:
+            plan = Plan((), (), tuple(keep), requested)
+            reporter.changed(plan, 0.0, request.options.dry_run)
+            return InstallOutcome(plan, None, ())
+        options = replace(
+            request.options,
+            # A direct reference's hashes are its archive's, checked as it is fetched: the wheel
+            # built from it has its own.
+            hashes={p.name: p.hashes for p in request.pinned if p.hashes and not _url_of(p)},
+            editable=frozenset(p.name for p in request.pinned if p.editable),
+        )
+        source = connect()
+        candidates = [_candidate_of(pin, source) for pin in todo]
+        plan = Plan(tuple(candidates), tuple(remove), tuple(keep), requested)
+        if options.dry_run:
+            reporter.changed(plan, 0.0, True)
+            return InstallOutcome(plan, None, ())
+
+        def sizes(wheels: Mapping[NormalizedName, Prepared]) -> None:
+            for pin, candidate in zip(todo, candidates, strict=True):
+                link = candidate.link
+                if link is not None and link.is_wheel and not candidate.direct:
+                    _check_size(pin, wheels[pin.name].path)
+
+        done = _execute(plan, env, cache_dir, options, lock, source, reporter, sizes)
+        return InstallOutcome(plan, None, done)
+
+
+def _candidate_of(pin: Pinned, source: IndexSource) -> Candidate:
+    """The candidate a pin names, made ready: its sdist fetched (size checked) before anything
+    builds it, a direct reference's archive likewise, a pinned requirement found on the index."""
+    from cove.index.evaluate import applicable
+
+    if pin.candidate is not None:
+        link = pin.candidate.link
+        if link is not None and not link.is_wheel and pin.size is not None:
+            _check_size(pin, source.metadata_reader.sdist(pin.candidate))
+        return pin.candidate
+    req = pin.requirement
+    assert req is not None, pin
+    if req.url:
+        plain = req.url.partition("#")[0]
+        if (pin.hashes or pin.size is not None) and _archive(plain):
+            from cove.prepare.artifacts import Fetch
+
+            name = plain.rstrip("/").rsplit("/", 1)[-1]
+            item = Fetch(plain, name, required=pin.hashes, label=f"{req.name} ({name})")
+            _check_size(pin, source.preparer.fetch([item])[plain])  # then built from there
+        return source.direct(req)
+    found = applicable(source.candidates(pin.name), req.specifier, pre=True)
+    if not found:
+        why = source.describe_unavailable(pin.name) or f"the index has no {req}"
+        raise CoveError(
+            f"{pin.where or req}: {req} cannot be installed: {why}",
+            hint="check the index options (--index-url, --find-links) and the pins' hashes",
+        )
+    return found[0]
+
+
+def _url_of(pin: Pinned) -> str | None:
+    return pin.requirement.url if pin.requirement is not None else None
+
+
+def _archive(url: str) -> bool:
+    """Whether a direct reference's URL names a file (not a git repository or a directory)."""
+    if url.startswith("git+"):
+        return False
+    if url.startswith("file:"):
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        return not Path(url2pathname(urlsplit(url).path)).is_dir()
+    return True
+
+
+def _check_size(pin: Pinned, path: Path) -> None:
+    if pin.size is None:
+        return
+    actual = path.stat().st_size
+    if actual != pin.size:
+        from cove.prepare.artifacts import HashMismatch
+
+        raise HashMismatch(
+            f"{pin.where}: {path.name} is {actual} bytes, but its size says {pin.size}",
+            hint="the file or the lock is corrupt or was tampered with; nothing was installed",
+        )
+
+
 def _install(
     request: InstallRequest,
     env: Environment,
@@ -150,15 +263,7 @@ def _install(
         request, requirements=applicable.requirements, constraints=applicable.constraints
     )
     requested = frozenset(canonical(r.name) for r in request.requirements)
-    from packaging.specifiers import SpecifierSet
-
-    specs: dict[NormalizedName, SpecifierSet] = {}
-    urls: dict[NormalizedName, str] = {}
-    for c in request.constraints:
-        name = canonical(c.name)
-        specs[name] = specs.get(name, SpecifierSet()) & c.specifier
-        if c.url:
-            urls[name] = c.url
+    specs, urls = constraint_limits(request.constraints)
     if not (request.upgrade or request.force_reinstall or request.dry_run):
         from cove.install.satisfied import already_satisfied
 
@@ -197,6 +302,39 @@ def _install(
     if request.dry_run or plan.empty:
         reporter.changed(plan, 0.0, request.dry_run)
         return InstallOutcome(plan, resolution, ())
+    done = _execute(plan, env, cache_dir, request, lock, source, reporter)
+    return InstallOutcome(plan, resolution, done)
+
+
+def constraint_limits(
+    constraints: Sequence[Requirement],
+) -> tuple[dict[NormalizedName, SpecifierSet], dict[NormalizedName, str]]:
+    """What constraints allow of each project: the specifiers joined, and a URL it must come
+    from (``name @ url``)."""
+    from packaging.specifiers import SpecifierSet
+
+    specs: dict[NormalizedName, SpecifierSet] = {}
+    urls: dict[NormalizedName, str] = {}
+    for c in constraints:
+        name = canonical(c.name)
+        specs[name] = specs.get(name, SpecifierSet()) & c.specifier
+        if c.url:
+            urls[name] = c.url
+    return specs, urls
+
+
+def _execute(
+    plan: Plan,
+    env: Environment,
+    cache_dir: Path,
+    request: InstallRequest,
+    lock: EnvironmentLock,
+    source: IndexSource,
+    reporter: Reporter,
+    check: Callable[[Mapping[NormalizedName, Prepared]], None] | None = None,
+) -> tuple[InstalledDist, ...]:
+    """Bring the plan's wheels onto disk, then change the environment in one transaction;
+    ``check`` sees the wheels before anything changes."""
     started = time.perf_counter()
     from cove.cache.unpacked import unpack_wheel
     from cove.prepare.wheels import prepare_wheels
@@ -205,6 +343,8 @@ def _install(
         return unpack_wheel(wheel, cache_dir, _policy(request, candidate))
 
     wheels = prepare_wheels(plan.install, source, request.hashes, reporter.progress, unpack)
+    if check is not None:
+        check(wheels)
     with _undone_on_os_error("install"):
         done = _apply(plan, env, cache_dir, wheels, request, lock, source, reporter)
     if any(d.link_fallback for d in done):
@@ -215,7 +355,7 @@ def _install(
             "this)"
         )
     reporter.changed(plan, time.perf_counter() - started, False)
-    return InstallOutcome(plan, resolution, done)
+    return done
 
 
 def uninstall(

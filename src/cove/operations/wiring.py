@@ -4,7 +4,7 @@ apply to it and the cache to use, and the index source its resolution reads."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
+    from cove.build.builder import Builder
     from cove.prepare.source import IndexSource
-    from cove.requirements.files import FileOptions
+    from cove.python.target import TargetEnvironment
+    from cove.requirements.files import FileOptions, Requirements
     from cove.settings import InstallSettings
     from cove.venv.environment import Environment
 
@@ -61,6 +63,43 @@ def open_configured(
     return env, settings, cache_dir
 
 
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """How projects are built from source, as the command line says."""
+
+    build_constraint_files: tuple[str, ...] = ()  # -b
+    config_settings: tuple[str, ...] = ()  # -C KEY=VALUE, for every build
+    isolation: bool = True  # False: --no-build-isolation
+    allowed: bool = True  # False: --no-build
+
+
+def gather_requirements(
+    requirements: Sequence[str],
+    editables: Sequence[str],
+    requirement_files: Sequence[str],
+    constraint_files: Sequence[str],
+    settings: InstallSettings,
+    warn: Callable[[str], None],
+) -> Requirements:
+    """Requirements from arguments (``editables`` in development mode) and -r files, and
+    constraints from -c files and the configuration; project directories whose names only a
+    build can tell are kept apart (``Requirements.unnamed``)."""
+    from cove.requirements.files import Requirements, add_requirement, parse_file
+
+    reqs = Requirements()
+    cwd = Path.cwd()
+    wanted = [(t, False) for t in requirements] + [(t, True) for t in editables]
+    for text, is_editable in wanted:
+        add_requirement(reqs, text, cwd, "argument", editable=is_editable)
+    for path in requirement_files:
+        parse_file(path, into=reqs)
+    for path in [*settings.constraints, *constraint_files]:
+        parse_file(path, constraint=True, into=reqs)
+    for message in reqs.warnings:
+        warn(message)
+    return reqs
+
+
 def make_source(
     env: Environment,
     settings: InstallSettings,
@@ -68,16 +107,16 @@ def make_source(
     cache_dir: Path,
     warn: Callable[[str], None],
     hashes: Mapping[NormalizedName, frozenset[str]] | None = None,
+    target: TargetEnvironment | None = None,
 ) -> IndexSource:
-    from packaging.version import Version
-
+    """The index source for the environment's interpreter, or for ``target`` (a lock made for
+    another Python or platform)."""
     from cove.defaults import default_index_url
     from cove.http.client import HttpClient, HttpOptions
     from cove.index.evaluate import BinaryPolicy
     from cove.index.finder import Locations
     from cove.prepare.artifacts import Preparer
     from cove.prepare.source import IndexSource, SourceConfig
-    from cove.python.tags import supported_tags
     from cove.requirements.files import FileOptions
 
     opts = opts or FileOptions()
@@ -115,16 +154,67 @@ def make_source(
         ),
         hashes=hashes or {},
     )
-    source = IndexSource(
+    if target is None:
+        from cove.python.target import target_environment
+
+        target = target_environment(env.interpreter)
+    return IndexSource(
         Preparer(client, cache_dir),
         config,
-        supported_tags(env.interpreter),
-        Version(env.interpreter.version_string),
+        target.tags,
+        target.python_version,
         cache_dir,
-        markers=env.interpreter.markers,
+        markers=target.markers,
         warn=warn,
     )
-    return source
+
+
+def make_builder(
+    env: Environment,
+    source: IndexSource,
+    cache_dir: Path,
+    install_settings: InstallSettings,
+    options: BuildOptions,
+    project_settings: dict[str, dict[str, str | list[str]]] | None = None,
+) -> Builder:
+    """Builds run in fresh cove environments filled through the same indexes and cache, within
+    the same unpack limits (a .pth file there runs only in the build, which runs code anyway)."""
+    from packaging.requirements import Requirement
+
+    from cove.build.builder import Builder
+    from cove.errors import UsageError
+    from cove.operations.pipeline import QUIET, InstallRequest, install
+    from cove.requirements.files import Requirements, parse_file, settings_dict
+    from cove.venv.environment import open_environment
+
+    unpack = install_settings.unpack
+    build_constraints = Requirements()
+    for path in options.build_constraint_files:
+        parse_file(path, constraint=True, into=build_constraints)
+
+    def install_into(root: Path, requirements: Sequence[str]) -> None:
+        request = InstallRequest(
+            requirements=tuple(Requirement(r) for r in requirements),
+            constraints=tuple(line.requirement for line in build_constraints.lines),
+            unpack=unpack._replace(refuse_executable_pth=False),
+        )
+        build_env = open_environment(root, cache_dir)
+        install(request, build_env, lambda: source, cache_dir, QUIET)
+
+    pairs = [item.partition("=") for item in options.config_settings]
+    for key, sep, _ in pairs:
+        if not sep:
+            raise UsageError(f"-C {key!r} is not KEY=VALUE", hint="write -C key=value")
+    return Builder(
+        env.interpreter,
+        cache_dir,
+        install_into,
+        isolation=options.isolation,
+        config_settings=settings_dict((key, value) for key, _, value in pairs),
+        project_settings=project_settings,
+        allowed=options.allowed,
+        unpack=unpack,
+    )
 
 
 def check_writable(path: Path, option: str) -> None:

@@ -4,6 +4,7 @@ list ``packaging.tags.sys_tags()`` (26.3 and later) gives when run inside that i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from packaging.tags import Tag, compatible_tags, cpython_tags, generic_tags, mac_platforms
 
@@ -22,11 +23,12 @@ _LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5):
 _LAST_GLIBC_MINOR = 50
 
 
-def supported_tags(interpreter: Interpreter) -> list[Tag]:
-    """Every tag a wheel may carry to be installable into ``interpreter``, most specific first."""
+def supported_tags(interpreter: Interpreter, platforms: Sequence[str] | None = None) -> list[Tag]:
+    """Every tag a wheel may carry to be installable into ``interpreter``, most specific first;
+    ``platforms`` (best first) replaces the interpreter's own, for a lock made for another."""
     version = (interpreter.version[0], interpreter.version[1])
     nodot = f"{version[0]}{version[1]}"
-    platforms = platform_tags(interpreter)
+    platforms = list(platforms) if platforms is not None else platform_tags(interpreter)
     name = _SHORT_NAMES.get(interpreter.implementation, interpreter.implementation)
     if name == "cp":
         tags = list(cpython_tags(version, cpython_abis(interpreter), platforms))
@@ -123,6 +125,33 @@ def _manylinux(archs: list[str], major: int, minor: int) -> list[str]:
                 if legacy:
                     out.append(f"{legacy}_{arch}")
     return out
+
+
+def expand_platform(tag: str) -> list[str]:
+    """The platform tags a machine of platform ``tag`` accepts, best first, as pip expands
+    ``--platform``: a manylinux or musllinux tag brings the older libc versions (and the legacy
+    manylinux names), a macosx tag the older macOS versions and the fat binaries; any other tag
+    stands alone."""
+    tag = _normalize(tag)
+    legacy = {name: version for version, name in _LEGACY_MANYLINUX.items()}
+    found = re.fullmatch(r"(manylinux\d+)_(.+)", tag)
+    if found and found.group(1) in legacy:
+        major, minor = legacy[found.group(1)]
+        return _manylinux([found.group(2)], major, minor)
+    found = re.fullmatch(r"(manylinux|musllinux|macosx)_(\d+)_(\d+)_(.+)", tag)
+    if found is None:
+        return [tag]
+    kind, major, minor, arch = (
+        found.group(1),
+        int(found.group(2)),
+        int(found.group(3)),
+        found.group(4),
+    )
+    if kind == "manylinux":
+        return _manylinux([arch], major, minor)
+    if kind == "musllinux":
+        return [f"musllinux_{major}_{m}_{arch}" for m in range(minor, -1, -1)]
+    return list(mac_platforms((major, minor), arch))
 
 
 def _mac_platforms(interpreter: Interpreter) -> list[str]:

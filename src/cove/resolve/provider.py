@@ -127,6 +127,8 @@ class Policy:
     upgrade_all: bool = False  # --upgrade-strategy eager
     reinstall: frozenset[NormalizedName] = frozenset()  # --force-reinstall: never keep installed
     no_deps: bool = False  # --no-deps: only what was asked for
+    # A lock's pins (cove lock without --upgrade): tried before any other version of the index.
+    preferred: Mapping[NormalizedName, Version] = field(default_factory=dict)
 
 
 class Provider(AbstractProvider):  # type: ignore[type-arg]
@@ -208,7 +210,11 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         spec &= self.policy.constraints.get(name, SpecifierSet())
 
         def from_index() -> list[Candidate]:
-            return applicable(self.source.candidates(name), spec, self.policy.pre)
+            found = applicable(self.source.candidates(name), spec, self.policy.pre)
+            pin = self.policy.preferred.get(name)
+            if pin is None:
+                return found
+            return sorted(found, key=lambda c: c.version != pin)  # stable: the rest keep order
 
         installed = self.policy.installed.get(name)
         usable = (
