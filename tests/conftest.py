@@ -55,16 +55,21 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
 
 
 def run_cove(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = False,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the cove CLI as a subprocess, the way a user does."""
+    """Run the cove CLI as a subprocess, the way a user does (killed after ``timeout`` seconds,
+    which fails the test)."""
     proc = subprocess.run(
         [sys.executable, "-m", "cove", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"cove {args} failed {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")

@@ -230,8 +230,7 @@ def test_failures_change_nothing(tmp_path: Path, index: Index) -> None:
     before = snapshot(env)
     conflict = run_cove("install", "-p", str(env), "-i", index.file_url, "jinja2", "markupsafe<2")
     assert conflict.returncode == 1
-    assert "markupsafe<2 (you asked for it)" in conflict.stderr.lower()
-    assert "required by jinja2 3.1" in conflict.stderr
+    assert "jinja2 3.1 requires MarkupSafe>=2, but you asked for markupsafe<2" in conflict.stderr
     py = run_cove("install", "-p", str(env), "-i", index.file_url, "flask==3.0")
     assert py.returncode == 1 and "3.0 requires Python >=3.13" in py.stderr
     assert "hint: use an environment with a Python that fits" in py.stderr

@@ -4,7 +4,7 @@ PEP 592 yanked files, then wheels before sdists, the most specific tag, the high
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol, TypeVar
@@ -294,20 +294,29 @@ _Offered = TypeVar("_Offered", bound=Offered)
 
 
 def applicable(
-    offered: Sequence[_Offered], specifier: SpecifierSet, pre: bool = False
+    offered: Sequence[_Offered],
+    specifier: SpecifierSet,
+    pre: bool = False,
+    yank_allowed: Callable[[_Offered], bool] | None = None,
 ) -> list[_Offered]:
     """Those of ``offered`` (preferred first) that ``specifier`` asks for, as pip selects them:
     pre-releases with ``pre``, when the specifier names one, or when no final release matches
-    (PEP 440); a release whose files are all yanked only for a ==/=== pin (PEP 592). With
-    ``all_versions`` this is the one path from an index's files to the candidates of a
-    requirement."""
+    (PEP 440); a release whose files are all yanked only where ``yank_allowed`` says so (by
+    default, PEP 592's rule: a ==/=== pin in ``specifier``; the resolver allows only the
+    user's own pins). With ``all_versions`` this is the one path from an index's files to the
+    candidates of a requirement."""
     allowed = set(specifier.filter({o.version for o in offered}, prereleases=pre or None))
-    exact = {
-        Version(s.version)
-        for s in specifier
-        if s.operator in ("==", "===") and "*" not in s.version
-    }
-    return [o for o in offered if o.version in allowed and (o.yanked is None or o.version in exact)]
+    if yank_allowed is None:
+        exact = {
+            Version(s.version)
+            for s in specifier
+            if s.operator in ("==", "===") and "*" not in s.version
+        }
+
+        def yank_allowed(o: _Offered) -> bool:
+            return o.version in exact
+
+    return [o for o in offered if o.version in allowed and (o.yanked is None or yank_allowed(o))]
 
 
 def describe_target(tags: Sequence[Tag]) -> str:

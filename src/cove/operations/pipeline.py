@@ -297,6 +297,10 @@ def _install(
         else scan_installed([env.site_packages])
     )
     plan = plan_install(resolution.chosen, own, requested, policy.reinstall)
+    for candidate in plan.install:
+        if candidate.yanked is not None:  # only the user's own == pin lets one through
+            because = f" ({candidate.yanked})" if candidate.yanked else ""
+            reporter.warn(f"{candidate} is yanked{because}; using it because you pinned it")
     if request.require_hashes or request.hashes:
         _check_hashes(plan, request)
     if request.dry_run or plan.empty:

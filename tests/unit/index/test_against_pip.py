@@ -85,7 +85,7 @@ def cove_pick(index: Index, tags: list[Tag], requirement: str, args: list[str]) 
                         pre="--pre" in args)  # fmt: skip
         need = Need.from_requirement(Requirement(requirement))
         try:
-            found = Provider(source, policy).find_matches(
+            found = Provider(source, policy, root=[need]).find_matches(
                 need.key, {need.key: iter([need])}, {need.key: iter(())}
             )
             first = next(iter(found() if callable(found) else found), None)

@@ -25,7 +25,7 @@ from cove.lock.compose import (
 )
 from cove.lock.pylock import dumps, loads
 from cove.resolve.source import Candidate, DirectReference
-from tests.unit.resolve.test_resolver import MARKERS
+from tests.support.memory import MARKERS
 
 SHA = "c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a"
 
