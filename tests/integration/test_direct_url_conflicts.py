@@ -86,6 +86,13 @@ def test_two_urls_on_the_command_line(env: Path, urls: dict[str, str]) -> None:
     ]
 
 
+def test_a_url_with_extras_against_another_url(env: Path, urls: dict[str, str]) -> None:
+    """``pkg[x] @ A`` needs pkg itself from A: against ``pkg @ B`` that is the same conflict."""
+    lines = refused(env, urls, f"pkg @ {urls['b']}", f"pkg[x] @ {urls['a']}")
+    both = f"{urls['b']} and {urls['a']}"
+    assert lines[-2:] == [f"pkg cannot be installed from two URLs at once: {both}", HINT]
+
+
 def test_two_urls_in_a_requirements_file(env: Path, urls: dict[str, str], tmp_path: Path) -> None:
     reqs = tmp_path / "requirements.txt"
     reqs.write_text(f"pkg @ {urls['a']}\npkg @ {urls['b']}\n", encoding="utf-8")

@@ -246,7 +246,7 @@ def _conflicts(w: _Writer, causes: Sequence[Any]) -> None:
             w.lines.append(f"the environment has Python {p.policy.python_version}")
             w.hint(HINT_PYTHON)
             continue
-        urls = list(dict.fromkeys(need.url for need, _ in items.values() if need.url))
+        urls = list(dict.fromkeys(url for need, _ in items.values() if (url := _url(need))))
         if len(urls) > 1:  # one project comes from one place: whatever the index has
             count = "two" if len(urls) == 2 else str(len(urls))
             w.lines.append(f"{name} cannot be installed from {count} URLs at once: {_listed(urls)}")
@@ -271,6 +271,12 @@ def _conflicts(w: _Writer, causes: Sequence[Any]) -> None:
                 w.hint(HINT_PYTHON)
         w.lines.append(line)
         w.hint(HINT_DEFAULT)
+
+
+def _url(need: Need) -> str | None:
+    """The URL ``need`` asks for: its own, or that of the direct reference it is pinned to
+    (``pkg[x] @ URL`` needs ``pkg`` from that very URL)."""
+    return need.url or (need.pinned.url if need.pinned is not None else None)
 
 
 def _path(p: Provider, candidate: Any) -> list[str]:
