@@ -158,8 +158,9 @@ def _install_lines(
         for line in lines
         if line.config_settings
     }
+    hashes = request.hashes  # naming projects by building them adds no hashes
     connection = Connection(
-        lambda: make_source(env, settings, reqs.options, cache_dir, reporter.warn, request.hashes),
+        lambda: make_source(env, settings, reqs.options, cache_dir, reporter.warn, hashes),
         lambda source: make_builder(env, source, cache_dir, settings, build, per_project),
     )
     with connection:
