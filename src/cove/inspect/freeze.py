@@ -8,9 +8,13 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cove.inspect.installed import InstalledDistribution
 from cove.names import canonical
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
 
 
 def hidden(python_version: tuple[int, int]) -> frozenset[str]:
@@ -99,9 +103,7 @@ def freeze_lines(
     exclude: Iterable[str] = (),
     exclude_editable: bool = False,
 ) -> list[str]:
-    skip: set[str] = {canonical(n) for n in exclude}
-    if not show_all:
-        skip |= hidden(python_version)
+    skip = {canonical(n) for n in exclude} | (set() if show_all else hidden(python_version))
     out: list[str] = []
     for dist in sorted(dists, key=lambda d: d.name.lower()):
         if dist.canonical_name in skip:
@@ -151,14 +153,25 @@ def freeze_with_requirements(
 ) -> tuple[list[str], list[str]]:
     """``pip freeze -r FILE``: the file's lines in order with each named project frozen in
     place, then the rest. Returns stdout lines and warnings."""
-    skip: set[str] = {canonical(n) for n in exclude}
-    if not show_all:
-        skip |= hidden(python_version)
     installations = {
         d.canonical_name: d
         for d in dists
         if not (exclude_editable and d.editable_location() is not None)
     }
+    out, warnings = _in_file_order(requirement_files, installations)
+    out.append("## The following requirements were added by pip freeze:")
+    out += freeze_lines(
+        installations.values(), python_version=python_version, show_all=show_all, exclude=exclude
+    )
+    return out, warnings
+
+
+def _in_file_order(
+    requirement_files: Sequence[Path],
+    installations: dict[NormalizedName, InstalledDistribution],
+) -> tuple[list[str], list[str]]:
+    """The files' lines with each installed project they name frozen in its place (and taken
+    out of ``installations``); comments and options once each. Returns lines and warnings."""
     out: list[str] = []
     warnings: list[str] = []
     emitted: set[str] = set()
@@ -178,26 +191,19 @@ def freeze_with_requirements(
                     f"it would install: {raw.strip()}"
                 )
                 out.append("  (add #egg=PackageName to the URL to avoid this warning)")
-                continue
-            key = canonical(name)
-            if key not in installations:
-                if not seen_in.get(name):
-                    warnings.append(
-                        f"Requirement file [{path}] contains "
-                        f"{_COMMENT.sub('', raw).strip()}, but package {name!r} is not installed"
-                    )
-                else:
-                    seen_in[name].append(str(path))
-                continue
-            out += frozen(installations.pop(key))
-            seen_in.setdefault(name, []).append(str(path))
+            elif canonical(name) in installations:
+                out += frozen(installations.pop(canonical(name)))
+                seen_in.setdefault(name, []).append(str(path))
+            elif seen_in.get(name):
+                seen_in[name].append(str(path))
+            else:
+                warnings.append(
+                    f"Requirement file [{path}] contains "
+                    f"{_COMMENT.sub('', raw).strip()}, but package {name!r} is not installed"
+                )
     for name, files in seen_in.items():
         if len(files) > 1:
             warnings.append(
                 f"Requirement {name} included multiple times [{', '.join(sorted(set(files)))}]"
             )
-    out.append("## The following requirements were added by pip freeze:")
-    for dist in sorted(installations.values(), key=lambda d: d.name.lower()):
-        if dist.canonical_name not in skip:
-            out += frozen(dist)
     return out, warnings

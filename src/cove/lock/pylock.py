@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.pylock import (
@@ -34,6 +34,9 @@ from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filen
 from packaging.version import InvalidVersion, Version
 
 from cove.errors import LockError
+
+if TYPE_CHECKING:
+    from cove.index.evaluate import RankedTags
 
 LOCK_VERSION = Version("1.0")
 # The keys written as inline tables (arrays of them one per line), as PEP 751's example does.
@@ -177,6 +180,42 @@ def select_artifacts(
     vcs, directory or archive. Every package that does not fit is named in one LockError."""
     from cove.index.evaluate import RankedTags
 
+    lock_environment = _lock_environment(lock, source, markers, extras, groups)
+    python = _python_version(markers, source)
+    _check_target(lock, source, markers, python)
+    misfits = _Misfits()
+    applying = _applying(lock, lock_environment, python, misfits)
+    choices = _choices(lock, applying, RankedTags.of(tags), misfits)
+    if misfits.problems:
+        raise LockError(
+            f"{source} does not fit this environment ({_describe(markers, python)}):\n"
+            + "\n".join(f"  {problem}" for problem in misfits.problems),
+            hint="; ".join(misfits.hints.values()),
+        )
+    return sorted(choices, key=lambda c: c.package.name)
+
+
+@dataclasses.dataclass(slots=True)
+class _Misfits:
+    """The packages of a lock that do not fit the target, and one hint per kind of misfit."""
+
+    problems: list[str] = dataclasses.field(default_factory=list)
+    hints: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def add(self, problem: str, kind: str, hint: str) -> None:
+        self.problems.append(problem)
+        self.hints[kind] = hint
+
+
+def _lock_environment(
+    lock: Pylock,
+    source: str,
+    markers: Mapping[str, str],
+    extras: Collection[str],
+    groups: Collection[str] | None,
+) -> dict[str, str | frozenset[str]]:
+    """The marker environment packages' markers are evaluated in: the target's values, and
+    the extras and dependency groups chosen (the lock must declare each)."""
     chosen_extras = _declared(source, "extra", extras, lock.extras or ())
     declared_groups = [*(lock.dependency_groups or ()), *(lock.default_groups or ())]
     chosen_groups = _declared(
@@ -185,8 +224,15 @@ def select_artifacts(
         lock.default_groups or () if groups is None else groups,
         declared_groups,
     )
-    python = _python_version(markers, source)
-    target = _describe(markers, python)
+    return {
+        **markers,
+        "extras": frozenset(chosen_extras),
+        "dependency_groups": frozenset(chosen_groups),
+    }
+
+
+def _check_target(lock: Pylock, source: str, markers: Mapping[str, str], python: Version) -> None:
+    """Refuse a target the lock's requires-python or environments leave out."""
     if lock.requires_python is not None and not lock.requires_python.contains(
         python, prereleases=True
     ):
@@ -200,17 +246,20 @@ def select_artifacts(
         if not any(_evaluate(m, environment, source) for m in lock.environments):
             listed = "; ".join(str(m) for m in lock.environments)
             raise LockError(
-                f"{source} was locked for other environments ({listed}), not this one ({target})",
+                f"{source} was locked for other environments ({listed}), not this one "
+                f"({_describe(markers, python)})",
                 hint="lock again for this environment (cove lock), or install into one of "
                 "the environments the lock names",
             )
-    lock_environment: dict[str, str | frozenset[str]] = {
-        **markers,
-        "extras": frozenset(chosen_extras),
-        "dependency_groups": frozenset(chosen_groups),
-    }
-    problems: list[str] = []
-    hints: dict[str, str] = {}
+
+
+def _applying(
+    lock: Pylock,
+    lock_environment: dict[str, str | frozenset[str]],
+    python: Version,
+    misfits: _Misfits,
+) -> dict[NormalizedName, int]:
+    """The index in ``lock.packages`` of each package that applies (one entry per name)."""
     applying: dict[NormalizedName, int] = {}
     for i, package in enumerate(lock.packages):
         label = _label(package)
@@ -218,27 +267,40 @@ def select_artifacts(
             try:
                 applies = package.marker.evaluate(lock_environment, "lock_file")
             except (UndefinedComparison, UndefinedEnvironmentName) as exc:
-                problems.append(f"{label}: its marker cannot be evaluated here ({exc})")
-                hints["marker"] = "correct the marker, or lock again (cove lock)"
+                misfits.add(
+                    f"{label}: its marker cannot be evaluated here ({exc})",
+                    "marker",
+                    "correct the marker, or lock again (cove lock)",
+                )
                 continue
             if not applies:
                 continue
         if package.requires_python is not None and not package.requires_python.contains(
             python, prereleases=True
         ):
-            problems.append(f"{label}: requires Python {package.requires_python}, not {python}")
-            hints["python"] = "use an environment with a Python the lock's packages admit"
+            misfits.add(
+                f"{label}: requires Python {package.requires_python}, not {python}",
+                "python",
+                "use an environment with a Python the lock's packages admit",
+            )
             continue
         if package.name in applying:
             other = applying[package.name]
-            problems.append(
+            misfits.add(
                 f"{label}: packages[{other}] and packages[{i}] both apply to this environment "
-                f"(markers {_marker_text(lock.packages[other])} and {_marker_text(package)})"
+                f"(markers {_marker_text(lock.packages[other])} and {_marker_text(package)})",
+                "twice",
+                "a lock must narrow each package to one entry: lock again",
             )
-            hints["twice"] = "a lock must narrow each package to one entry: lock again"
             continue
         applying[package.name] = i
-    ranks = RankedTags.of(tags)
+    return applying
+
+
+def _choices(
+    lock: Pylock, applying: Mapping[NormalizedName, int], ranks: RankedTags, misfits: _Misfits
+) -> list[Choice]:
+    """The artifact to install of each package that applies."""
     choices = []
     for i in applying.values():
         package = lock.packages[i]
@@ -246,20 +308,15 @@ def select_artifacts(
         if artifact is None:
             names = [w.filename for w in package.wheels or ()]
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-            problems.append(
+            misfits.add(
                 f"{_label(package)}: no wheel for this platform ({ranks.description}) and no "
-                f"sdist (the lock has {shown})"
+                f"sdist (the lock has {shown})",
+                "wheel",
+                "lock again for this platform (cove lock)",
             )
-            hints["wheel"] = "lock again for this platform (cove lock)"
             continue
         choices.append(Choice(package, artifact))
-    if problems:
-        raise LockError(
-            f"{source} does not fit this environment ({target}):\n"
-            + "\n".join(f"  {problem}" for problem in problems),
-            hint="; ".join(hints.values()),
-        )
-    return sorted(choices, key=lambda c: c.package.name)
+    return choices
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Literal
 from cove.operations.pipeline import Reporter
 from cove.operations.wiring import (
     BuildOptions,
+    Connection,
     Target,
     check_writable,
     gather_requirements,
+    given_hashes,
     make_builder,
     make_source,
     open_configured,
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from cove.build.builder import Builder
+    from cove.operations.pipeline import InstallOutcome, InstallRequest
     from cove.prepare.source import IndexSource
     from cove.requirements.files import RequirementLine, Requirements, UnnamedLine
     from cove.settings import InstallSettings
@@ -119,11 +122,19 @@ def _install_lock(cmd: InstallCommand, locks: list[str], reporter: Reporter) -> 
     sync_command(
         SyncCommand(
             cmd.target, locks[0], cmd.flags, remove_unnamed=False, dry_run=cmd.dry_run,
-            build=BuildOptions(cmd.build_constraint_files, cmd.config_settings,
-                               isolation=not cmd.no_build_isolation, allowed=not cmd.no_build),
+            build=_build_options(cmd),
         ),
         reporter,
     )  # fmt: skip
+
+
+def _build_options(cmd: InstallCommand) -> BuildOptions:
+    return BuildOptions(
+        cmd.build_constraint_files,
+        cmd.config_settings,
+        isolation=not cmd.no_build_isolation,
+        allowed=not cmd.no_build,
+    )
 
 
 def _install_lines(
@@ -137,21 +148,56 @@ def _install_lines(
 ) -> str:
     """Build the install request from the requirement lines and run it; the JSON report when
     ``--report`` asks for one."""
-    from cove.names import canonical
-    from cove.operations.pipeline import InstallRequest, install
+    from cove.operations.pipeline import install
     from cove.requirements.files import settings_dict
 
-    hashes: dict[NormalizedName, frozenset[str]] = {}
-    for line in reqs.lines:
-        if line.hashes:
-            name = canonical(line.requirement.name)
-            hashes[name] = hashes.get(name, frozenset()) | line.hashes
+    request = _install_request(cmd, settings, reqs, lines)
+    build = _build_options(cmd)
+    per_project = {  # a requirements-file line's -C goes to the build of that project
+        line.requirement.name: settings_dict(line.config_settings)
+        for line in lines
+        if line.config_settings
+    }
+    hashes = request.hashes  # naming projects by building them adds no hashes
+    connection = Connection(
+        lambda: make_source(env, settings, reqs.options, cache_dir, reporter.warn, hashes),
+        lambda source: make_builder(env, source, cache_dir, settings, build, per_project),
+    )
+    with connection:
+        if reqs.unnamed:
+            # Only a build tells these projects' names: build them now (once; reused below).
+            named = name_by_building(reqs.unnamed, connection, env.interpreter.markers, reporter)
+            lines = [*lines, *named]
+            request = _with_named(request, named)
+        editable_urls = frozenset(
+            line.requirement.url for line in lines if line.editable and line.requirement.url
+        )
+        outcome = install(
+            request, env, lambda: connection.building(editable_urls), cache_dir, reporter
+        )
+        _warn_executable_pth(outcome, request.editable, reporter)
+        if cmd.report:
+            from cove.operations.report import install_report
+
+            return install_report(outcome, env, connection.building(editable_urls))
+        return ""
+
+
+def _install_request(
+    cmd: InstallCommand,
+    settings: InstallSettings,
+    reqs: Requirements,
+    lines: list[RequirementLine],
+) -> InstallRequest:
+    """What to install (``lines``, under the files' constraints and hashes), and how."""
+    from cove.names import canonical
+    from cove.operations.pipeline import InstallRequest
+
     opts = reqs.options
-    editable = [line.requirement for line in lines if line.editable]
-    request = InstallRequest(
+    return InstallRequest(
         requirements=tuple(line.requirement for line in lines),
         constraints=tuple(line.requirement for line in reqs.lines if line.constraint),
-        hashes=hashes,
+        hashes=given_hashes(reqs),
         require_hashes=settings.require_hashes or opts.require_hashes,
         upgrade=cmd.upgrade,
         upgrade_strategy=cmd.upgrade_strategy,
@@ -161,66 +207,37 @@ def _install_lines(
         link_mode=settings.link_mode,  # type: ignore[arg-type]
         compile_bytecode=settings.compile_bytecode,
         dry_run=cmd.dry_run,
-        editable=frozenset(canonical(r.name) for r in editable),
+        editable=frozenset(canonical(line.requirement.name) for line in lines if line.editable),
         unpack=settings.unpack,
     )
-    made: list[tuple[IndexSource, Builder]] = []
-    build = BuildOptions(
-        cmd.build_constraint_files,
-        cmd.config_settings,
-        not cmd.no_build_isolation,
-        not cmd.no_build,
+
+
+def _with_named(request: InstallRequest, named: list[RequirementLine]) -> InstallRequest:
+    """``request`` with the projects a build has named asked for too."""
+    from cove.names import canonical
+
+    return replace(
+        request,
+        requirements=request.requirements + tuple(line.requirement for line in named),
+        editable=request.editable
+        | frozenset(canonical(line.requirement.name) for line in named if line.editable),
     )
-    per_project = {  # a requirements-file line's -C goes to the build of that project
-        line.requirement.name: settings_dict(line.config_settings)
-        for line in lines
-        if line.config_settings
-    }
 
-    def connect() -> tuple[IndexSource, Builder]:
-        """The index source and builder, made once on first need."""
-        if not made:
-            source = make_source(env, settings, opts, cache_dir, reporter.warn, request.hashes)
-            made.append(
-                (source, make_builder(env, source, cache_dir, settings, build, per_project))
+
+def _warn_executable_pth(
+    outcome: InstallOutcome, editable: frozenset[NormalizedName], reporter: Reporter
+) -> None:
+    """Say which installed wheels brought a .pth file that runs code at every start."""
+    from cove.names import canonical
+
+    for dist in outcome.installed:
+        if canonical(dist.name) in editable:
+            continue  # the user's own project, as its build backend makes it
+        for pth in dist.executable_pth:
+            reporter.warn(
+                f"{dist.name} {dist.version} installed {pth}, a .pth file that runs code "
+                "every time Python starts (COVE_REFUSE_EXECUTABLE_PTH=1 refuses such wheels)"
             )
-        return made[0]
-
-    try:
-        if reqs.unnamed:
-            # Only a build tells these projects' names: build them now (once; reused below).
-            named = name_by_building(reqs.unnamed, connect, env.interpreter.markers, reporter)
-            editable += [line.requirement for line in named if line.editable]
-            request = replace(
-                request,
-                requirements=request.requirements + tuple(line.requirement for line in named),
-                editable=request.editable
-                | frozenset(canonical(line.requirement.name) for line in named if line.editable),
-            )
-        editable_urls = frozenset(r.url for r in editable if r.url)
-
-        def connect_install() -> IndexSource:
-            source, builder = connect()
-            source.set_builder(builder, editable_urls)
-            return source
-
-        outcome = install(request, env, connect_install, cache_dir, reporter)
-        for dist in outcome.installed:
-            if canonical(dist.name) in request.editable:
-                continue  # the user's own project, as its build backend makes it
-            for pth in dist.executable_pth:
-                reporter.warn(
-                    f"{dist.name} {dist.version} installed {pth}, a .pth file that runs code "
-                    "every time Python starts (COVE_REFUSE_EXECUTABLE_PTH=1 refuses such wheels)"
-                )
-        if cmd.report:
-            from cove.operations.report import install_report
-
-            return install_report(outcome, env, connect_install())
-        return ""
-    finally:
-        for source, _ in made:
-            source.close()
 
 
 def _clone_editable_git(
@@ -260,12 +277,11 @@ def name_by_building(
     from packaging.utils import parse_wheel_filename
 
     from cove.requirements.files import settings_dict
-    from cove.requirements.markers import ignored_message, marker_holds
+    from cove.requirements.markers import applies
 
     out = []
     for line in unnamed:
-        if line.marker is not None and not marker_holds(line.marker, markers):
-            reporter.warn(ignored_message(str(line.path), line.marker))
+        if not applies(str(line.path), line.marker, markers, reporter.warn):
             continue
         own = settings_dict(line.config_settings)
         wheel = connect()[1].from_tree(

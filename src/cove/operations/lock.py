@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING, Literal
 from cove.operations.pipeline import Reporter
 from cove.operations.wiring import (
     BuildOptions,
+    Connection,
     Target,
     check_writable,
     gather_requirements,
+    given_hashes,
     make_builder,
     make_source,
     open_configured,
 )
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
     from packaging.version import Version
 
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from cove.prepare.source import IndexSource
     from cove.python.target import TargetEnvironment
     from cove.requirements.files import Requirements
+    from cove.resolve.provider import Policy
     from cove.resolve.source import Candidate
     from cove.settings import InstallSettings
     from cove.venv.environment import Environment
@@ -81,6 +85,33 @@ def output_path(cmd: LockCommand) -> Path | None:
 def lock_command(cmd: LockCommand, reporter: Reporter) -> LockOutcome:
     import tempfile
 
+    path = _checked(cmd)
+    preferred = {} if cmd.upgrade else _existing_pins(cmd, path)
+    for name in cmd.upgrade_packages:
+        from cove.names import canonical
+
+        preferred.pop(canonical(name), None)
+    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
+        # Nothing in the environment changes: an externally managed interpreter may be read.
+        target = replace(cmd.target, break_system_packages=True)
+        env, settings, cache_dir = open_configured(target, cmd.flags, Path(scratch), reporter.warn)
+        reqs = gather_requirements(
+            cmd.requirements, (), cmd.requirement_files, cmd.constraint_files, settings,
+            reporter.warn,
+        )  # fmt: skip
+        from cove.python.target import target_environment
+
+        target_env = target_environment(env.interpreter, cmd.python_version, cmd.platforms)
+        lock_dir = (path.parent if path is not None else Path()).absolute()
+        text, count = _lock(cmd, env, settings, cache_dir, reqs, target_env, preferred, lock_dir,
+                            reporter)  # fmt: skip
+    changed = True if path is None else _write(path, text)
+    return LockOutcome(text, path, count, changed)
+
+
+def _checked(cmd: LockCommand) -> Path | None:
+    """Where the result goes, once the command is known to make sense and the file can be
+    written (refused before anything is resolved)."""
     from cove.errors import UsageError
 
     if not (cmd.requirements or cmd.requirement_files or cmd.pyproject):
@@ -103,37 +134,21 @@ def lock_command(cmd: LockCommand, reporter: Reporter) -> LockOutcome:
                 hint="name it pylock.toml (or pylock.dev.toml, ...), or write to stdout with -o -",
             )
         check_writable(path, "-o")
-    preferred = {} if cmd.upgrade else _existing_pins(cmd, path)
-    for name in cmd.upgrade_packages:
-        from cove.names import canonical
+    return path
 
-        preferred.pop(canonical(name), None)
-    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
-        # Nothing in the environment changes: an externally managed interpreter may be read.
-        target = replace(cmd.target, break_system_packages=True)
-        env, settings, cache_dir = open_configured(target, cmd.flags, Path(scratch), reporter.warn)
-        reqs = gather_requirements(
-            cmd.requirements, (), cmd.requirement_files, cmd.constraint_files, settings,
-            reporter.warn,
-        )  # fmt: skip
-        from cove.python.target import target_environment
 
-        target_env = target_environment(env.interpreter, cmd.python_version, cmd.platforms)
-        lock_dir = (path.parent if path is not None else Path()).absolute()
-        text, count = _lock(cmd, env, settings, cache_dir, reqs, target_env, preferred, lock_dir,
-                            reporter)  # fmt: skip
-    changed = True
-    if path is not None:
-        from cove.cache.files import write_atomic
+def _write(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless the file holds it already; whether it changed."""
+    from cove.cache.files import write_atomic
 
-        data = text.encode("utf-8")
-        try:
-            changed = path.read_bytes() != data
-        except OSError:
-            changed = True
-        if changed:
-            write_atomic(path, data, mode=0o666)  # a file of the user's: the umask decides
-    return LockOutcome(text, path, count, changed)
+    data = text.encode("utf-8")
+    try:
+        changed = path.read_bytes() != data
+    except OSError:
+        changed = True
+    if changed:
+        write_atomic(path, data, mode=0o666)  # a file of the user's: the umask decides
+    return changed
 
 
 def _existing_pins(cmd: LockCommand, path: Path | None) -> dict[NormalizedName, Version]:
@@ -185,10 +200,45 @@ def _lock(
     from cove.lock.compose import BASE, Root
     from cove.names import canonical
     from cove.operations.install import name_by_building
-    from cove.operations.pipeline import constraint_limits
-    from cove.requirements.markers import for_environment, ignored_message, marker_holds
-    from cove.resolve.provider import Policy
     from cove.resolve.resolver import resolve
+
+    roots, requires_python = _roots(cmd, reqs, target.markers, reporter)
+    editable = {canonical(line.requirement.name) for line in reqs.lines if line.editable}
+    hashes = given_hashes(reqs)
+    connection = Connection(
+        lambda: make_source(
+            env, settings, reqs.options, cache_dir, reporter.warn, hashes, target=target
+        ),
+        lambda source: make_builder(env, source, cache_dir, settings, cmd.build),
+    )
+    with connection:
+        source = connection.building(
+            frozenset(line.requirement.url or "" for line in reqs.lines if line.editable)
+        )
+        if reqs.unnamed:
+            named = name_by_building(reqs.unnamed, connection, target.markers, reporter)
+            roots += [Root(line.requirement, BASE, _via(line.source)) for line in named]
+            editable |= {canonical(line.requirement.name) for line in named if line.editable}
+        policy = _policy(reqs, settings, target, preferred)
+        started = time.perf_counter()
+        resolution = resolve([r.requirement for r in roots], source, policy)
+        reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
+        resolved = _resolved(roots, resolution.chosen, source, target, editable)
+        facts = _file_facts(resolved, source)
+        if cmd.format == "requirements":
+            text = _requirements_text(cmd, resolved, facts, source, settings, reqs, target)
+        else:
+            text = _pylock_text(resolved, facts, lock_dir, requires_python, target)
+        return text, len(resolved)
+
+
+def _roots(
+    cmd: LockCommand, reqs: Requirements, markers: Mapping[str, str], reporter: Reporter
+) -> tuple[list[Root], SpecifierSet | None]:
+    """What is locked (the requirement lines and the pyproject.toml's chosen parts) whose
+    markers hold for the target, and the project's requires-python."""
+    from cove.lock.compose import BASE, Root
+    from cove.requirements.markers import applies
 
     roots = [
         Root(line.requirement, BASE, _via(line.source))
@@ -205,65 +255,38 @@ def _lock(
             Root(req, scope, cmd.pyproject)
             for scope, req in selected(project, cmd.extras, cmd.groups)
         ]
-    for root in roots:
-        if not marker_holds(root.requirement.marker, target.markers):
-            assert root.requirement.marker is not None
-            reporter.warn(ignored_message(root.requirement.name, root.requirement.marker))
-    roots = [r for r in roots if marker_holds(r.requirement.marker, target.markers)]
+    applying = [
+        root
+        for root in roots
+        if applies(root.requirement.name, root.requirement.marker, markers, reporter.warn)
+    ]
+    return applying, requires_python
+
+
+def _policy(
+    reqs: Requirements,
+    settings: InstallSettings,
+    target: TargetEnvironment,
+    preferred: Mapping[NormalizedName, Version],
+) -> Policy:
+    """How the resolver chooses for ``target``: the constraints that hold there, the lock's
+    pins first."""
+    from cove.operations.pipeline import constraint_limits
+    from cove.requirements.markers import for_environment
+    from cove.resolve.provider import Policy
+
     constraints = for_environment(
         (), [line.requirement for line in reqs.lines if line.constraint], target.markers
     ).constraints
-    hashes: dict[NormalizedName, frozenset[str]] = {}
-    for line in reqs.lines:
-        if line.hashes:
-            name = canonical(line.requirement.name)
-            hashes[name] = hashes.get(name, frozenset()) | line.hashes
-    editable = {canonical(line.requirement.name) for line in reqs.lines if line.editable}
-    source = make_source(
-        env, settings, reqs.options, cache_dir, reporter.warn, hashes, target=target
+    specs, urls = constraint_limits(constraints)
+    return Policy(
+        markers=target.markers,
+        python_version=target.python_version,
+        constraints=specs,
+        constraint_urls=urls,
+        pre=settings.pre or reqs.options.pre,
+        preferred=preferred,
     )
-    try:
-        builder = make_builder(env, source, cache_dir, settings, cmd.build)
-        source.set_builder(
-            builder,
-            frozenset(line.requirement.url or "" for line in reqs.lines if line.editable),
-        )
-        if reqs.unnamed:
-            named = name_by_building(
-                reqs.unnamed, lambda: (source, builder), target.markers, reporter
-            )
-            roots += [Root(line.requirement, BASE, _via(line.source)) for line in named]
-            editable |= {canonical(line.requirement.name) for line in named if line.editable}
-        specs, urls = constraint_limits(constraints)
-        policy = Policy(
-            markers=target.markers,
-            python_version=target.python_version,
-            constraints=specs,
-            constraint_urls=urls,
-            pre=settings.pre or reqs.options.pre,
-            preferred=preferred,
-        )
-        started = time.perf_counter()
-        resolution = resolve([r.requirement for r in roots], source, policy)
-        reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
-        resolved = _resolved(roots, resolution.chosen, source, target, editable)
-        facts = _file_facts(resolved, source)
-        if cmd.format == "requirements":
-            text = _requirements_text(cmd, resolved, facts, source, settings, reqs, target)
-            return text, len(resolved)
-        from cove.lock.compose import make_pylock
-        from cove.lock.pylock import dumps
-
-        lock = make_pylock(
-            resolved,
-            facts,
-            lock_dir=lock_dir,
-            requires_python=requires_python,
-            environments=[target.described] if target.described is not None else None,
-        )
-        return dumps(lock), len(resolved)
-    finally:
-        source.close()
 
 
 def _via(source: str) -> str | None:
@@ -344,6 +367,26 @@ def _file_facts(resolved: Sequence[Resolved], source: IndexSource) -> dict[str, 
                 sha = hashlib.file_digest(f, "sha256").hexdigest()
         facts[url] = FileFacts(sha, path.stat().st_size)
     return facts
+
+
+def _pylock_text(
+    resolved: Sequence[Resolved],
+    facts: Mapping[str, FileFacts],
+    lock_dir: Path,
+    requires_python: SpecifierSet | None,
+    target: TargetEnvironment,
+) -> str:
+    from cove.lock.compose import make_pylock
+    from cove.lock.pylock import dumps
+
+    lock = make_pylock(
+        resolved,
+        facts,
+        lock_dir=lock_dir,
+        requires_python=requires_python,
+        environments=[target.described] if target.described is not None else None,
+    )
+    return dumps(lock)
 
 
 def _requirements_text(

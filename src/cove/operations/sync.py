@@ -15,6 +15,7 @@ from packaging.utils import NormalizedName
 from cove.operations.pipeline import Reporter
 from cove.operations.wiring import (
     BuildOptions,
+    Connection,
     Target,
     make_builder,
     make_source,
@@ -22,11 +23,13 @@ from cove.operations.wiring import (
 )
 
 if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
     from cove.direct_url import DirectUrl
     from cove.install.plan import Pinned
     from cove.operations.pipeline import InstallOutcome
-    from cove.prepare.source import IndexSource
-    from cove.requirements.files import FileOptions
+    from cove.requirements.files import FileOptions, RequirementLine, Requirements
     from cove.settings import InstallSettings
     from cove.venv.environment import Environment
 
@@ -100,55 +103,29 @@ def _from_requirements(
     """Every line of a requirements file as a pin, in hash-checking mode: pinned with ``==``
     (or a direct reference) and hashed; markers evaluated for the environment."""
     from cove.errors import CoveError
-    from cove.install.plan import Pinned
     from cove.names import canonical
     from cove.requirements.files import parse_file
-    from cove.requirements.markers import ignored_message, marker_holds
+    from cove.requirements.markers import applies
 
     reqs = parse_file(path)
     for message in reqs.warnings:
         reporter.warn(message)
-    if reqs.unnamed:
-        first = reqs.unnamed[0]
-        raise CoveError(
-            f"{first.source}: sync installs named projects only; {first.path} has no static name",
-            hint=f"write it as NAME @ {first.path.as_uri()}",
-        )
+    _refuse_unnamed(reqs)
     problems: list[str] = []
     pinned: dict[str, Pinned] = {}
+    markers = env.interpreter.markers
     for line in reqs.lines:
         req = line.requirement
-        if line.constraint:
-            continue
-        if not marker_holds(req.marker, env.interpreter.markers):
-            if req.marker is not None:
-                reporter.warn(ignored_message(req.name, req.marker))
+        if line.constraint or not applies(req.name, req.marker, markers, reporter.warn):
             continue
         name = canonical(req.name)
-        exact = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
-        version = None
-        if req.url is None:
-            if len(exact) != 1:
-                problems.append(f"{line.source}: {req} is not pinned with ==")
-                continue
-            from packaging.version import Version
-
-            version = Version(exact[0].version)
-        plain = (req.url or "").partition("#")[0]
-        source_tree = plain.startswith("git+") or (
-            plain.startswith("file:") and Path(_path_of(plain)).is_dir()
-        )
-        if not line.hashes and not source_tree and "sha256=" not in (req.url or ""):
-            problems.append(f"{line.source}: {req} has no --hash")
-            continue
-        if name in pinned:
-            problems.append(f"{line.source}: {req.name} is listed twice")
-            continue
-        record = _record(req.url, line.hashes, line.editable) if req.url else None
-        pinned[name] = Pinned(
-            name, version, requirement=req, direct_url=record, hashes=line.hashes,
-            editable=line.editable, where=line.source,
-        )  # fmt: skip
+        problem = _pin_problem(line)
+        if problem is None and name in pinned:
+            problem = f"{line.source}: {req.name} is listed twice"
+        if problem is not None:
+            problems.append(problem)
+        else:
+            pinned[name] = _pin(line)
     if problems:
         raise CoveError(
             f"{path} cannot be synced: hash-checking mode needs every line pinned and hashed:\n"
@@ -157,6 +134,51 @@ def _from_requirements(
             "cove lock --format requirements (or pip-compile --generate-hashes) makes them",
         )
     return list(pinned.values()), reqs.options
+
+
+def _refuse_unnamed(reqs: Requirements) -> None:
+    """A project directory whose name only a build tells is not a pin."""
+    from cove.errors import CoveError
+
+    if reqs.unnamed:
+        first = reqs.unnamed[0]
+        raise CoveError(
+            f"{first.source}: sync installs named projects only; {first.path} has no static name",
+            hint=f"write it as NAME @ {first.path.as_uri()}",
+        )
+
+
+def _pin_problem(line: RequirementLine) -> str | None:
+    """Why a requirements-file line cannot be a pin in hash-checking mode (None: it can)."""
+    req = line.requirement
+    if req.url is None and _exact_version(req) is None:
+        return f"{line.source}: {req} is not pinned with =="
+    plain = (req.url or "").partition("#")[0]
+    source_tree = plain.startswith("git+") or _is_directory(plain)
+    if not line.hashes and not source_tree and "sha256=" not in (req.url or ""):
+        return f"{line.source}: {req} has no --hash"
+    return None
+
+
+def _exact_version(req: Requirement) -> Version | None:
+    """The one version ``req`` pins with ``==`` or ``===`` (None: not exactly one)."""
+    from packaging.version import Version
+
+    exact = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+    return Version(exact[0].version) if len(exact) == 1 else None
+
+
+def _pin(line: RequirementLine) -> Pinned:
+    from cove.install.plan import Pinned
+    from cove.names import canonical
+
+    req = line.requirement
+    version = None if req.url else _exact_version(req)
+    record = _record(req.url, line.hashes, line.editable) if req.url else None
+    return Pinned(
+        canonical(req.name), version, requirement=req, direct_url=record, hashes=line.hashes,
+        editable=line.editable, where=line.source,
+    )  # fmt: skip
 
 
 def _record(url: str, hashes: frozenset[str], editable: bool) -> DirectUrl:
@@ -176,7 +198,7 @@ def _record(url: str, hashes: frozenset[str], editable: bool) -> DirectUrl:
         git = parse_git_url(url)
         commit = git.ref if git.ref and re.fullmatch(r"[0-9a-f]{40}", git.ref) else ""
         return direct_url.for_vcs(git.repo, commit, git.ref, git.subdirectory)
-    if plain.startswith("file:") and Path(_path_of(plain)).is_dir():
+    if _is_directory(plain):
         return direct_url.for_directory(plain, editable)
     given = [h.partition(":")[2] for h in hashes if h.startswith("sha256:")]
     return direct_url.for_archive(
@@ -184,11 +206,12 @@ def _record(url: str, hashes: frozenset[str], editable: bool) -> DirectUrl:
     )
 
 
-def _path_of(file_url: str) -> str:
+def _is_directory(url: str) -> bool:
+    """Whether ``url`` (without its fragment) is a ``file:`` URL of a directory."""
     from urllib.parse import urlsplit
     from urllib.request import url2pathname
 
-    return url2pathname(urlsplit(file_url).path)
+    return url.startswith("file:") and Path(url2pathname(urlsplit(url).path)).is_dir()
 
 
 def _install(
@@ -215,30 +238,21 @@ def _install(
             unpack=settings.unpack,
         ),
     )
-    made: list[IndexSource] = []
-
-    def connect() -> IndexSource:
-        """The source (and builder) the pins not installed yet are made ready with."""
-        if not made:
-            hashes = {p.name: p.hashes for p in pinned if p.hashes}
-            source = make_source(env, settings, opts, cache_dir, reporter.warn, hashes)
-            builder = make_builder(env, source, cache_dir, settings, cmd.build)
-            editable_urls = frozenset(
-                p.requirement.url
-                for p in pinned
-                if p.editable and p.requirement and p.requirement.url
+    hashes = {p.name: p.hashes for p in pinned if p.hashes}
+    editable_urls = frozenset(
+        p.requirement.url for p in pinned if p.editable and p.requirement and p.requirement.url
+    )
+    connection = Connection(  # for the pins not installed yet
+        lambda: make_source(env, settings, opts, cache_dir, reporter.warn, hashes),
+        lambda source: make_builder(env, source, cache_dir, settings, cmd.build),
+    )
+    with connection:
+        try:
+            return install_exact(
+                request, env, lambda: connection.building(editable_urls), cache_dir, reporter
             )
-            source.set_builder(builder, editable_urls)
-            made.append(source)
-        return made[0]
-
-    try:
-        return install_exact(request, env, connect, cache_dir, reporter)
-    except HashMismatch as exc:
-        raise _located(exc, pinned) from None
-    finally:
-        for source in made:
-            source.close()
+        except HashMismatch as exc:
+            raise _located(exc, pinned) from None
 
 
 def _url_of(pin: Pinned) -> str | None:

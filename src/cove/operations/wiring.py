@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from cove.build.builder import Builder
+    from cove.http.client import HttpOptions
+    from cove.index.evaluate import BinaryPolicy
+    from cove.index.finder import Locations
     from cove.prepare.source import IndexSource
     from cove.python.target import TargetEnvironment
     from cove.requirements.files import FileOptions, Requirements
@@ -100,6 +103,18 @@ def gather_requirements(
     return reqs
 
 
+def given_hashes(reqs: Requirements) -> dict[NormalizedName, frozenset[str]]:
+    """Every ``--hash`` the requirement lines give, by project (a project's lines add up)."""
+    from cove.names import canonical
+
+    hashes: dict[NormalizedName, frozenset[str]] = {}
+    for line in reqs.lines:
+        if line.hashes:
+            name = canonical(line.requirement.name)
+            hashes[name] = hashes.get(name, frozenset()) | line.hashes
+    return hashes
+
+
 def make_source(
     env: Environment,
     settings: InstallSettings,
@@ -111,48 +126,15 @@ def make_source(
 ) -> IndexSource:
     """The index source for the environment's interpreter, or for ``target`` (a lock made for
     another Python or platform)."""
-    from cove.defaults import default_index_url
-    from cove.http.client import HttpClient, HttpOptions
-    from cove.index.evaluate import BinaryPolicy
-    from cove.index.finder import Locations
+    from cove.http.client import HttpClient
     from cove.prepare.artifacts import Preparer
     from cove.prepare.source import IndexSource, SourceConfig
     from cove.requirements.files import FileOptions
 
     opts = opts or FileOptions()
-    no_index = settings.no_index or opts.no_index
-    indexes: list[str] = []
-    if not no_index:
-        indexes.append(opts.index_url or settings.index_url or default_index_url(cache_dir))
-        indexes += [*settings.extra_index_urls, *opts.extra_index_urls]
-    client = HttpClient(
-        HttpOptions(
-            cache_dir=cache_dir,
-            timeout=settings.timeout,
-            retries=settings.retries,
-            cert=settings.cert,
-            client_cert=settings.client_cert,
-            proxy=settings.proxy,
-            trusted_hosts=(*settings.trusted_hosts, *opts.trusted_hosts),
-            offline=settings.offline,
-            page_ttl=settings.cache_ttl,
-            refresh=settings.refresh,
-        )
-    )
-    from cove.settings import _names
-
+    client = HttpClient(_http_options(settings, opts, cache_dir))
     config = SourceConfig(
-        Locations(
-            index_urls=tuple(dict.fromkeys(indexes)),
-            find_links=tuple(dict.fromkeys([*settings.find_links, *opts.find_links])),
-            strategy=settings.index_strategy,  # type: ignore[arg-type]
-        ),
-        binary=BinaryPolicy(
-            only_binary=settings.only_binary | _names(opts.only_binary),
-            no_binary=settings.no_binary | _names(opts.no_binary),
-            prefer_binary=settings.prefer_binary or opts.prefer_binary,
-        ),
-        hashes=hashes or {},
+        _locations(settings, opts, cache_dir), _binary_policy(settings, opts), hashes or {}
     )
     if target is None:
         from cove.python.target import target_environment
@@ -167,6 +149,89 @@ def make_source(
         markers=target.markers,
         warn=warn,
     )
+
+
+def _locations(settings: InstallSettings, opts: FileOptions, cache_dir: Path) -> Locations:
+    """Where artifacts are looked for: the configuration's indexes and find-links, then the
+    requirements files' (no index at all with --no-index)."""
+    from cove.defaults import default_index_url
+    from cove.index.finder import Locations
+
+    indexes: list[str] = []
+    if not (settings.no_index or opts.no_index):
+        indexes.append(opts.index_url or settings.index_url or default_index_url(cache_dir))
+        indexes += [*settings.extra_index_urls, *opts.extra_index_urls]
+    return Locations(
+        index_urls=tuple(dict.fromkeys(indexes)),
+        find_links=tuple(dict.fromkeys([*settings.find_links, *opts.find_links])),
+        strategy=settings.index_strategy,  # type: ignore[arg-type]
+    )
+
+
+def _http_options(settings: InstallSettings, opts: FileOptions, cache_dir: Path) -> HttpOptions:
+    from cove.http.client import HttpOptions
+
+    return HttpOptions(
+        cache_dir=cache_dir,
+        timeout=settings.timeout,
+        retries=settings.retries,
+        cert=settings.cert,
+        client_cert=settings.client_cert,
+        proxy=settings.proxy,
+        trusted_hosts=(*settings.trusted_hosts, *opts.trusted_hosts),
+        offline=settings.offline,
+        page_ttl=settings.cache_ttl,
+        refresh=settings.refresh,
+    )
+
+
+def _binary_policy(settings: InstallSettings, opts: FileOptions) -> BinaryPolicy:
+    from cove.index.evaluate import BinaryPolicy
+    from cove.settings import _names
+
+    return BinaryPolicy(
+        only_binary=settings.only_binary | _names(opts.only_binary),
+        no_binary=settings.no_binary | _names(opts.no_binary),
+        prefer_binary=settings.prefer_binary or opts.prefer_binary,
+    )
+
+
+class Connection:
+    """The index source and its builder, made together on first need (an install that finds
+    everything satisfied reads no index) and closed when the ``with`` block ends."""
+
+    def __init__(
+        self,
+        make_source: Callable[[], IndexSource],
+        make_builder: Callable[[IndexSource], Builder],
+    ) -> None:
+        self._make_source = make_source
+        self._make_builder = make_builder
+        self._source: IndexSource | None = None
+        self._builder: Builder | None = None
+        self._editable_urls: frozenset[str] | None = None
+
+    def __call__(self) -> tuple[IndexSource, Builder]:
+        if self._source is None:
+            self._source = self._make_source()
+        if self._builder is None:
+            self._builder = self._make_builder(self._source)
+        return self._source, self._builder
+
+    def building(self, editable_urls: frozenset[str]) -> IndexSource:
+        """The source with the builder attached, ``editable_urls`` built for development."""
+        source, builder = self()
+        if self._editable_urls != editable_urls:
+            source.set_builder(builder, editable_urls)
+            self._editable_urls = editable_urls
+        return source
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._source is not None:
+            self._source.close()
 
 
 def make_builder(

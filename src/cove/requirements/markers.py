@@ -4,7 +4,7 @@ do not hold are dropped, requirements with pip's message, constraints silently a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.markers import Marker
@@ -20,6 +20,18 @@ def marker_holds(marker: Marker | None, environment: Mapping[str, str]) -> bool:
 def ignored_message(name: str, marker: Marker) -> str:
     """What pip says of a requirement whose marker does not hold."""
     return f"Ignoring {name}: markers '{marker}' don't match your environment"
+
+
+def applies(
+    name: str, marker: Marker | None, environment: Mapping[str, str], warn: Callable[[str], None]
+) -> bool:
+    """Whether a requirement the person gave applies to ``environment``; one that does not is
+    named through ``warn`` with pip's message."""
+    if marker_holds(marker, environment):
+        return True
+    assert marker is not None
+    warn(ignored_message(name, marker))
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ HINT_DEFAULT = "loosen or change the requirements above, or check the index has 
 HINT_PYTHON = "use an environment with a Python that fits (cove create -p VERSION)"
 HINT_MISSING = "check the name and the index (--index-url, --extra-index-url, --find-links)"
 HINT_YANKED = "choose another version, or pin the yanked one with == in your own requirements"
+HINT_URLS = "ask for {name} from one URL, the same one everywhere"
 
 
 class ResolutionError(CoveError):
@@ -245,6 +246,12 @@ def _conflicts(w: _Writer, causes: Sequence[Any]) -> None:
             w.lines.append(f"the environment has Python {p.policy.python_version}")
             w.hint(HINT_PYTHON)
             continue
+        urls = list(dict.fromkeys(url for need, _ in items.values() if (url := _url(need))))
+        if len(urls) > 1:  # one project comes from one place: whatever the index has
+            count = "two" if len(urls) == 2 else str(len(urls))
+            w.lines.append(f"{name} cannot be installed from {count} URLs at once: {_listed(urls)}")
+            w.hint(HINT_URLS.format(name=name))
+            continue
         some = next(iter(items.values()))[0]
         versions = _known(p, some)
         if not versions:
@@ -264,6 +271,12 @@ def _conflicts(w: _Writer, causes: Sequence[Any]) -> None:
                 w.hint(HINT_PYTHON)
         w.lines.append(line)
         w.hint(HINT_DEFAULT)
+
+
+def _url(need: Need) -> str | None:
+    """The URL ``need`` asks for: its own, or that of the direct reference it is pinned to
+    (``pkg[x] @ URL`` needs ``pkg`` from that very URL)."""
+    return need.url or (need.pinned.url if need.pinned is not None else None)
 
 
 def _path(p: Provider, candidate: Any) -> list[str]:
@@ -305,8 +318,13 @@ def _versions(candidates: Sequence[Any]) -> str:
     if len(versions) == 1:
         return f"{name} {versions[0]}"
     if len(versions) <= 4:
-        return f"{name} {', '.join(map(str, versions[:-1]))} and {versions[-1]}"
+        return f"{name} {_listed([str(v) for v in versions])}"
     return f"{name} {versions[0]} to {versions[-1]} ({len(versions)} versions)"
+
+
+def _listed(items: Sequence[str]) -> str:
+    """``a and b``, ``a, b and c``."""
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _shown(candidates: Iterable[Any]) -> str:

@@ -68,7 +68,9 @@ def pyvenv_cfg(
         lines.append(f"prompt = {prompt!r}")
     if interpreter.version >= (3, 11):
         lines.append(f"executable = {os.path.realpath(interpreter.executable)}")
-        lines.append(f"command = {' '.join([interpreter.executable, '-m', 'venv', *argv, str(path)])}")
+        lines.append(
+            f"command = {' '.join([interpreter.executable, '-m', 'venv', *argv, str(path)])}"
+        )
     if options.relocatable:
         lines.append("relocatable = true")
     return "\n".join(lines) + "\n"
@@ -297,8 +299,6 @@ def create_environment(
     Everything is built in a sibling staging directory (for ``upgrade`` a hardlinked copy of the
     old environment) and swapped into place; on any error, or a kill, ``path`` is as it was.
     """
-    import shutil
-
     from cove.venv import swap
 
     check_interpreter(interpreter)
@@ -309,7 +309,26 @@ def create_environment(
         options = options._replace(relocatable=True)
     layout = layout_for(interpreter)
     prompt = resolve_prompt(path, options.prompt, cwd, interpreter.version)
-    parent = path.parent
+    _make_parent(path.parent)
+
+    def build(staging: Path, staging_lock: EnvironmentLock) -> tuple[tuple[str, ...], bool]:
+        if options.upgrade:
+            _copy_tree(path, staging)
+            checkpoint("create-copied")
+        made = _build(staging, path, interpreter, layout, options, prompt, seed)
+        if after_build is not None:
+            after_build(staging, staging_lock)
+        return made
+
+    seeded, fallback = _staged(path, existing, build)
+    if options.symlinks and not layout.windows:
+        from cove.python.probe import remember_venv
+
+        remember_venv(interpreter, Path(layout.python(path)), path, cache_dir)
+    return CreatedEnvironment(path, interpreter, layout, prompt, seeded, fallback, recovered)
+
+
+def _make_parent(parent: Path) -> None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -317,6 +336,20 @@ def create_environment(
             f"cannot create {parent}: {exc.strerror}",
             hint="choose a path you can write to",
         ) from None
+
+
+def _staged(
+    path: Path,
+    existing: bool,
+    build: Callable[[Path, EnvironmentLock], tuple[tuple[str, ...], bool]],
+) -> tuple[tuple[str, ...], bool]:
+    """``build`` the environment in a new sibling of ``path`` (held under its own environment
+    lock, and the old environment's if there is one), then swap it into place; whatever fails,
+    the sibling is removed and ``path`` is as it was. Returns what ``build`` returned."""
+    import shutil
+
+    from cove.venv import swap
+
     tag = os.urandom(4).hex()
     staging = swap.sibling(path, swap.NEW, tag)
     with contextlib.ExitStack() as held:
@@ -330,12 +363,7 @@ def create_environment(
             # lock), so no other command takes the build for a leftover.
             staging_lock = held.enter_context(environment_lock(staging))
             checkpoint("create-staging")
-            if options.upgrade:
-                _copy_tree(path, staging)
-                checkpoint("create-copied")
-            seeded, fallback = _build(staging, path, interpreter, layout, options, prompt, seed)
-            if after_build is not None:
-                after_build(staging, staging_lock)
+            made = build(staging, staging_lock)
             checkpoint("create-built")
             swap.replace(staging, path, tag, existing=existing)
         except BaseException as exc:
@@ -348,8 +376,4 @@ def create_environment(
                     hint="check the path and its permissions; nothing was changed",
                 ) from None
             raise
-    if options.symlinks and not layout.windows:
-        from cove.python.probe import remember_venv
-
-        remember_venv(interpreter, Path(layout.python(path)), path, cache_dir)
-    return CreatedEnvironment(path, interpreter, layout, prompt, seeded, fallback, recovered)
+    return made

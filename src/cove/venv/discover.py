@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-
 def _lexical(path: str) -> str:
     """``str(PurePath(path))``: empty and ``.`` parts dropped, ``..`` kept (a symlink's parent
     is not the directory before it)."""
