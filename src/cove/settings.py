@@ -25,6 +25,9 @@ class InstallSettings(NamedTuple):
     proxy: str | None = None
     timeout: float = 15.0
     retries: int = 5
+    retry_backoff: float = 0.25  # seconds: tries wait 0, 2x, 4x ... this (429/5xx, resets)
+    retry_after_max: float = 60.0  # the longest Retry-After waited for
+    page_max_size: int = 128 << 20  # the largest index page or metadata file read
     no_cache: bool = False
     constraints: tuple[str, ...] = ()
     pre: bool = False
@@ -76,6 +79,9 @@ def load_install_settings(
         proxy=v.text("proxy"),
         timeout=v.number("timeout", 15.0),
         retries=int(v.number("retries", 5)),
+        retry_backoff=v.number("retry-backoff", 0.25),
+        retry_after_max=v.number("retry-after-max", 60.0),
+        page_max_size=int(v.amount("page-max-size", 128 << 20)),
         no_cache=v.flag("no-cache-dir"),
         constraints=tuple(v.many("constraint")),
         pre=v.flag("pre"),
