@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from cove.cache import PAGES
@@ -177,30 +177,31 @@ class HttpClient:
         whole file, which is left unread: the caller downloads it the usual way)."""
         url = self._remember_auth(url)
         self._refuse_offline(url)
+        return self._retrying(url, lambda: self._range_once(url, spec))
+
+    def _range_once(self, url: str, spec: str) -> Ranged | None:
         headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
         resp = self._request(url, headers, stream=True)
         try:
             if resp.status != 206:
                 if resp.status == 200:
+                    resp.close()  # the rest of a whole file would follow: drop the connection
                     return None
                 self._check(resp, url)
             found = _content_range(resp.headers.get("Content-Range", ""))
             if found is None:
+                resp.close()
                 return None  # a 206 without a usable Content-Range: no way to place it
-            data = resp.read(decode_content=False)
-        finally:
-            if resp.status == 206:
-                resp.release_conn()
-            else:
-                resp.close()  # the rest of a whole file would follow: drop the connection
-        start, last, total = found
-        if (start, last) != _asked_span(spec, total) or len(data) != last - start + 1:
-            raise NetworkError(
-                f"{redact(url)} answered bytes {start}-{last}/{total} ({len(data)} bytes sent) "
-                f"to a request for bytes={spec}",
-                hint="the server's range answers are broken; try again, or use an index that "
-                "serves PEP 658 metadata files",
-            )
+            start, last, total = found
+            if (start, last) != _asked_span(spec, total):
+                _bad_range(url, spec, f"bytes {start}-{last}/{total}")
+            data = resp.read(last - start + 2, decode_content=False)  # a longer body shows
+            if len(data) != last - start + 1:
+                _bad_range(url, spec, f"bytes {start}-{last}/{total} in {len(data)} bytes")
+        except BaseException:
+            resp.close()
+            raise
+        resp.release_conn()
         return Ranged(bytes(data), start, total)
 
     def download(
@@ -569,6 +570,14 @@ def _asked_span(spec: str, total: int) -> tuple[int, int]:
     return int(first), min(int(last), total - 1) if last else total - 1
 
 
+def _bad_range(url: str, spec: str, answered: str) -> NoReturn:
+    raise NetworkError(
+        f"{redact(url)} answered {answered} to a request for bytes={spec}",
+        hint="the server's range answers are broken; try again, or use an index that serves "
+        "PEP 658 metadata files",
+    )
+
+
 def _whole(resp: urllib3.BaseHTTPResponse, url: str) -> int | None:
     """The size a whole body should have (its Content-Length), after refusing a ``206``: a
     part of a file, sent to a request for all of it, must never pass for the file."""
@@ -578,7 +587,7 @@ def _whole(resp: urllib3.BaseHTTPResponse, url: str) -> int | None:
     return int(total) if total and total.isdigit() else None
 
 
-def _broken(why: str) -> None:
+def _broken(why: str) -> NoReturn:
     """A body that is not the whole answer: retried like a reset (urllib3 counts it a read
     error), and never kept."""
     import urllib3

@@ -156,6 +156,7 @@ def make_source(
             prefer_binary=settings.prefer_binary or opts.prefer_binary,
         ),
         hashes=hashes or {},
+        hash_checking=bool(hashes) or settings.require_hashes or opts.require_hashes,
     )
     if target is None:
         from cove.python.target import target_environment
