@@ -99,6 +99,15 @@ class Response:
     body: bytes
 
 
+@dataclass(slots=True)
+class _Budget:
+    """What one fetch may still retry (a urllib3 Retry, replaced as it is spent, by urllib3
+    before a body and by cove after a broken one) and when the fetch began."""
+
+    retry: urllib3.Retry
+    started: float
+
+
 class HttpClient:
     """Thread-safe: the resolver's prefetch and the parallel downloads share one instance."""
 
@@ -134,7 +143,7 @@ class HttpClient:
                 headers["If-None-Match"] = cached[0]["etag"]
             if cached[0].get("last_modified"):
                 headers["If-Modified-Since"] = cached[0]["last_modified"]
-        resp, body = self._retrying(url, lambda: self._fetch_whole(url, headers, (304, 404)))
+        resp, body = self._retrying(url, lambda b: self._fetch_whole(url, headers, b, (304, 404)))
         if resp.status == 304 and cached is not None:
             meta, body = cached
             meta["stored"] = time.time()
@@ -169,7 +178,7 @@ class HttpClient:
         if url.startswith("file:"):
             return _file_path(url).read_bytes()
         self._refuse_offline(url)
-        return self._retrying(url, lambda: self._fetch_whole(url, {}))[1]
+        return self._retrying(url, lambda b: self._fetch_whole(url, {}, b))[1]
 
     def get_range(self, url: str, spec: str) -> Ranged | None:
         """Part of a file: ``spec`` as the Range header takes it (``-65536`` for the last
@@ -177,11 +186,11 @@ class HttpClient:
         whole file, which is left unread: the caller downloads it the usual way)."""
         url = self._remember_auth(url)
         self._refuse_offline(url)
-        return self._retrying(url, lambda: self._range_once(url, spec))
+        return self._retrying(url, lambda b: self._range_once(url, spec, b))
 
-    def _range_once(self, url: str, spec: str) -> Ranged | None:
+    def _range_once(self, url: str, spec: str, budget: _Budget) -> Ranged | None:
         headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
-        resp = self._request(url, headers, stream=True)
+        resp = self._request(url, headers, stream=True, budget=budget)
         try:
             if resp.status != 206:
                 if resp.status == 200:
@@ -227,10 +236,17 @@ class HttpClient:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
-        return self._retrying(url, lambda: self._download_once(url, dest_dir, headers, progress))
+        return self._retrying(
+            url, lambda b: self._download_once(url, dest_dir, headers, progress, b)
+        )
 
     def _download_once(
-        self, url: str, dest_dir: Path, headers: dict[str, str], progress: Progress | None
+        self,
+        url: str,
+        dest_dir: Path,
+        headers: dict[str, str],
+        progress: Progress | None,
+        budget: _Budget,
     ) -> Download | None:
         import tempfile  # downloads only: its import costs every install that fetches nothing
 
@@ -238,7 +254,7 @@ class HttpClient:
         fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
         try:
             with os.fdopen(fd, "wb") as out:
-                resp = self._request(url, headers, stream=True)
+                resp = self._request(url, headers, stream=True, budget=budget)
                 try:
                     if resp.status == 304 and headers.keys() & {
                         "If-None-Match",
@@ -270,38 +286,39 @@ class HttpClient:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def _retrying(self, url: str, attempt: Callable[[], _T]) -> _T:
-        """``attempt()``, tried again from the start when the body breaks off (a reset, a
-        stall past the timeout, fewer bytes than promised, a part for the whole): the same
-        count and backoff as urllib3 gives the errors before a body, so the time spent is
-        bounded by about (retries + 1) x (timeout + the longest backoff)."""
+    def _retrying(self, url: str, attempt: Callable[[_Budget], _T]) -> _T:
+        """``attempt(budget)``, tried again from the start when the body breaks off (a reset,
+        a stall past the timeout, fewer bytes than promised, a part for the whole). One budget
+        (a urllib3 Retry) counts these and what urllib3 retries before a body alike, so a
+        fetch is tried at most ``retries`` more times for each kind of failure (connection,
+        read, status) and its time is bounded."""
         import urllib3
 
-        retry = self._retry()
-        started = time.monotonic()
+        budget = _Budget(self._retry(), time.monotonic())
         while True:
             try:
-                return attempt()
+                return attempt(budget)
             except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError) as exc:
+                retry = budget.retry
                 try:
-                    retry = retry.increment("GET", url, error=exc)
+                    budget.retry = retry.increment("GET", url, error=exc)
                 except urllib3.exceptions.MaxRetryError:
-                    tried = _tries(len(retry.history) + 1, started)
+                    tried = _tries(len(retry.history) + 1, budget.started)
                     raise NetworkError(
                         f"fetching {redact(url)} kept failing ({tried}): {_describe(exc)}",
                         hint="check your connection or proxy, then try again",
                     ) from None
-                retry.sleep()
+                budget.retry.sleep()
 
     def _fetch_whole(
-        self, url: str, headers: dict[str, str], passed: tuple[int, ...] = ()
+        self, url: str, headers: dict[str, str], budget: _Budget, passed: tuple[int, ...] = ()
     ) -> tuple[urllib3.BaseHTTPResponse, bytes]:
         """A page or a small file, whole and at most page_max_size (decoded) bytes, read in
         pieces (a page that never ends is cut off at the cap); an answer with a status in
         ``passed`` is read too, and handed back for the caller to judge."""
         import io
 
-        resp = self._request(url, headers, stream=True)
+        resp = self._request(url, headers, stream=True, budget=budget)
         try:
             if resp.status not in passed:
                 self._check(resp, url)
@@ -345,7 +362,7 @@ class HttpClient:
         )  # fmt: skip
 
     def _request(
-        self, url: str, headers: dict[str, str], *, stream: bool = False
+        self, url: str, headers: dict[str, str], *, stream: bool = False, budget: _Budget
     ) -> urllib3.BaseHTTPResponse:
         import urllib3
 
@@ -360,13 +377,13 @@ class HttpClient:
         creds = self._credentials(parts.netloc)
         if creds is not None:
             headers.update(urllib3.make_headers(basic_auth=f"{creds[0]}:{creds[1]}"))
-        started = time.monotonic()
+        started = budget.started
         try:
             resp = self._pool(url).request(
                 "GET",
                 url,
                 headers=headers,
-                retries=self._retry(),
+                retries=budget.retry,
                 timeout=urllib3.Timeout(connect=self.options.timeout, read=self.options.timeout),
                 preload_content=not stream,
                 decode_content=not stream,
@@ -390,6 +407,8 @@ class HttpClient:
                 hint="check the URL and your connection (proxy, --cert, --trusted-host), "
                 "or use --offline to work from the cache",
             ) from None
+        if resp.retries is not None:
+            budget.retry = resp.retries  # what urllib3 spent on this request is spent
         if resp.status in RETRY_STATUSES:
             history = resp.retries.history if resp.retries is not None else ()
             tries = 1 + sum(1 for step in history if step.status in RETRY_STATUSES)

@@ -368,3 +368,16 @@ def test_redirect_loops_are_bounded(tmp_path: Path, index: Index) -> None:
             fast(tmp_path).get_page(a, JSON)
         assert server.count("/simple/a/") + server.count("/simple/b/") == 11  # 1 + 10 redirects
     assert f"{a} redirected more than 10 times (a redirect loop)" in info.value.message
+
+
+def test_one_retry_budget_covers_statuses_and_broken_bodies(tmp_path: Path, index: Index) -> None:
+    """A server that alternates 503s and resets mid-body gets ``retries`` more tries of each
+    kind in all, not ``retries`` of one for every try of the other."""
+    index.add("demo")
+    with IndexServer(index) as server:
+        for _ in range(10):
+            server.inject("/simple/demo/", Fault(status=503, body=b"busy"))
+            server.inject("/simple/demo/", Fault(cut=20, reset=True))
+        with pytest.raises(NetworkError, match=r"answered HTTP 503 \(tried 4 times over "):
+            fast(tmp_path).get_page(server.url + "demo/", JSON)
+        assert server.count("/simple/demo/") == 7  # 503, reset, 503, reset, 503, reset, 503
