@@ -190,7 +190,7 @@ class HttpClient:
 
     def _range_once(self, url: str, spec: str, budget: _Budget) -> Ranged | None:
         headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
-        resp = self._request(url, headers, stream=True, budget=budget)
+        resp = self._request(url, headers, budget)
         try:
             if resp.status != 206:
                 if resp.status == 200:
@@ -254,7 +254,7 @@ class HttpClient:
         fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
         try:
             with os.fdopen(fd, "wb") as out:
-                resp = self._request(url, headers, stream=True, budget=budget)
+                resp = self._request(url, headers, budget)
                 try:
                     if resp.status == 304 and headers.keys() & {
                         "If-None-Match",
@@ -264,7 +264,7 @@ class HttpClient:
                         Path(tmp).unlink()
                         return None
                     self._check(resp, url)
-                    size = _whole(resp, url)
+                    size = _whole(resp)
                     done = 0
                     for chunk in resp.stream(CHUNK, decode_content=False):
                         out.write(chunk)
@@ -318,12 +318,12 @@ class HttpClient:
         ``passed`` is read too, and handed back for the caller to judge."""
         import io
 
-        resp = self._request(url, headers, stream=True, budget=budget)
+        resp = self._request(url, headers, budget)
         try:
             if resp.status not in passed:
                 self._check(resp, url)
             limit = self.options.page_max_size
-            size = _whole(resp, url)
+            size = _whole(resp)
             if size is not None and size > limit:
                 self._too_large(url, f"its Content-Length says {size} bytes")
             out = io.BytesIO()  # its getvalue() hands over the buffer: no second copy
@@ -340,7 +340,7 @@ class HttpClient:
         resp.release_conn()
         return resp, out.getvalue()
 
-    def _too_large(self, url: str, why: str) -> None:
+    def _too_large(self, url: str, why: str) -> NoReturn:
         limit = self.options.page_max_size
         raise PageTooLarge(
             f"{redact(url)} is larger than page-max-size ({limit} bytes; {why}): refused",
@@ -362,8 +362,10 @@ class HttpClient:
         )  # fmt: skip
 
     def _request(
-        self, url: str, headers: dict[str, str], *, stream: bool = False, budget: _Budget
+        self, url: str, headers: dict[str, str], budget: _Budget
     ) -> urllib3.BaseHTTPResponse:
+        """The answer to a GET of ``url``, its body unread (the caller streams it, so a
+        broken one is retried through ``budget`` and a large one is never held whole)."""
         import urllib3
 
         parts = urlsplit(url)
@@ -385,8 +387,8 @@ class HttpClient:
                 headers=headers,
                 retries=budget.retry,
                 timeout=urllib3.Timeout(connect=self.options.timeout, read=self.options.timeout),
-                preload_content=not stream,
-                decode_content=not stream,
+                preload_content=False,
+                decode_content=False,
             )
         except urllib3.exceptions.MaxRetryError as exc:
             if isinstance(exc.reason, urllib3.exceptions.ResponseError):  # too many redirects
@@ -597,7 +599,7 @@ def _bad_range(url: str, spec: str, answered: str) -> NoReturn:
     )
 
 
-def _whole(resp: urllib3.BaseHTTPResponse, url: str) -> int | None:
+def _whole(resp: urllib3.BaseHTTPResponse) -> int | None:
     """The size a whole body should have (its Content-Length), after refusing a ``206``: a
     part of a file, sent to a request for all of it, must never pass for the file."""
     if resp.status == 206:
