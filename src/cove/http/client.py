@@ -35,6 +35,7 @@ REDIRECTS = 10  # a longer chain is a loop, or as good as one
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # asked again, after Retry-After or backoff
 BACKOFF_MAX = 10.0  # seconds: the longest wait between two tries without a Retry-After
 CHUNK = 256 * 1024
+DRAIN_MAX = 64 * 1024  # a retried answer's body is read (to keep the connection) up to this
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 
 
@@ -639,6 +640,17 @@ def _capped_retry() -> Callable[..., urllib3.Retry]:
 
         def parse_retry_after(self, retry_after: str) -> float:
             return min(super().parse_retry_after(retry_after), self.cap)
+
+        def increment(self, *args: Any, **kw: Any) -> CappedRetry:
+            # urllib3 reads a retried or redirected answer's body to the end to reuse the
+            # connection: one without a length, or a long one, would be read forever (an
+            # endless 503). Such a connection is dropped instead.
+            response = kw.get("response", args[2] if len(args) > 2 else None)
+            if response is not None:
+                length = response.headers.get("Content-Length", "")
+                if not length.isdigit() or int(length) > DRAIN_MAX:
+                    response.close()
+            return super().increment(*args, **kw)
 
     return CappedRetry
 

@@ -381,3 +381,23 @@ def test_one_retry_budget_covers_statuses_and_broken_bodies(tmp_path: Path, inde
         with pytest.raises(NetworkError, match=r"answered HTTP 503 \(tried 4 times over "):
             fast(tmp_path).get_page(server.url + "demo/", JSON)
         assert server.count("/simple/demo/") == 7  # 503, reset, 503, reset, 503, reset, 503
+
+
+def test_a_retried_answer_with_an_endless_body_is_not_read_to_its_end(
+    tmp_path: Path, index: Index
+) -> None:
+    """urllib3 reads a retried (or redirected) answer's body before asking again: a 503 or a
+    302 whose body never ends would hang cove. Such a connection is dropped instead."""
+    wheel = index.add("demo")
+    endless = {"body": b"busy", "length": -1, "endless": b"y" * 65536}
+    with IndexServer(index) as server:
+        server.inject("/simple/demo/", Fault(status=503, **endless, times=None))  # type: ignore[arg-type]
+        with pytest.raises(NetworkError, match=r"answered HTTP 503 \(tried 4 times over "):
+            fast(tmp_path).get_page(server.url + "demo/", JSON)
+        server.heal()
+        server.inject("/simple/demo/", Fault(status=503, **endless))  # type: ignore[arg-type]
+        moved = {"Location": server.url + "demo/"}
+        server.inject("/simple/old/", Fault(status=302, headers=moved, **endless))  # type: ignore[arg-type]
+        page = fast(tmp_path).get_page(server.url + "old/", JSON)
+        assert page is not None and wheel.name.encode() in page.body
+        assert server.count("/simple/demo/") == 4 + 2  # the 503 once more, then the page
