@@ -18,7 +18,8 @@ KEYS = frozenset({
     "client-cert", "proxy", "timeout", "retries", "no-cache-dir", "constraint", "pre",
     "only-binary", "no-binary", "prefer-binary", "index-strategy", "link-mode", "offline",
     "require-hashes", "compile-bytecode", "archive-max-size", "archive-max-files",
-    "archive-max-ratio", "refuse-executable-pth", "cache-ttl", "refresh",
+    "archive-max-ratio", "refuse-executable-pth", "cache-ttl", "refresh", "retry-backoff",
+    "retry-after-max", "page-max-size",
 })  # fmt: skip
 # COVE_* variables that are not install settings: read where they apply.
 OTHER_VARIABLES = frozenset({"cache-dir", "config-file"})

@@ -25,6 +25,9 @@ class InstallSettings(NamedTuple):
     proxy: str | None = None
     timeout: float = 15.0
     retries: int = 5
+    retry_backoff: float = 0.25  # seconds: tries wait 0, 2x, 4x ... this (429/5xx, resets)
+    retry_after_max: float = 60.0  # the longest Retry-After waited for
+    page_max_size: int = 128 << 20  # the largest index page or metadata file read
     no_cache: bool = False
     constraints: tuple[str, ...] = ()
     pre: bool = False
@@ -61,9 +64,48 @@ def load_install_settings(
     isolated: bool = False,
 ) -> InstallSettings:
     """Merge the configuration layers under ``flags`` (pip option names; None means unset)."""
-    from cove.config import LISTS, ConfigError, layers, truthy, unknown_keys
+    from cove.config import unknown_keys
 
     environ = dict(os.environ) if environ is None else environ
+    v = _Values(_merged(flags, environ, env_root, isolated))
+    return InstallSettings(
+        index_url=v.text("index-url"),
+        extra_index_urls=tuple(v.many("extra-index-url")),
+        no_index=v.flag("no-index"),
+        find_links=tuple(v.many("find-links")),
+        trusted_hosts=tuple(v.many("trusted-host")),
+        cert=v.text("cert"),
+        client_cert=v.text("client-cert"),
+        proxy=v.text("proxy"),
+        timeout=v.number("timeout", 15.0),
+        retries=int(v.number("retries", 5)),
+        retry_backoff=v.number("retry-backoff", 0.25),
+        retry_after_max=v.number("retry-after-max", 60.0),
+        page_max_size=int(v.amount("page-max-size", 128 << 20)),
+        no_cache=v.flag("no-cache-dir"),
+        constraints=tuple(v.many("constraint")),
+        pre=v.flag("pre"),
+        only_binary=_names(v.many("only-binary")),
+        no_binary=_names(v.many("no-binary")),
+        prefer_binary=v.flag("prefer-binary"),
+        index_strategy=v.choice("index-strategy", ("first-index", "best-match")),
+        link_mode=v.choice("link-mode", ("hardlink", "copy", "symlink", "clone")),
+        offline=v.flag("offline"),
+        cache_ttl=v.number("cache-ttl", 0.0),
+        refresh=v.flag("refresh"),
+        require_hashes=v.flag("require-hashes"),
+        compile_bytecode=v.flag("compile-bytecode"),
+        unpack=_unpack_policy(v),
+        warnings=tuple(unknown_keys(environ, isolated)),
+    )
+
+
+def _merged(
+    flags: Mapping[str, object], environ: Mapping[str, str], env_root: Path | None, isolated: bool
+) -> dict[str, str | list[str]]:
+    """Every layer, lowest first, then the flags over them: key -> text (a list for LISTS)."""
+    from cove.config import LISTS, layers
+
     merged: dict[str, str | list[str]] = {}
     for layer in layers(environ, env_root, isolated):
         for key, value in layer.items():
@@ -81,25 +123,37 @@ def load_install_settings(
             )
         else:
             merged[key] = str(given)
+    return merged
 
-    def text(key: str) -> str | None:
-        value = merged.get(key)
+
+class _Values:
+    """The merged settings read as what each key holds: text, a list, a flag, a number."""
+
+    def __init__(self, merged: dict[str, str | list[str]]) -> None:
+        self.merged = merged
+
+    def text(self, key: str) -> str | None:
+        value = self.merged.get(key)
         return value if isinstance(value, str) else None
 
-    def many(key: str) -> list[str]:
-        value = merged.get(key, [])
+    def many(self, key: str) -> list[str]:
+        value = self.merged.get(key, [])
         return value if isinstance(value, list) else value.split()
 
-    def flag(key: str) -> bool:
-        value = merged.get(key)
+    def flag(self, key: str) -> bool:
+        from cove.config import truthy
+
+        value = self.merged.get(key)
         if value is None:
             return False
         if key == "no-cache-dir":
             return True  # pip: setting it at all switches the cache off
         return truthy(value if isinstance(value, str) else " ".join(value), key)
 
-    def number(key: str, default: float) -> float:
-        value = text(key)
+    def number(self, key: str, default: float) -> float:
+        from cove.config import ConfigError
+
+        value = self.text(key)
         if value is None:
             return default
         try:
@@ -107,9 +161,11 @@ def load_install_settings(
         except ValueError:
             raise ConfigError(f"{key}={value!r} is not a number", hint="give a number") from None
 
-    def amount(key: str, default: float) -> float:
+    def amount(self, key: str, default: float) -> float:
         """A positive number; sizes may end in K, M, G or T (powers of 1024)."""
-        value = text(key)
+        from cove.config import ConfigError
+
+        value = self.text(key)
         if value is None:
             return default
         digits = value.strip().upper().removesuffix("B").removesuffix("I")
@@ -124,45 +180,21 @@ def load_install_settings(
             )
         return result
 
-    defaults = UnpackPolicy()
-    unpack = UnpackPolicy(
-        max_size=int(amount("archive-max-size", defaults.max_size)),
-        max_files=int(amount("archive-max-files", defaults.max_files)),
-        max_ratio=amount("archive-max-ratio", defaults.max_ratio),
-        refuse_executable_pth=flag("refuse-executable-pth"),
-    )
-    strategy = text("index-strategy") or "first-index"
-    link_mode = text("link-mode") or "hardlink"
-    for key, value, allowed in (
-        ("index-strategy", strategy, ("first-index", "best-match")),
-        ("link-mode", link_mode, ("hardlink", "copy", "symlink", "clone")),
-    ):
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        """One of ``allowed`` (the first when unset)."""
+        from cove.config import ConfigError
+
+        value = self.text(key) or allowed[0]
         if value not in allowed:
             raise ConfigError(f"{key}={value!r} is not valid", hint=f"use one of {allowed}")
-    return InstallSettings(
-        index_url=text("index-url"),
-        extra_index_urls=tuple(many("extra-index-url")),
-        no_index=flag("no-index"),
-        find_links=tuple(many("find-links")),
-        trusted_hosts=tuple(many("trusted-host")),
-        cert=text("cert"),
-        client_cert=text("client-cert"),
-        proxy=text("proxy"),
-        timeout=number("timeout", 15.0),
-        retries=int(number("retries", 5)),
-        no_cache=flag("no-cache-dir"),
-        constraints=tuple(many("constraint")),
-        pre=flag("pre"),
-        only_binary=_names(many("only-binary")),
-        no_binary=_names(many("no-binary")),
-        prefer_binary=flag("prefer-binary"),
-        index_strategy=strategy,
-        link_mode=link_mode,
-        offline=flag("offline"),
-        cache_ttl=number("cache-ttl", 0.0),
-        refresh=flag("refresh"),
-        require_hashes=flag("require-hashes"),
-        compile_bytecode=flag("compile-bytecode"),
-        unpack=unpack,
-        warnings=tuple(unknown_keys(environ, isolated)),
+        return value
+
+
+def _unpack_policy(v: _Values) -> UnpackPolicy:
+    defaults = UnpackPolicy()
+    return UnpackPolicy(
+        max_size=int(v.amount("archive-max-size", defaults.max_size)),
+        max_files=int(v.amount("archive-max-files", defaults.max_files)),
+        max_ratio=v.amount("archive-max-ratio", defaults.max_ratio),
+        refuse_executable_pth=v.flag("refuse-executable-pth"),
     )

@@ -1,5 +1,7 @@
 """A real Simple API index for tests: PEP 503 HTML, PEP 691 JSON, PEP 658/714 metadata, PEP 592
-yanked files, served over HTTP on 127.0.0.1 or read from disk through file:// URLs."""
+yanked files, served over HTTP on 127.0.0.1 or read from disk through file:// URLs; the server
+injects faults per path (statuses with Retry-After, partial and truncated bodies, wrong
+lengths, resets, stalls, redirects, endless pages) and records every request's headers."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -32,6 +34,11 @@ class IndexFile:
     sha256: str = ""  # the hash the index lists: of the file as uploaded
     size: int = 0  # the size the JSON page lists (PEP 700): of the file as uploaded
     upload_time: str = "2025-01-02T03:04:05.678901Z"  # PEP 700, on the JSON page
+    listed: dict[str, str] | None = None  # the hashes the pages list instead of the sha256
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return {"sha256": self.sha256} if self.listed is None else self.listed
 
 
 @dataclass
@@ -79,6 +86,14 @@ class Index:
         )
         self.write_html()
 
+    def list_hashes(self, path: Path, hashes: dict[str, str]) -> None:
+        """List ``hashes`` for a file instead of its sha256 (``{}``: none, ``{"md5": ...}``)."""
+        for files in self.files.values():
+            for f in files:
+                if f.path == path:
+                    f.listed = hashes
+        self.write_html()
+
     def tamper(self, path: Path, data: bytes) -> None:
         """Replace a served file's bytes while the index keeps listing the original hash."""
         path.write_bytes(data)
@@ -104,7 +119,8 @@ class Index:
     def project_html(self, name: str, prefix: str) -> str:
         out = []
         for f in self.files.get(name, []):
-            attrs = [f'href="{prefix}{f.path.name}#sha256={f.sha256}"']
+            fragment = "&".join(f"{algo}={digest}" for algo, digest in f.hashes.items())
+            attrs = [f'href="{prefix}{f.path.name}{"#" + fragment if fragment else ""}"']
             if f.requires_python:
                 attrs.append(f'data-requires-python="{html.escape(f.requires_python)}"')
             if f.yanked:
@@ -124,7 +140,7 @@ class Index:
             entry: dict[str, object] = {
                 "filename": f.path.name,
                 "url": prefix + f.path.name,
-                "hashes": {"sha256": f.sha256},
+                "hashes": f.hashes,
                 "size": f.size,
                 "upload-time": f.upload_time,
             }
@@ -141,6 +157,23 @@ class Index:
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Fault:
+    """What the server does instead of a path's normal answer, for the next ``times`` requests
+    of that path (None: every one). Unset fields keep the normal answer's part."""
+
+    status: int | None = None  # answer this status (its body: ``body``, else the normal one)
+    headers: dict[str, str] = field(default_factory=dict)  # Retry-After, Location, Content-Range
+    body: bytes | None = None  # instead of the normal body
+    keep: int | None = None  # the body is only its first ``keep`` bytes (a partial answer)
+    length: int | None = None  # the Content-Length claimed (-1: none, the close ends the body)
+    cut: int | None = None  # after this many bytes of the body, stop: the connection is closed
+    reset: bool = False  # at the cut, a TCP reset instead of a close
+    stall: float = 0.0  # seconds to wait: before the answer, or at the cut when there is one
+    endless: bytes | None = None  # after the body, this again and again until the client leaves
+    times: int | None = 1
 
 
 @dataclass
@@ -180,6 +213,9 @@ class IndexServer:
         self.options = options or ServerOptions()
         self.requests: list[str] = []
         self.ranges: list[str] = []  # "/files/NAME bytes=..." for every Range request
+        self.headers: list[tuple[str, dict[str, str]]] = []  # (path, headers) of every request
+        self.faults: dict[str, list[Fault]] = {}  # path -> faults still to inject, in order
+        self.times: list[tuple[str, float]] = []  # (path, monotonic time) of every request
         self.peak_in_flight = 0  # the most requests being answered at once
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -226,10 +262,42 @@ class IndexServer:
         with self._lock:
             return sum(1 for r in self.requests if r.endswith(suffix))
 
+    def inject(self, path: str, fault: Fault) -> None:
+        """Answer ``path`` (``/files/NAME``, ``/simple/NAME/``) with ``fault``, after the
+        faults injected there before it."""
+        with self._lock:
+            self.faults.setdefault(path, []).append(fault)
+
+    def heal(self) -> None:
+        """No more faults: every path is answered normally again."""
+        with self._lock:
+            self.faults.clear()
+
+    def headers_of(self, suffix: str) -> list[dict[str, str]]:
+        """The headers of every request for a path ending with ``suffix``, in order."""
+        with self._lock:
+            return [headers for path, headers in self.headers if path.endswith(suffix)]
+
+    def _take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            queue = self.faults.get(path)
+            if not queue:
+                return None
+            fault = queue[0]
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    queue.pop(0)
+            return fault
+
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         path = unquote(urlsplit(h.path).path)
+        fault = self._take_fault(path)
+        h.fault = fault  # type: ignore[attr-defined]  # what _send does instead
         with self._lock:
             self.requests.append(path)
+            self.headers.append((path, dict(h.headers.items())))
+            self.times.append((path, time.monotonic()))
             failing = self.options.fail_next > 0
             if failing:
                 self.options.fail_next -= 1
@@ -249,6 +317,8 @@ class IndexServer:
             time.sleep(self.options.stall_seconds)
         if failing:
             return self._send(h, 503, b"try later", "text/plain")
+        if fault is not None and fault.status is not None and fault.body is not None:
+            return self._send(h, fault.status, fault.body, "text/plain")
         if self.options.auth:
             expected = base64.b64encode(":".join(self.options.auth).encode()).decode()
             if h.headers.get("Authorization") != f"Basic {expected}":
@@ -315,6 +385,11 @@ class IndexServer:
         else:
             start, end = int(first), min(int(last) if last else len(body) - 1, len(body) - 1)
         part = body[start : end + 1]
+        fault: Fault | None = getattr(h, "fault", None)
+        if fault is not None:
+            real = {"Content-Range": f"bytes {start}-{end}/{len(body)}"}
+            fault = replace(fault, headers={**real, **fault.headers})
+            return self._send_fault(h, fault, 206, part, "application/octet-stream")
         h.send_response(206)
         h.send_header("Content-Type", "application/octet-stream")
         h.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
@@ -343,6 +418,9 @@ class IndexServer:
         ctype: str,
         encoding: str | None = None,
     ) -> None:
+        fault: Fault | None = getattr(h, "fault", None)
+        if fault is not None:
+            return self._send_fault(h, fault, status, body, ctype)
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         if status == 200 and self.options.etag and h.headers.get("If-None-Match") == etag:
             h.send_response(304)
@@ -360,6 +438,51 @@ class IndexServer:
             h.send_header("Cache-Control", "max-age=0")
         h.end_headers()
         h.wfile.write(body)
+
+    def _send_fault(
+        self, h: BaseHTTPRequestHandler, fault: Fault, status: int, body: bytes, ctype: str
+    ) -> None:
+        """The normal answer (``status``, ``body``) changed as ``fault`` says. The ETag stays
+        the normal body's, as a server's partial or broken answer of a file carries it."""
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if fault.body is not None:
+            body = fault.body
+        if fault.keep is not None:
+            body = body[: fault.keep]
+        if fault.stall and fault.cut is None:
+            time.sleep(fault.stall)
+        h.send_response(fault.status or status)
+        h.send_header("Content-Type", ctype)
+        length = len(body) if fault.length is None else fault.length
+        if length >= 0 and (fault.endless is None or fault.length is not None):
+            h.send_header("Content-Length", str(length))
+        else:
+            h.send_header("Connection", "close")
+        if self.options.etag:
+            h.send_header("ETag", etag)
+        for key, value in fault.headers.items():
+            h.send_header(key, value)
+        h.end_headers()
+        try:
+            h.wfile.write(body if fault.cut is None else body[: fault.cut])
+            h.wfile.flush()
+            if fault.cut is not None:
+                if fault.stall:
+                    time.sleep(fault.stall)
+                if fault.reset:
+                    h.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                h.close_connection = True
+                h.connection.close()
+                return
+            if fault.endless is not None:
+                while True:
+                    h.wfile.write(fault.endless)
+        except OSError:  # the client gave up on the endless or broken answer
+            pass
+        if fault.endless is not None or length != len(body):
+            h.close_connection = True
 
 
 def non_loopback_address() -> str | None:

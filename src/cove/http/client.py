@@ -1,8 +1,11 @@
-"""The one HTTP(S) and file:// client: retries with backoff, credentials from the URL or .netrc,
-proxies, TLS options, a revalidating page cache, and streamed downloads with progress."""
+"""The one HTTP(S) and file:// client: retries with backoff (urllib3's Retry: 429 and 5xx,
+Retry-After up to a cap, resets and stalls mid-body too), credentials from the URL or .netrc
+(never sent to another host on a redirect), proxies, TLS options, a revalidating page cache,
+pages read up to a size cap, and streamed downloads with progress that refuse a partial body."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -11,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from cove.cache import PAGES
@@ -22,14 +25,27 @@ from cove.http.urls import host_of, redact, split_auth
 if TYPE_CHECKING:
     import urllib3
 
+_T = TypeVar("_T")
+
 PAGE_BUCKET = PAGES
 USER_AGENT = "cove/{version} (python {py})"
 CONNECTIONS_PER_HOST = 32
+PAGE_MAX_SIZE = 128 << 20  # the largest index page or metadata file read (page-max-size)
+REDIRECTS = 10  # a longer chain is a loop, or as good as one
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # asked again, after Retry-After or backoff
+BACKOFF_MAX = 10.0  # seconds: the longest wait between two tries without a Retry-After
+CHUNK = 256 * 1024
+DRAIN_MAX = 64 * 1024  # a retried answer's body is read (to keep the connection) up to this
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
 
 
 class NetworkError(CoveError):
     """A URL could not be fetched after retries, or the answer was unusable."""
+
+
+class PageTooLarge(CoveError):
+    """A page or metadata file is larger than page-max-size: refused, not skipped (a server
+    that sends one is broken or hostile, and an index skipped would change what resolves)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +55,9 @@ class HttpOptions:
     cache_dir: Path | None = None  # None: no page cache (--no-cache)
     timeout: float = 15.0
     retries: int = 5
+    backoff: float = 0.25  # seconds: tries wait 0, 2x, 4x, 8x ... this (at most BACKOFF_MAX)
+    retry_after_max: float = 60.0  # the longest Retry-After honoured (a longer one waits this)
+    page_max_size: int = PAGE_MAX_SIZE
     cert: str | None = None  # CA bundle
     client_cert: str | None = None
     proxy: str | None = None  # else the *_proxy environment variables
@@ -81,6 +100,15 @@ class Response:
     body: bytes
 
 
+@dataclass(slots=True)
+class _Budget:
+    """What one fetch may still retry (a urllib3 Retry, replaced as it is spent, by urllib3
+    before a body and by cove after a broken one) and when the fetch began."""
+
+    retry: urllib3.Retry
+    started: float
+
+
 class HttpClient:
     """Thread-safe: the resolver's prefetch and the parallel downloads share one instance."""
 
@@ -116,7 +144,7 @@ class HttpClient:
                 headers["If-None-Match"] = cached[0]["etag"]
             if cached[0].get("last_modified"):
                 headers["If-Modified-Since"] = cached[0]["last_modified"]
-        resp = self._request(url, headers)
+        resp, body = self._retrying(url, lambda b: self._fetch_whole(url, headers, b, (304, 404)))
         if resp.status == 304 and cached is not None:
             meta, body = cached
             meta["stored"] = time.time()
@@ -126,8 +154,6 @@ class HttpClient:
             return Response(meta["url"], 200, meta["content_type"], body)
         if resp.status == 404:
             return None
-        self._check(resp, url)
-        body = resp.data
         final = split_auth(_final_url(resp, url))[0]
         ctype = resp.headers.get("Content-Type", "")
         if entry:
@@ -153,9 +179,7 @@ class HttpClient:
         if url.startswith("file:"):
             return _file_path(url).read_bytes()
         self._refuse_offline(url)
-        resp = self._request(url, {})
-        self._check(resp, url)
-        return bytes(resp.data)
+        return self._retrying(url, lambda b: self._fetch_whole(url, {}, b))[1]
 
     def get_range(self, url: str, spec: str) -> Ranged | None:
         """Part of a file: ``spec`` as the Range header takes it (``-65536`` for the last
@@ -163,23 +187,31 @@ class HttpClient:
         whole file, which is left unread: the caller downloads it the usual way)."""
         url = self._remember_auth(url)
         self._refuse_offline(url)
+        return self._retrying(url, lambda b: self._range_once(url, spec, b))
+
+    def _range_once(self, url: str, spec: str, budget: _Budget) -> Ranged | None:
         headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
-        resp = self._request(url, headers, stream=True)
+        resp = self._request(url, headers, budget)
         try:
             if resp.status != 206:
                 if resp.status == 200:
+                    resp.close()  # the rest of a whole file would follow: drop the connection
                     return None
                 self._check(resp, url)
             found = _content_range(resp.headers.get("Content-Range", ""))
             if found is None:
+                resp.close()
                 return None  # a 206 without a usable Content-Range: no way to place it
-            data = resp.read(decode_content=False)
-        finally:
-            if resp.status == 206:
-                resp.release_conn()
-            else:
-                resp.close()  # the rest of a whole file would follow: drop the connection
-        start, total = found
+            start, last, total = found
+            if (start, last) != _asked_span(spec, total):
+                _bad_range(url, spec, f"bytes {start}-{last}/{total}")
+            data = resp.read(last - start + 2, decode_content=False)  # a longer body shows
+            if len(data) != last - start + 1:
+                _bad_range(url, spec, f"bytes {start}-{last}/{total} in {len(data)} bytes")
+        except BaseException:
+            resp.close()
+            raise
+        resp.release_conn()
         return Ranged(bytes(data), start, total)
 
     def download(
@@ -194,9 +226,8 @@ class HttpClient:
         conditional, and None means the server said the file has not changed (304). The body is
         taken as sent (``Accept-Encoding: identity``, never decoded), as pip does, so a server
         that labels a .tar.gz ``Content-Encoding: gzip`` cannot make a false hash mismatch. A body
-        cut short or a connection reset mid-transfer is retried from the start."""
-        import urllib3
-
+        cut short, longer or shorter than its Content-Length, a ``206`` part of the file, or a
+        connection reset or stalled mid-transfer is retried from the start, and never kept."""
         url = self._remember_auth(url)
         self._refuse_offline(url)
         dest_dir.mkdir(parents=True, exist_ok=True)
@@ -206,21 +237,17 @@ class HttpClient:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
-        attempt = 0
-        while True:
-            try:
-                return self._download_once(url, dest_dir, headers, progress)
-            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError) as exc:
-                attempt += 1
-                if attempt > self.options.retries:
-                    raise NetworkError(
-                        f"downloading {redact(url)} kept failing: {_describe(exc)}",
-                        hint="check your connection or proxy, then try again",
-                    ) from None
-                time.sleep(min(0.25 * 2 ** (attempt - 1), 5))
+        return self._retrying(
+            url, lambda b: self._download_once(url, dest_dir, headers, progress, b)
+        )
 
     def _download_once(
-        self, url: str, dest_dir: Path, headers: dict[str, str], progress: Progress | None
+        self,
+        url: str,
+        dest_dir: Path,
+        headers: dict[str, str],
+        progress: Progress | None,
+        budget: _Budget,
     ) -> Download | None:
         import tempfile  # downloads only: its import costs every install that fetches nothing
 
@@ -228,27 +255,31 @@ class HttpClient:
         fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
         try:
             with os.fdopen(fd, "wb") as out:
-                resp = self._request(url, headers, stream=True)
+                resp = self._request(url, headers, budget)
                 try:
                     if resp.status == 304 and headers.keys() & {
                         "If-None-Match",
                         "If-Modified-Since",
                     }:
+                        resp.release_conn()
                         Path(tmp).unlink()
                         return None
                     self._check(resp, url)
-                    total = resp.headers.get("Content-Length")
-                    size = int(total) if total and total.isdigit() else None
+                    size = _whole(resp)
                     done = 0
-                    for chunk in resp.stream(256 * 1024, decode_content=False):
+                    for chunk in resp.stream(CHUNK, decode_content=False):
                         out.write(chunk)
                         digest.update(chunk)
                         done += len(chunk)
                         if progress is not None:
                             progress(done, size)
+                    if size is not None and done != size:
+                        _broken(f"{done} bytes of the {size} its Content-Length says")
                     found = Validators(resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
-                finally:
-                    resp.release_conn()
+                except BaseException:
+                    resp.close()  # what is left unread would be taken for the next answer
+                    raise
+                resp.release_conn()
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -256,9 +287,86 @@ class HttpClient:
 
     # -- requests -----------------------------------------------------------------------------
 
+    def _retrying(self, url: str, attempt: Callable[[_Budget], _T]) -> _T:
+        """``attempt(budget)``, tried again from the start when the body breaks off (a reset,
+        a stall past the timeout, fewer bytes than promised, a part for the whole). One budget
+        (a urllib3 Retry) counts these and what urllib3 retries before a body alike, so a
+        fetch is tried at most ``retries`` more times for each kind of failure (connection,
+        read, status) and its time is bounded."""
+        import urllib3
+
+        budget = _Budget(self._retry(), time.monotonic())
+        while True:
+            try:
+                return attempt(budget)
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError) as exc:
+                retry = budget.retry
+                try:
+                    budget.retry = retry.increment("GET", url, error=exc)
+                except urllib3.exceptions.MaxRetryError:
+                    tried = _tries(len(retry.history) + 1, budget.started)
+                    raise NetworkError(
+                        f"fetching {redact(url)} kept failing ({tried}): {_describe(exc)}",
+                        hint="check your connection or proxy, then try again",
+                    ) from None
+                budget.retry.sleep()
+
+    def _fetch_whole(
+        self, url: str, headers: dict[str, str], budget: _Budget, passed: tuple[int, ...] = ()
+    ) -> tuple[urllib3.BaseHTTPResponse, bytes]:
+        """A page or a small file, whole and at most page_max_size (decoded) bytes, read in
+        pieces (a page that never ends is cut off at the cap); an answer with a status in
+        ``passed`` is read too, and handed back for the caller to judge."""
+        import io
+
+        resp = self._request(url, headers, budget)
+        try:
+            if resp.status not in passed:
+                self._check(resp, url)
+            limit = self.options.page_max_size
+            size = _whole(resp)
+            if size is not None and size > limit:
+                self._too_large(url, f"its Content-Length says {size} bytes")
+            out = io.BytesIO()  # its getvalue() hands over the buffer: no second copy
+            for chunk in resp.stream(CHUNK, decode_content=True):
+                if out.tell() + len(chunk) > limit:
+                    self._too_large(url, "it goes on past that")
+                out.write(chunk)
+            encoded = resp.headers.get("Content-Encoding", "identity") != "identity"
+            if size is not None and not encoded and out.tell() != size:
+                _broken(f"{out.tell()} bytes of the {size} its Content-Length says")
+        except BaseException:
+            resp.close()  # the rest, if any, is not read: the connection cannot be reused
+            raise
+        resp.release_conn()
+        return resp, out.getvalue()
+
+    def _too_large(self, url: str, why: str) -> NoReturn:
+        limit = self.options.page_max_size
+        raise PageTooLarge(
+            f"{redact(url)} is larger than page-max-size ({limit} bytes; {why}): refused",
+            hint="an index page that large is broken or hostile; if it is real, raise "
+            "page-max-size (COVE_PAGE_MAX_SIZE, or in cove.toml), like 512M",
+        )
+
+    def _retry(self) -> urllib3.Retry:
+        """How often and how long a request is tried again: connection errors, reads that
+        break off and the statuses of RETRY_STATUSES each up to ``retries`` times; redirects
+        up to REDIRECTS (urllib3 drops Authorization when one leads to another host)."""
+        n = self.options.retries
+        return _capped_retry()(
+            total=None, connect=n, read=n, status=n, other=0, redirect=REDIRECTS,
+            backoff_factor=self.options.backoff, backoff_max=BACKOFF_MAX,
+            status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
+            raise_on_status=False, respect_retry_after_header=True,
+            retry_after_max=self.options.retry_after_max,
+        )  # fmt: skip
+
     def _request(
-        self, url: str, headers: dict[str, str], *, stream: bool = False
+        self, url: str, headers: dict[str, str], budget: _Budget
     ) -> urllib3.BaseHTTPResponse:
+        """The answer to a GET of ``url``, its body unread (the caller streams it, so a
+        broken one is retried through ``budget`` and a large one is never held whole)."""
         import urllib3
 
         parts = urlsplit(url)
@@ -272,24 +380,29 @@ class HttpClient:
         creds = self._credentials(parts.netloc)
         if creds is not None:
             headers.update(urllib3.make_headers(basic_auth=f"{creds[0]}:{creds[1]}"))
-        retry = urllib3.Retry(
-            total=self.options.retries,
-            backoff_factor=0.25,
-            status_forcelist=(500, 502, 503, 504),
-            allowed_methods=frozenset({"GET"}),
-            raise_on_status=False,
-            redirect=10,
-        )
+        started = budget.started
         try:
-            return self._pool(url).request(
+            resp = self._pool(url).request(
                 "GET",
                 url,
                 headers=headers,
-                retries=retry,
+                retries=budget.retry,
                 timeout=urllib3.Timeout(connect=self.options.timeout, read=self.options.timeout),
-                preload_content=not stream,
-                decode_content=not stream,
+                preload_content=False,
+                decode_content=False,
             )
+        except urllib3.exceptions.MaxRetryError as exc:
+            if isinstance(exc.reason, urllib3.exceptions.ResponseError):  # too many redirects
+                raise NetworkError(
+                    f"{redact(url)} redirected more than {REDIRECTS} times (a redirect loop)",
+                    hint="the server is misconfigured; check the URL, or ask its operators",
+                ) from None
+            raise NetworkError(
+                f"could not fetch {redact(url)} ({_tries(self.options.retries + 1, started)}): "
+                f"{_describe(exc.reason or exc)}",
+                hint="check the URL and your connection (proxy, --cert, --trusted-host), "
+                "or use --offline to work from the cache",
+            ) from None
         except urllib3.exceptions.HTTPError as exc:
             reason = getattr(exc, "reason", None) or exc
             raise NetworkError(
@@ -297,6 +410,23 @@ class HttpClient:
                 hint="check the URL and your connection (proxy, --cert, --trusted-host), "
                 "or use --offline to work from the cache",
             ) from None
+        if resp.retries is not None:
+            budget.retry = resp.retries  # what urllib3 spent on this request is spent
+        if resp.status in RETRY_STATUSES:
+            history = resp.retries.history if resp.retries is not None else ()
+            tries = 1 + sum(1 for step in history if step.status in RETRY_STATUSES)
+            resp.close()
+            busy = resp.status in (429, 503)
+            raise NetworkError(
+                f"{redact(url)} answered HTTP {resp.status} ({_tries(tries, started)})",
+                hint=(
+                    "the server is busy or limiting requests: wait, then try again (--retries "
+                    "and retry-after-max allow more and longer waits)"
+                    if busy
+                    else "the server is failing; try again later"
+                ),
+            )
+        return resp
 
     def _pool(self, url: str) -> urllib3.PoolManager:
         key = (self._proxy_for(url), self._trusted(url))
@@ -443,14 +573,86 @@ def _final_url(resp: Any, url: str) -> str:
     return url
 
 
-def _content_range(value: str) -> tuple[int, int] | None:
-    """(first byte, whole size) of ``bytes 100-199/5000``; None when either is unknown."""
+def _content_range(value: str) -> tuple[int, int, int] | None:
+    """(first byte, last byte, whole size) of ``bytes 100-199/5000``; None when one is unknown."""
     unit, _, rest = value.partition(" ")
     span, _, total = rest.partition("/")
-    first = span.partition("-")[0]
-    if unit != "bytes" or not first.isdigit() or not total.isdigit():
+    first, _, last = span.partition("-")
+    if unit != "bytes" or not (first.isdigit() and last.isdigit() and total.isdigit()):
         return None
-    return int(first), int(total)
+    return int(first), int(last), int(total)
+
+
+def _asked_span(spec: str, total: int) -> tuple[int, int]:
+    """The (first, last) bytes a Range of ``spec`` (``-N``, ``A-B`` or ``A-``) asks of a file
+    of ``total`` bytes, as RFC 9110 reads it."""
+    first, _, last = spec.partition("-")
+    if not first:
+        return max(0, total - int(last)), total - 1
+    return int(first), min(int(last), total - 1) if last else total - 1
+
+
+def _bad_range(url: str, spec: str, answered: str) -> NoReturn:
+    raise NetworkError(
+        f"{redact(url)} answered {answered} to a request for bytes={spec}",
+        hint="the server's range answers are broken; try again, or use an index that serves "
+        "PEP 658 metadata files",
+    )
+
+
+def _whole(resp: urllib3.BaseHTTPResponse) -> int | None:
+    """The size a whole body should have (its Content-Length), after refusing a ``206``: a
+    part of a file, sent to a request for all of it, must never pass for the file."""
+    if resp.status == 206:
+        _broken("206 Partial Content, a part of the file, to a request for all of it")
+    total = resp.headers.get("Content-Length")
+    return int(total) if total and total.isdigit() else None
+
+
+def _broken(why: str) -> NoReturn:
+    """A body that is not the whole answer: retried like a reset (urllib3 counts it a read
+    error), and never kept."""
+    import urllib3
+
+    raise urllib3.exceptions.ProtocolError(f"the server sent {why}")
+
+
+def _tries(n: int, started: float) -> str:
+    seconds = time.monotonic() - started
+    return f"tried {n} time{'s' if n != 1 else ''} over {seconds:.1f} s"
+
+
+@functools.cache
+def _capped_retry() -> Callable[..., urllib3.Retry]:
+    """urllib3's Retry, with Retry-After capped by ``retry_after_max`` on every urllib3 2.x
+    (urllib3 itself has the cap only in its newest releases)."""
+    import urllib3
+
+    class CappedRetry(urllib3.Retry):
+        def __init__(self, *args: Any, retry_after_max: float = 60.0, **kw: Any) -> None:
+            super().__init__(*args, **kw)
+            self.cap = retry_after_max
+
+        def new(self, **kw: Any) -> CappedRetry:
+            fresh = super().new(**kw)
+            fresh.cap = self.cap
+            return fresh
+
+        def parse_retry_after(self, retry_after: str) -> float:
+            return min(super().parse_retry_after(retry_after), self.cap)
+
+        def increment(self, *args: Any, **kw: Any) -> CappedRetry:
+            # urllib3 reads a retried or redirected answer's body to the end to reuse the
+            # connection: one without a length, or a long one, would be read forever (an
+            # endless 503). Such a connection is dropped instead.
+            response = kw.get("response", args[2] if len(args) > 2 else None)
+            if response is not None:
+                length = response.headers.get("Content-Length", "")
+                if not length.isdigit() or int(length) > DRAIN_MAX:
+                    response.close()
+            return super().increment(*args, **kw)
+
+    return CappedRetry
 
 
 def _max_age(headers: Mapping[str, str]) -> int:

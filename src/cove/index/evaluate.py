@@ -18,6 +18,9 @@ from cove.index.models import Link
 
 ALL = ":all:"
 NONE = ":none:"
+# What hash-checking mode accepts from an index for a file (pip's strong hashes): a link with
+# none of them cannot be checked before it is downloaded, and is refused.
+STRONG_HASHES = ("sha256", "sha384", "sha512")
 
 
 def _apply_names(
@@ -91,6 +94,7 @@ class Reason(StrEnum):
     ONLY_BINARY = "only-binary"  # an sdist, refused by --only-binary
     UNSUPPORTED_TAGS = "unsupported-tags"
     REQUIRES_PYTHON = "requires-python"
+    NO_USABLE_HASH = "no-usable-hash"  # hash-checking mode, and no strong hash to check first
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,8 @@ class Rejection:
             case Reason.UNSUPPORTED_TAGS:
                 built_for = "-".join(link.filename[:-4].split("-")[-3:])
                 return f"{link.filename} is built for {built_for}, not this interpreter"
+            case Reason.NO_USABLE_HASH:
+                return _no_usable_hash(self.detail)
             case _:  # Reason.REQUIRES_PYTHON
                 return f"{what} requires Python {self.detail}"
 
@@ -175,6 +181,8 @@ class Judged:
                 return f"wheels of {p} are refused by --no-binary"
             case Reason.ONLY_BINARY:
                 return f"sources of {p} are refused by --only-binary"
+            case Reason.NO_USABLE_HASH:
+                return _no_usable_hash(detail)
             case _:  # Reason.REQUIRES_PYTHON
                 return f"{p} {vs} require{'s' if len(newest) == 1 else ''} Python {detail}"
 
@@ -202,9 +210,12 @@ def judge_links(
     tags: Sequence[Tag] | RankedTags,
     python_version: tuple[int, int, int],
     binary: BinaryPolicy | None = None,
+    hash_checking: bool = False,
 ) -> Judged:
     """Keep the links of ``project`` whose format the policy allows, whose wheel tags the
-    target supports and whose Requires-Python admits its Python (an invalid one is ignored)."""
+    target supports and whose Requires-Python admits its Python (an invalid one is ignored);
+    in ``hash_checking`` mode, only remote files the index gives a strong hash for (pip
+    downloads the others and checks them after; cove refuses them before any download)."""
     name = canonicalize_name(project)
     binary = binary or BinaryPolicy()
     wheels_ok, sdists_ok = binary.wheels_allowed(name), binary.sdists_allowed(name)
@@ -242,6 +253,11 @@ def judge_links(
             if not fits_python[spec]:
                 rejected.append(Rejection(link, Reason.REQUIRES_PYTHON, spec))
                 continue
+        if hash_checking and _unchecked(link):
+            weak = ", ".join(sorted(link.hashes))
+            because = f"only {weak}" if weak else "no hash"
+            rejected.append(Rejection(link, Reason.NO_USABLE_HASH, f"{link.filename}: {because}"))
+            continue
         usable.append((link, key))
     return Judged(name, tuple(usable), tuple(rejected), ranked.description)
 
@@ -328,6 +344,21 @@ def describe_target(tags: Sequence[Tag]) -> str:
     specific = [p for p in platforms if not p.startswith("linux_")]
     platform = (specific or platforms or ["any"])[0]
     return f"{tags[0].abi}, {platform}"
+
+
+def _unchecked(link: Link) -> bool:
+    """A remote file the index gives no strong hash for: it cannot be checked before it is
+    downloaded (a local file is read, not downloaded, and checked before use)."""
+    return not link.url.startswith("file:") and not any(a in link.hashes for a in STRONG_HASHES)
+
+
+def _no_usable_hash(detail: str) -> str:
+    """``detail`` is "FILE: only md5" or "FILE: no hash"."""
+    filename, _, because = detail.partition(": ")
+    return (
+        f"{filename} is refused: the index gives {because} for it, and hash-checking mode "
+        f"needs one of {', '.join(STRONG_HASHES)} to check a file before downloading it"
+    )
 
 
 def _admits(requires_python: str, python: Version) -> bool:

@@ -81,7 +81,7 @@ def parse_project_page(
     if mime in _JSON_TYPES:
         return _parse_json(body, page_url, want, keep)
     if mime in _HTML_TYPES:
-        return _parse_html(body.decode(charset, errors="replace"), page_url, want, keep)
+        return _parse_html(body, charset, page_url, want, keep)
     raise IndexPageError(
         f"{_redact(page_url)} answered {mime}, not a package index page",
         hint="check the index URL: it should be a PEP 503 or PEP 691 Simple API root",
@@ -94,7 +94,7 @@ def parse_find_links(location: Path | tuple[bytes, str], project: str | None = N
     want = canonicalize_name(project) if project else None
     if isinstance(location, tuple):
         body, url = location
-        return _parse_html(body.decode("utf-8", errors="replace"), url, want)
+        return _parse_html(body, "utf-8", url, want)
     if location.is_dir():
         try:
             files = sorted(p for p in location.iterdir() if p.is_file())
@@ -103,10 +103,10 @@ def parse_find_links(location: Path | tuple[bytes, str], project: str | None = N
         return _keep([_local(p, want) for p in files], want)
     if location.suffix.lower() in (".html", ".htm"):
         try:
-            text = location.read_text(encoding="utf-8", errors="replace")
+            data = location.read_bytes()
         except OSError:
             return []
-        return _parse_html(text, location.absolute().as_uri(), want)
+        return _parse_html(data, "utf-8", location.absolute().as_uri(), want)
     if location.is_file():
         return _keep([_local(location, want)], want)
     return []
@@ -127,8 +127,16 @@ def _keep(links: list[Link | None], want: NormalizedName | None) -> list[Link]:
 def _parse_json(
     body: bytes, page_url: str, want: NormalizedName | None, keep: Filter | None = None
 ) -> list[Link]:
+    def kept(entry: dict[str, object]) -> dict[str, object] | None:
+        """A file entry the filter leaves out is dropped as soon as it is parsed, so the
+        parsed page holds only what fits (json calls this for every object, innermost first)."""
+        name = entry.get("filename")
+        if keep is not None and isinstance(name, str) and "url" in entry and not keep.keep(name):
+            return None
+        return entry
+
     try:
-        data = json.loads(body)
+        data = json.loads(body, object_hook=kept if keep is not None else None)
         files = data.get("files", [])
         version = str((data.get("meta") or {}).get("api-version", "1.0"))
         if not isinstance(files, list):
@@ -142,8 +150,6 @@ def _parse_json(
     links: list[Link | None] = []
     for entry in files:
         if not isinstance(entry, dict) or not entry.get("filename") or not entry.get("url"):
-            continue
-        if keep is not None and not keep.keep(str(entry["filename"])):
             continue
         url, hashes = _split_url(_absolute(page_url, str(entry["url"])))
         hashes.update(_hashes(entry.get("hashes")))
@@ -200,24 +206,38 @@ def _str_or_none(value: object) -> str | None:
 
 
 def _parse_html(
-    text: str, page_url: str, want: NormalizedName | None, keep: Filter | None = None
+    body: bytes,
+    charset: str,
+    page_url: str,
+    want: NormalizedName | None,
+    keep: Filter | None = None,
 ) -> list[Link]:
+    """The links of an HTML page, decoded and fed to the parser a piece at a time (the page is
+    never held twice, as bytes and as text), anchors the filter leaves out never stored."""
+    import codecs
     import html  # HTML pages are the fallback: their parser is loaded only for them
 
     from cove.index.html_page import Anchors
 
-    parser = Anchors()
-    parser.feed(text)
-    parser.close()
+    parser = Anchors(None if keep is None else lambda href: keep.keep(_filename(href)))
+    decoder = codecs.getincrementaldecoder(charset)(errors="replace")
+    try:
+        for start in range(0, len(body), _FEED):
+            parser.feed(decoder.decode(body[start : start + _FEED]))
+        parser.feed(decoder.decode(b"", final=True))
+        parser.close()
+    except (AssertionError, ValueError) as exc:  # html.parser's few refusals
+        raise IndexPageError(
+            f"{_redact(page_url)} is not an HTML page cove can read ({exc})",
+            hint="the index sent a broken page; try again or use another index",
+        ) from None
     if parser.api_version is not None:
         _check_api_version(parser.api_version, page_url)
     base = urljoin(page_url, parser.base) if parser.base else page_url
     links: list[Link | None] = []
     for attrs in parser.anchors:
         url, hashes = _split_url(_absolute(base, attrs["href"] or ""))
-        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-        if keep is not None and not keep.keep(filename):
-            continue
+        filename = _filename(url)
         requires_python = attrs.get("data-requires-python")
         # data-yanked without a value is yanked without a reason; absent is not yanked.
         yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
@@ -253,6 +273,13 @@ def _html_metadata(attrs: dict[str, str | None]) -> dict[str, str] | None:
 
 
 # -- URLs ----------------------------------------------------------------------------------------
+
+_FEED = 1 << 20  # bytes of an HTML page decoded and parsed at a time
+
+
+def _filename(url: str) -> str:
+    """The file a link names: its path's last part, unquoted (a relative href works too)."""
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
 
 
 # An http(s) URL whose path has only characters quoting leaves alone (what nearly every index

@@ -134,7 +134,10 @@ def make_source(
     opts = opts or FileOptions()
     client = HttpClient(_http_options(settings, opts, cache_dir))
     config = SourceConfig(
-        _locations(settings, opts, cache_dir), _binary_policy(settings, opts), hashes or {}
+        _locations(settings, opts, cache_dir),
+        _binary_policy(settings, opts),
+        hashes or {},
+        hash_checking=bool(hashes) or settings.require_hashes or opts.require_hashes,
     )
     if target is None:
         from cove.python.target import target_environment
@@ -175,6 +178,9 @@ def _http_options(settings: InstallSettings, opts: FileOptions, cache_dir: Path)
         cache_dir=cache_dir,
         timeout=settings.timeout,
         retries=settings.retries,
+        backoff=settings.retry_backoff,
+        retry_after_max=settings.retry_after_max,
+        page_max_size=settings.page_max_size,
         cert=settings.cert,
         client_cert=settings.client_cert,
         proxy=settings.proxy,

@@ -170,6 +170,8 @@ class Preparer:
             _verify(item, got.sha256, got.path)
             if item.hashes and "sha256" not in item.hashes:
                 _verify_other(item, got.path)
+            if not known and item.filename.endswith(".whl"):
+                _check_whole_wheel(got.path, item)
         except BaseException:
             got.path.unlink(missing_ok=True)
             raise
@@ -204,6 +206,22 @@ def _verify(item: Fetch, sha256: str, path: Path) -> None:
                 f"  expected: {', '.join(sorted(item.required))}\n  got:      sha256:{sha256}",
                 hint="update the hashes in your requirements file if the new file is trusted",
             )
+
+
+def _check_whole_wheel(path: Path, item: Fetch) -> None:
+    """A wheel with no index hash to compare is kept (and revalidated by its ETag, so kept
+    for good) only if it is a whole zip: its end record and central directory read back. A
+    server that sent less than the file, under a Content-Length that said so, is caught here."""
+    from cove.archive import ArchiveError, UnpackPolicy
+    from cove.archive.zip import ZipArchive
+
+    try:
+        ZipArchive(path, UnpackPolicy(), whole=False).__exit__()
+    except ArchiveError as exc:
+        raise CoveError(
+            f"{item.filename} from {redact(item.url)} is not a whole wheel: {exc.message}",
+            hint="the server sent a broken or partial file; nothing was kept, try again later",
+        ) from None
 
 
 def _verify_other(item: Fetch, path: Path) -> None:

@@ -46,6 +46,9 @@ class SourceConfig:
     binary: BinaryPolicy = field(default_factory=BinaryPolicy)
     # --hash values per project ("sha256:<hex>"): only files they allow are offered.
     hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
+    # Hash-checking mode (--require-hashes or any --hash): files without a strong hash on the
+    # index are refused before anything is downloaded.
+    hash_checking: bool = False
 
 
 class IndexSource:
@@ -186,6 +189,7 @@ class IndexSource:
             tags=self._ranked,
             python_version=(python[0], python[1], python[2]),
             binary=self.config.binary,
+            hash_checking=self.config.hash_checking,
         )
         # The likeliest pick, fetched now: the newest final release that is not yanked (a
         # pre-release or a yanked one is chosen only when asked for, and may be megabytes).

@@ -400,3 +400,33 @@ def test_make_link_and_its_values() -> None:
         link.url = "elsewhere"  # type: ignore[misc]
     assert make_link("..foo-1.0.tar.gz", "u") is None
     assert make_link("a\\b-1.0.tar.gz", "u") is None
+
+
+def test_a_page_html_parser_refuses_is_an_error_naming_it() -> None:
+    """html.parser raises on a few shapes (an unknown marked section): a page error, not a
+    traceback."""
+    url = "https://index.example/simple/demo/"
+    with pytest.raises(IndexPageError, match=r"demo/ is not an HTML page cove can read"):
+        parse_project_page(b"<html><![bogus]]><a href='x.whl'>x</a>", "text/html", url)
+
+
+def test_html_pages_are_parsed_a_piece_at_a_time() -> None:
+    """A page fed to the parser in pieces gives the links it gives whole: anchors and
+    multi-byte characters split across pieces, and the filter applied before storing."""
+    from cove.index import simple
+
+    names = [f"d\u00e9mo-{n}.0-py3-none-{'any' if n % 3 else 'win_amd64'}.whl" for n in range(60)]
+    page = "".join(f'<a href="/files/{n}#sha256={n.encode().hex()[:16]}">{n}</a>\n' for n in names)
+    body = f"<html><body>\n{page}</body></html>".encode()
+    url = "https://index.example/simple/demo/"
+    whole = parse_project_page(body, "text/html", url)
+    keep = simple.Filter(frozenset({"py3-none-any"}))
+    feed, simple._FEED = simple._FEED, 7  # pieces smaller than an anchor, or a character
+    try:
+        pieces = parse_project_page(body, "text/html", url)
+        kept = parse_project_page(body, "text/html", url, keep=keep)
+    finally:
+        simple._FEED = feed
+    assert [link.filename for link in pieces] == [link.filename for link in whole] == names
+    assert [link.filename for link in kept] == [n for n in names if n.endswith("any.whl")]
+    assert len(keep.skipped) == 20

@@ -109,3 +109,19 @@ def test_unknown_keys_in_coves_own_configuration_are_warned(tmp_path: Path) -> N
     assert load_install_settings({}, env, isolated=True).warnings == ()
     pip_only = environ(tmp_path / "b", PIP_CONFIG_FILE=os.devnull, PIP_NO_CACHE_DIR="1")
     assert load_install_settings({}, pip_only).warnings == ()  # pip's keys are pip's business
+
+
+def test_retry_and_page_size_settings(tmp_path: Path) -> None:
+    env = environ(tmp_path, PIP_CONFIG_FILE=os.devnull)
+    s = load_install_settings({}, env)
+    assert (s.retry_backoff, s.retry_after_max, s.page_max_size) == (0.25, 60.0, 128 << 20)
+    cove_toml = tmp_path / "xdg" / "cove" / "cove.toml"
+    cove_toml.parent.mkdir(parents=True)
+    cove_toml.write_text('[install]\npage-max-size = "512M"\nretry-after-max = 5\n')
+    s = load_install_settings({}, {**env, "COVE_RETRY_BACKOFF": "0.01"})
+    assert (s.retry_backoff, s.retry_after_max, s.page_max_size) == (0.01, 5.0, 512 << 20)
+    assert not s.warnings  # all three are settings cove knows
+    with pytest.raises(ConfigError, match="page-max-size='none' is not a positive number"):
+        load_install_settings({}, {**env, "COVE_PAGE_MAX_SIZE": "none"})
+    with pytest.raises(ConfigError, match="retry-backoff='soon' is not a number"):
+        load_install_settings({}, {**env, "COVE_RETRY_BACKOFF": "soon"})
