@@ -81,6 +81,17 @@ class IndexSource:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.preparer.discard_staged()
+
+    def pinned(self, candidate: Candidate) -> None:
+        """The resolver pinned ``candidate``: start downloading its wheel (staged, see
+        ``Preparer.stage``) so the install finds it there when resolution ends."""
+        link = candidate.link
+        if link is None or not link.is_wheel or candidate.direct or candidate.installed:
+            return
+        from cove.prepare.artifacts import Fetch
+
+        self.preparer.stage(Fetch(link.url, link.filename, link.hashes, label=str(candidate)))
 
     def set_builder(self, builder: Builder | None, editable_urls: frozenset[str]) -> None:
         """Allow building sdists and source trees (the builder installs build requirements
