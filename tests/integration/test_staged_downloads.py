@@ -5,11 +5,14 @@ the test server saw requests (never by timing) and by the cache's files."""
 
 from __future__ import annotations
 
+import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from cove.cache import ARTIFACTS, METADATA, PAGES
+from cove.cache import ARTIFACTS, METADATA, PAGES, UNPACKED
+from cove.cache.unpacked import MANIFEST
 from tests.conftest import pyenv_python, run_cove
 from tests.integration.test_install import freeze, make_env
 from tests.support.index import Index, IndexServer, ServerOptions
@@ -18,6 +21,18 @@ PY = pyenv_python("3.12")
 pytestmark = pytest.mark.skipif(PY is None, reason="needs pyenv's Python 3.12")
 
 CHAIN = [f"link{n}" for n in range(6)]
+
+
+class ClockedServer(IndexServer):
+    """Also notes when each request arrived (the wall clock, as file times are)."""
+
+    def __init__(self, index: Index, options: ServerOptions) -> None:
+        super().__init__(index, options)
+        self.arrived: dict[str, float] = {}
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        self.arrived.setdefault(h.path, time.time())
+        super()._handle(h)
 
 
 @pytest.fixture(autouse=True)
@@ -44,17 +59,29 @@ def wheel(name: str) -> str:
     return f"/files/{name}-1.0-py3-none-any.whl"
 
 
-def test_pinned_wheels_download_before_resolution_ends(tmp_path: Path, index: Index) -> None:
+def test_pinned_wheels_download_before_resolution_ends(
+    tmp_path: Path, index: Index, own_cache: Path
+) -> None:
     chain(index)
     env = make_env(tmp_path)
-    with IndexServer(index, ServerOptions(latency=0.1)) as server:
+    before = set((own_cache / UNPACKED).glob("*/" + MANIFEST))
+    server = ClockedServer(index, ServerOptions(latency=0.1))
+    with server:
         run_cove("install", "-p", str(env), "-i", server.url, "top", check=True)
         seen = list(server.requests)
-    last_page = seen.index(f"/simple/{CHAIN[-1]}/")  # resolution cannot end before this
-    assert seen.index(wheel("top")) < last_page, seen  # top's wheel was asked for already
+    last_page = f"/simple/{CHAIN[-1]}/"  # resolution cannot end before this is answered
+    assert seen.index(wheel("top")) < seen.index(last_page), seen  # top's wheel came already
     for name in ["top", *CHAIN]:
         assert seen.count(wheel(name)) == 1, name  # each fetched once: staged, then taken
     assert added(env) == sorted(f"{n}==1.0" for n in ["top", *CHAIN])
+    # Unpacked in the staging area (before that page was even asked for) and moved into the
+    # cache with its file; the staging area is gone.
+    entries = set((own_cache / UNPACKED).glob("*/" + MANIFEST)) - before
+    assert len(entries) == 1 + len(CHAIN)
+    first = min(entries, key=lambda m: m.stat().st_mtime)
+    assert first.stat().st_mtime < server.arrived[last_page]
+    assert "top" in {p.name.split("-")[0] for p in first.parent.iterdir()}  # top.dist-info...
+    assert not list(own_cache.rglob(".staged-*"))
 
 
 def test_dry_run_downloads_no_wheel(tmp_path: Path, index: Index) -> None:

@@ -71,16 +71,18 @@ class Preparer:
         self.cache_dir = cache_dir
         self._done: dict[str, tuple[Path, str | None]] = {}  # url -> (file, sha256)
         self._lock = threading.Lock()
-        self._staged: dict[str, Future[Path]] = {}  # sha256 -> its verified file, staged
+        # sha256 -> its verified file, staged, and its unpacked entry (None: not unpacked)
+        self._staged: dict[str, Future[tuple[Path, Path | None]]] = {}
         self._stage_pool: ThreadPoolExecutor | None = None
         self._stage_dir: Path | None = None
         self._stage_closed = threading.Event()
 
-    def stage(self, item: Fetch) -> None:
+    def stage(self, item: Fetch, unpack: Callable[[Path, Path], object] | None = None) -> None:
         """Start downloading ``item`` now, into this run's staging area, in case the install
         wants it (the resolver pinned it; it may still change its mind). Only a file the index
         gave a sha256 for, that the cache does not have yet: it is verified as it arrives, and
-        enters the cache only through ``fetch``."""
+        enters the cache only through ``fetch``. ``unpack(wheel, cache_dir)`` then unpacks it
+        into the staging area's own cache directory (``unpack_wheel``), taken with the file."""
         known = item.hashes.get("sha256")
         if not known or item.url.startswith("file:") or self._stage_closed.is_set():
             return
@@ -92,7 +94,7 @@ class Preparer:
                 return
             if self._stage_pool is None:
                 self._stage_pool = ThreadPoolExecutor(STAGE_JOBS, thread_name_prefix="cove-stage")
-            self._staged[known] = self._stage_pool.submit(self._stage_one, item, known)
+            self._staged[known] = self._stage_pool.submit(self._stage_one, item, known, unpack)
 
     def discard_staged(self) -> None:
         """End staging: downloads not started are dropped, those running stop at their next
@@ -112,7 +114,9 @@ class Preparer:
             if future.done() and not future.cancelled():
                 future.exception()
 
-    def _stage_one(self, item: Fetch, sha256: str) -> Path:
+    def _stage_one(
+        self, item: Fetch, sha256: str, unpack: Callable[[Path, Path], object] | None
+    ) -> tuple[Path, Path | None]:
         def report(done: int, total: int | None) -> None:
             if self._stage_closed.is_set():
                 raise _Stopped
@@ -130,9 +134,19 @@ class Preparer:
         if got.sha256 != sha256:
             got.path.unlink(missing_ok=True)
             raise HashMismatch(f"{item.filename} is not what the index's sha256 says")
-        staged = where / sha256
+        staged = where / sha256 / item.filename  # the name tells a wheel's name and version
+        staged.parent.mkdir()
         os.replace(got.path, staged)
-        return staged
+        if unpack is None or self._stage_closed.is_set():
+            return staged, None
+        from cove.cache import UNPACKED
+        from cove.errors import CoveError
+
+        try:
+            unpack(staged, where / "cache")
+        except CoveError:  # unpacked again when the install takes it, and refused there
+            return staged, None
+        return staged, where / "cache" / UNPACKED / sha256
 
     def _take_staged(self, item: Fetch, sha256: str) -> Path | None:
         """The staged file of ``item`` moved into the cache (waiting for its download), or None
@@ -142,7 +156,7 @@ class Preparer:
         if future is None:
             return None
         try:
-            staged = future.result()
+            staged, entry = future.result()
         except Exception:  # fetched again by the caller, which reports its own error
             return None
         try:
@@ -150,7 +164,12 @@ class Preparer:
         except BaseException:
             staged.unlink(missing_ok=True)
             raise
-        return store_artifact(self.cache_dir, staged, sha256, item.filename)
+        path = store_artifact(self.cache_dir, staged, sha256, item.filename)
+        if entry is not None:
+            from cove.cache.unpacked import adopt_entry
+
+            adopt_entry(entry, path, self.cache_dir)
+        return path
 
     def fetch(
         self,
