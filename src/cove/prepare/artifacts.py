@@ -168,9 +168,9 @@ class Preparer:
         return staged
 
     def _take_staged(self, item: Fetch, sha256: str) -> Path | None:
-        """The staged file of ``item`` moved into the cache with its unpacked entry (waiting
-        for both), or None when it was not staged or its download failed (then it is fetched
-        as any other is)."""
+        """The staged file of ``item`` moved into the cache (waiting for its download), with its
+        unpacked entry when its unpacking had started (waiting for it), or None when it was not
+        staged or its download failed (then it is fetched as any other is)."""
         with self._lock:
             future = self._staged.pop(sha256, None)
         if future is None:
@@ -181,7 +181,9 @@ class Preparer:
             return None
         with self._lock:
             unpacking = self._unpacking.pop(sha256, None)
-        entry = unpacking.result() if unpacking is not None else None
+        # Not started yet: the caller's thread unpacks it (after resolution, many at once).
+        waiting = unpacking is not None and not unpacking.cancel()
+        entry = unpacking.result() if waiting and unpacking is not None else None
         try:
             _verify(item, sha256, staged)  # the user's --hash values too
         except BaseException:
