@@ -392,27 +392,6 @@ def _unpacked(
     return unpacked._replace(root=entry)
 
 
-def adopt_entry(staged: Path, wheel: Path, cache_dir: Path) -> None:
-    """Move ``staged``, an entry ``unpack_wheel`` made in another cache directory (a staging
-    area on the same filesystem) from the file that is now ``wheel``, into this cache, unless a
-    readable entry is there already; a later ``unpack_wheel(wheel, cache_dir)`` finds it
-    without hashing or unpacking the wheel (and still checks its files' stamps)."""
-    from filelock import FileLock
-
-    from cove.cache.files import store
-
-    bucket = cache_dir / BUCKET
-    key = staged.name
-    entry = bucket / key
-    bucket.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(bucket / f"{key}.lock")):
-        if _read_manifest(entry) is None:
-            if entry.exists():
-                discard(entry)
-            os.replace(staged, entry)
-    store(_memo_path(bucket, _identity(wheel)), json.dumps([_identity(wheel), key]).encode())
-
-
 def read_entry(entry: Path) -> UnpackedWheel | None:
     """An entry as its manifest describes it (None: it has no readable manifest)."""
     return _read_manifest(entry)

@@ -289,14 +289,10 @@ def _install(
         no_deps=request.no_deps,
     )
 
-    # Pinned wheels download and unpack while resolution goes on (staged: the cache sees only
-    # those the install takes); a dry run downloads none.
-    def on_pin(candidate: Candidate) -> None:
-        source.pinned(candidate, _policy(request, candidate))
-
-    resolution = resolve(
-        list(request.requirements), source, policy, None if request.dry_run else on_pin
-    )
+    # Pinned wheels download while resolution goes on (staged: the cache sees only those the
+    # install takes); a dry run downloads none.
+    on_pin = None if request.dry_run else source.pinned
+    resolution = resolve(list(request.requirements), source, policy, on_pin)
     reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
     # What the plan may replace: the environment's own distributions, never the base's.
     own = (

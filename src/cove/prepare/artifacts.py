@@ -71,20 +71,16 @@ class Preparer:
         self.cache_dir = cache_dir
         self._done: dict[str, tuple[Path, str | None]] = {}  # url -> (file, sha256)
         self._lock = threading.Lock()
-        # sha256 -> its verified file, staged; then its unpacked entry (None: not unpacked)
-        self._staged: dict[str, Future[Path]] = {}
-        self._unpacking: dict[str, Future[Path | None]] = {}
-        self._stage_pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
+        self._staged: dict[str, Future[Path]] = {}  # sha256 -> its verified file, staged
+        self._stage_pool: ThreadPoolExecutor | None = None
         self._stage_dir: Path | None = None
         self._stage_closed = threading.Event()
 
-    def stage(self, item: Fetch, unpack: Callable[[Path, Path], object] | None = None) -> None:
+    def stage(self, item: Fetch) -> None:
         """Start downloading ``item`` now, into this run's staging area, in case the install
         wants it (the resolver pinned it; it may still change its mind). Only a file the index
         gave a sha256 for, that the cache does not have yet: it is verified as it arrives, and
-        enters the cache only through ``fetch``. ``unpack(wheel, cache_dir)`` then unpacks it
-        into the staging area's own cache directory (``unpack_wheel``), taken with the file;
-        unpacking has threads of its own (as many as CPUs), so downloads never queue behind it."""
+        enters the cache only through ``fetch``."""
         known = item.hashes.get("sha256")
         if not known or item.url.startswith("file:") or self._stage_closed.is_set():
             return
@@ -94,40 +90,29 @@ class Preparer:
         with self._lock:
             if known in self._staged or self._stage_closed.is_set():
                 return
-            if self._stage_pools is None:
-                self._stage_pools = (
-                    ThreadPoolExecutor(STAGE_JOBS, thread_name_prefix="cove-stage"),
-                    ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="cove-unpack"),
-                )
-            downloads = self._stage_pools[0]
-            self._staged[known] = downloads.submit(self._stage_one, item, known, unpack)
+            if self._stage_pool is None:
+                self._stage_pool = ThreadPoolExecutor(STAGE_JOBS, thread_name_prefix="cove-stage")
+            self._staged[known] = self._stage_pool.submit(self._stage_one, item, known)
 
     def discard_staged(self) -> None:
-        """End staging: downloads and unpacking not started are dropped, downloads running
-        stop at their next piece, and the staging area goes with every file nothing took."""
+        """End staging: downloads not started are dropped, those running stop at their next
+        piece, and the staging area goes with every file nothing took from it."""
         self._stage_closed.set()
         with self._lock:
-            pools, self._stage_pools = self._stage_pools, None
-            futures: list[Future[Path] | Future[Path | None]] = [
-                *self._staged.values(),
-                *self._unpacking.values(),
-            ]
-            self._staged, self._unpacking = {}, {}
-        if pools is None:
+            pool, self._stage_pool = self._stage_pool, None
+            staged, self._staged = self._staged, {}
+        if pool is None:
             return
-        for pool in pools:  # downloads first: a finished one may still hand its file on
-            pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
         if self._stage_dir is not None:
             import shutil
 
             shutil.rmtree(self._stage_dir, ignore_errors=True)
-        for future in futures:  # what they raised was never anyone's business
+        for future in staged.values():  # what the downloads raised was never anyone's business
             if future.done() and not future.cancelled():
                 future.exception()
 
-    def _stage_one(
-        self, item: Fetch, sha256: str, unpack: Callable[[Path, Path], object] | None
-    ) -> Path:
+    def _stage_one(self, item: Fetch, sha256: str) -> Path:
         def report(done: int, total: int | None) -> None:
             if self._stage_closed.is_set():
                 raise _Stopped
@@ -145,32 +130,13 @@ class Preparer:
         if got.sha256 != sha256:
             got.path.unlink(missing_ok=True)
             raise HashMismatch(f"{item.filename} is not what the index's sha256 says")
-        staged = where / sha256 / item.filename  # the name tells a wheel's name and version
-        staged.parent.mkdir()
+        staged = where / sha256
         os.replace(got.path, staged)
-        if unpack is not None:
-
-            def unpacked() -> Path | None:
-                from cove.cache import UNPACKED
-                from cove.errors import CoveError
-
-                if self._stage_closed.is_set():
-                    return None
-                try:
-                    unpack(staged, where / "cache")
-                except CoveError:  # unpacked again when the install takes it, refused there
-                    return None
-                return where / "cache" / UNPACKED / sha256
-
-            with self._lock:
-                if self._stage_pools is not None:
-                    self._unpacking[sha256] = self._stage_pools[1].submit(unpacked)
         return staged
 
     def _take_staged(self, item: Fetch, sha256: str) -> Path | None:
-        """The staged file of ``item`` moved into the cache (waiting for its download), with its
-        unpacked entry when its unpacking had started (waiting for it), or None when it was not
-        staged or its download failed (then it is fetched as any other is)."""
+        """The staged file of ``item`` moved into the cache (waiting for its download), or None
+        when it was not staged or its download failed (then it is fetched as any other is)."""
         with self._lock:
             future = self._staged.pop(sha256, None)
         if future is None:
@@ -179,22 +145,12 @@ class Preparer:
             staged = future.result()
         except Exception:  # fetched again by the caller, which reports its own error
             return None
-        with self._lock:
-            unpacking = self._unpacking.pop(sha256, None)
-        # Not started yet: the caller's thread unpacks it (after resolution, many at once).
-        waiting = unpacking is not None and not unpacking.cancel()
-        entry = unpacking.result() if waiting and unpacking is not None else None
         try:
             _verify(item, sha256, staged)  # the user's --hash values too
         except BaseException:
             staged.unlink(missing_ok=True)
             raise
-        path = store_artifact(self.cache_dir, staged, sha256, item.filename)
-        if entry is not None:
-            from cove.cache.unpacked import adopt_entry
-
-            adopt_entry(entry, path, self.cache_dir)
-        return path
+        return store_artifact(self.cache_dir, staged, sha256, item.filename)
 
     def fetch(
         self,

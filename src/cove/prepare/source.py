@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement
     from packaging.tags import Tag
 
-    from cove.archive import UnpackPolicy
     from cove.build.builder import Builder
     from cove.index.metadata import CandidateMetadata
     from cove.prepare.artifacts import Preparer
@@ -85,21 +84,15 @@ class IndexSource:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.preparer.discard_staged()
 
-    def pinned(self, candidate: Candidate, policy: UnpackPolicy | None = None) -> None:
-        """The resolver pinned ``candidate``: start downloading its wheel and unpacking it
-        within ``policy`` (staged, see ``Preparer.stage``) so the install finds both ready when
-        resolution ends."""
+    def pinned(self, candidate: Candidate) -> None:
+        """The resolver pinned ``candidate``: start downloading its wheel (staged, see
+        ``Preparer.stage``) so the install finds it there when resolution ends."""
         link = candidate.link
         if link is None or not link.is_wheel or candidate.direct or candidate.installed:
             return
-        from cove.cache.unpacked import unpack_wheel
         from cove.prepare.artifacts import Fetch
 
-        def unpack(wheel: Path, cache_dir: Path) -> object:
-            return unpack_wheel(wheel, cache_dir, policy)
-
-        item = Fetch(link.url, link.filename, link.hashes, label=str(candidate))
-        self.preparer.stage(item, unpack)
+        self.preparer.stage(Fetch(link.url, link.filename, link.hashes, label=str(candidate)))
 
     def set_builder(self, builder: Builder | None, editable_urls: frozenset[str]) -> None:
         """Allow building sdists and source trees (the builder installs build requirements
