@@ -288,11 +288,7 @@ def _install(
         reinstall=requested if request.force_reinstall else frozenset(),
         no_deps=request.no_deps,
     )
-
-    # Pinned wheels download while resolution goes on (staged: the cache sees only those the
-    # install takes); a dry run downloads none.
-    on_pin = None if request.dry_run else source.pinned
-    resolution = resolve(list(request.requirements), source, policy, on_pin)
+    resolution = resolve(list(request.requirements), source, policy)
     reporter.resolved(len(resolution.chosen), time.perf_counter() - started)
     # What the plan may replace: the environment's own distributions, never the base's.
     own = (

@@ -1,17 +1,12 @@
 """Bring every artifact of a plan onto disk: from the cache when its hash is known, else
-downloaded in parallel, verified against the index's hash (and the user's --hash), and kept.
-Wheels the resolver has pinned may be downloaded while it still works (``stage``): into a
-staging area of this run, moved into the cache only when the install asks for them, and
-removed with whatever it still holds when the run ends (``discard_staged``), so a resolution
-that fails or backtracks leaves the cache as it was."""
+downloaded in parallel, verified against the index's hash (and the user's --hash), and kept."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -49,7 +44,6 @@ class Fetch:
 ProgressEvent = Callable[[str, int, int | None, bool], None]
 
 DEFAULT_JOBS = 16  # downloads at once
-STAGE_JOBS = 16  # downloads at once while resolution runs
 
 
 class DownloadProgress(Protocol):
@@ -71,86 +65,6 @@ class Preparer:
         self.cache_dir = cache_dir
         self._done: dict[str, tuple[Path, str | None]] = {}  # url -> (file, sha256)
         self._lock = threading.Lock()
-        self._staged: dict[str, Future[Path]] = {}  # sha256 -> its verified file, staged
-        self._stage_pool: ThreadPoolExecutor | None = None
-        self._stage_dir: Path | None = None
-        self._stage_closed = threading.Event()
-
-    def stage(self, item: Fetch) -> None:
-        """Start downloading ``item`` now, into this run's staging area, in case the install
-        wants it (the resolver pinned it; it may still change its mind). Only a file the index
-        gave a sha256 for, that the cache does not have yet: it is verified as it arrives, and
-        enters the cache only through ``fetch``."""
-        known = item.hashes.get("sha256")
-        if not known or item.url.startswith("file:") or self._stage_closed.is_set():
-            return
-        known = known.lower()
-        if find_artifact(self.cache_dir, known, item.filename) is not None:
-            return
-        with self._lock:
-            if known in self._staged or self._stage_closed.is_set():
-                return
-            if self._stage_pool is None:
-                self._stage_pool = ThreadPoolExecutor(STAGE_JOBS, thread_name_prefix="cove-stage")
-            self._staged[known] = self._stage_pool.submit(self._stage_one, item, known)
-
-    def discard_staged(self) -> None:
-        """End staging: downloads not started are dropped, those running stop at their next
-        piece, and the staging area goes with every file nothing took from it."""
-        self._stage_closed.set()
-        with self._lock:
-            pool, self._stage_pool = self._stage_pool, None
-            staged, self._staged = self._staged, {}
-        if pool is None:
-            return
-        pool.shutdown(wait=True, cancel_futures=True)
-        if self._stage_dir is not None:
-            import shutil
-
-            shutil.rmtree(self._stage_dir, ignore_errors=True)
-        for future in staged.values():  # what the downloads raised was never anyone's business
-            if future.done() and not future.cancelled():
-                future.exception()
-
-    def _stage_one(self, item: Fetch, sha256: str) -> Path:
-        def report(done: int, total: int | None) -> None:
-            if self._stage_closed.is_set():
-                raise _Stopped
-
-        with self._lock:
-            if self._stage_dir is None:
-                import tempfile
-
-                parent = download_dir(self.cache_dir)
-                parent.mkdir(parents=True, exist_ok=True)
-                self._stage_dir = Path(tempfile.mkdtemp(prefix=".staged-", dir=parent))
-            where = self._stage_dir
-        got = self.client.download(item.url, where, report)
-        assert got is not None  # no validators were sent
-        if got.sha256 != sha256:
-            got.path.unlink(missing_ok=True)
-            raise HashMismatch(f"{item.filename} is not what the index's sha256 says")
-        staged = where / sha256
-        os.replace(got.path, staged)
-        return staged
-
-    def _take_staged(self, item: Fetch, sha256: str) -> Path | None:
-        """The staged file of ``item`` moved into the cache (waiting for its download), or None
-        when it was not staged or its download failed (then it is fetched as any other is)."""
-        with self._lock:
-            future = self._staged.pop(sha256, None)
-        if future is None:
-            return None
-        try:
-            staged = future.result()
-        except Exception:  # fetched again by the caller, which reports its own error
-            return None
-        try:
-            _verify(item, sha256, staged)  # the user's --hash values too
-        except BaseException:
-            staged.unlink(missing_ok=True)
-            raise
-        return store_artifact(self.cache_dir, staged, sha256, item.filename)
 
     def fetch(
         self,
@@ -233,10 +147,6 @@ class Preparer:
                 _verify(item, known, cached)
                 progress(label, 0, 0, True)  # counted, nothing fetched
                 return cached, known
-            staged = self._take_staged(item, known.lower())
-            if staged is not None:
-                progress(label, staged.stat().st_size, None, True)
-                return staged, known.lower()
         plain = split_auth(item.url)[0]  # the by-url record never holds a secret
         record = None if known else recall_url(self.cache_dir, plain)
         previous = find_artifact(self.cache_dir, record.sha256, item.filename) if record else None

@@ -81,21 +81,9 @@ class IndexSource:
         self._offered: dict[NormalizedName, list[Candidate]] = {}
         self._markers = markers
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
-        self._builds = 0  # set_builder calls: what _collect ranked before one is not kept
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self.preparer.discard_staged()
-
-    def pinned(self, candidate: Candidate) -> None:
-        """The resolver pinned ``candidate``: start downloading its wheel (staged, see
-        ``Preparer.stage``) so the install finds it there when resolution ends."""
-        link = candidate.link
-        if link is None or not link.is_wheel or candidate.direct or candidate.installed:
-            return
-        from cove.prepare.artifacts import Fetch
-
-        self.preparer.stage(Fetch(link.url, link.filename, link.hashes, label=str(candidate)))
 
     def set_builder(self, builder: Builder | None, editable_urls: frozenset[str]) -> None:
         """Allow building sdists and source trees (the builder installs build requirements
@@ -104,7 +92,6 @@ class IndexSource:
         self.direct_references.builder = builder
         with self._lock:
             self._offered.clear()  # sdists may be offered now
-            self._builds += 1
         self.direct_references.editable_urls = editable_urls
 
     @property
@@ -193,8 +180,6 @@ class IndexSource:
         ]
 
     def _collect(self, name: NormalizedName) -> Judged:
-        with self._lock:
-            builds = self._builds
         found = self.finder.find(name)
         self._skipped[name] = found.skipped
         python = (*self.python_version.release, 0, 0)
@@ -209,9 +194,6 @@ class IndexSource:
         # The likeliest pick, fetched now: the newest final release that is not yanked (a
         # pre-release or a yanked one is chosen only when asked for, and may be megabytes).
         offered = self._candidates(name, judged)
-        with self._lock:  # ranked once: candidates() would rank the same files again
-            if builds == self._builds:
-                self._offered.setdefault(name, offered)
         likely = next(
             (c for c in offered if c.yanked is None and not c.version.is_prerelease), None
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from packaging.requirements import Requirement
@@ -32,27 +32,17 @@ class Resolution:
 
 
 def resolve(
-    requirements: Sequence[Requirement],
-    source: PackageSource,
-    policy: Policy,
-    on_pin: Callable[[Candidate], None] | None = None,
+    requirements: Sequence[Requirement], source: PackageSource, policy: Policy
 ) -> Resolution:
-    """Pick one candidate of every project the requirements need, for the target in ``policy``.
-    ``on_pin`` hears of each candidate as the resolver pins it (it may be unpinned again when
-    the resolver backtracks), so its download can start before resolution ends."""
+    """Pick one candidate of every project the requirements need, for the target in ``policy``."""
     from resolvelib import BaseReporter, Resolver
     from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
-
-    class Pins(BaseReporter):  # type: ignore[type-arg]
-        def pinning(self, candidate: object) -> None:
-            if on_pin is not None and isinstance(candidate, Candidate):
-                on_pin(candidate)
 
     needs = [Need.from_requirement(r) for r in requirements]
     provider = Provider(source, policy, needs)
     source.prefetch(provider.wanted_from_index(n.name for n in needs))
     try:
-        result = Resolver(provider, Pins()).resolve(needs, max_rounds=ROUNDS)
+        result = Resolver(provider, BaseReporter()).resolve(needs, max_rounds=ROUNDS)
     except ResolutionImpossible as exc:
         raise explain(exc.causes, provider) from None
     except ResolutionTooDeep:
