@@ -96,29 +96,41 @@ def empty_environment(work: Path, py: str, name: str, env: dict[str, str]) -> Pa
     return target
 
 
-def compile_cove() -> None:
+def compile_cove(python: str = sys.executable) -> None:
     """Bytecode for cove's modules: an editable checkout may have none, and every run would
     compile them again."""
-    import cove as cove_pkg
-
-    where = str(Path(cove_pkg.__file__).parent)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", where], check=True)
+    where = subprocess.run(
+        [python, "-c", "import cove, os; print(os.path.dirname(cove.__file__))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-q", where], check=True)
 
 
 Command = Callable[[Path, Path], list[str]]  # (environment, cache dir) -> argv
 
 
 def commands(
-    uv: str, url: str | None, requirements: list[str], dry_run: bool, cold: bool
+    uv: str,
+    url: str | None,
+    requirements: list[str],
+    dry_run: bool,
+    cold: bool,
+    cove_b: str | None = None,
 ) -> dict[str, Command]:
-    """Each tool's argv; ``url`` None: the tool's default index."""
+    """Each tool's argv; ``url`` None: the tool's default index; ``cove_b`` another python
+    with cove installed (tool ``cove-b``: an A/B run of two cove versions in the same rounds)."""
     cove = [sys.executable, "-m", "cove"]
     index_cove = ["-i", url] if url else []
     index_uv = ["--index-url", url] if url else []
     dry = ["--dry-run"] if dry_run else []
 
-    def cove_cmd(env: Path, cache: Path) -> list[str]:
+    def cove_cmd(env: Path, cache: Path, cove: list[str] = cove) -> list[str]:
         return [*cove, "install", "-q", "-p", str(env), *index_cove, *dry, *requirements]
+
+    def cove_b_cmd(env: Path, cache: Path) -> list[str]:
+        return cove_cmd(env, cache, [cove_b or sys.executable, "-m", "cove"])
 
     def uv_cmd(env: Path, cache: Path) -> list[str]:
         py = str(env / "bin" / "python")
@@ -133,11 +145,11 @@ def commands(
             argv += ["--dry-run", "--report", str(cache.parent / "pip-report.json")]
         return [*argv, *requirements]
 
-    return {"cove": cove_cmd, "uv": uv_cmd, "pip": pip_cmd}
+    return {"cove": cove_cmd, "cove-b": cove_b_cmd, "uv": uv_cmd, "pip": pip_cmd}
 
 
 def cache_env(tool: str, cache: Path) -> dict[str, str]:
-    if tool == "cove":
+    if tool.startswith("cove"):
         return {"COVE_CACHE_DIR": str(cache)}
     if tool == "uv":
         return {"UV_CACHE_DIR": str(cache)}
@@ -175,6 +187,11 @@ def main() -> int:
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
     parser.add_argument("--skip-pip", action="store_true", help="cove and uv only")
     parser.add_argument(
+        "--cove-b",
+        metavar="PYTHON",
+        help="also time `PYTHON -m cove` as tool cove-b in the same rounds (an A/B run)",
+    )
+    parser.add_argument(
         "--default-index",
         action="store_true",
         help="no local server: each tool's built-in default index, over the network",
@@ -188,6 +205,8 @@ def main() -> int:
     args = parser.parse_args()
     states = [s for s in ("cold", "warm") if getattr(args, s)] or ["cold", "warm"]
     tools = [t for t in args.tools if not (args.skip_pip and t == "pip")]
+    if args.cove_b:
+        tools.insert(tools.index("cove") + 1 if "cove" in tools else 0, "cove-b")
     py = args.python or newest_pyenv("3.12")
     uv, _ = ensure_peers(args.peers)
     label, requirements = requirements_of(args.requirements)
@@ -197,6 +216,8 @@ def main() -> int:
     logs.mkdir(parents=True, exist_ok=True)
     env = tool_env(work)
     compile_cove()
+    if args.cove_b:
+        compile_cove(args.cove_b)
 
     def fresh_env(name: str) -> Path:
         return empty_environment(work, py, name, env)
@@ -211,7 +232,7 @@ def main() -> int:
         where = "default index (network)" if index is None else describe(options)
         print(f"{label}: {' '.join(requirements)}; {where}", file=sys.stderr)
         cmds = {
-            state: commands(uv, url, requirements, args.dry_run, state == "cold")
+            state: commands(uv, url, requirements, args.dry_run, state == "cold", args.cove_b)
             for state in states
         }
         warm_caches = {tool: work / "warm" / tool for tool in tools}
@@ -296,7 +317,7 @@ def report(
         scenario, state, tool = key.split()
         if tool != "cove":
             continue
-        for peer in ("uv", "pip"):
+        for peer in ("cove-b", "uv", "pip"):
             other = stats.get(f"{scenario} {state} {peer}")
             if other:
                 ratio = s["median_s"] / other["median_s"]

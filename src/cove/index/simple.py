@@ -288,8 +288,15 @@ _PLAIN_URL = re.compile(r"https?://[^/?#%@]*(?:/[A-Za-z0-9._~/-]*)?")
 
 
 def _absolute(page_url: str, url: str) -> str:
-    """``urljoin`` for a link on a page, without parsing one that is absolute already."""
-    return url if url.startswith(("https://", "http://")) else urljoin(page_url, url)
+    """``urljoin`` for a link on a page, without parsing one that is absolute already, nor one
+    relative to the host's root (``/files/x.whl``) with no dot segment to remove."""
+    if url.startswith(("https://", "http://")):
+        return url
+    if url.startswith("/") and not url.startswith("//") and "/." not in url:
+        scheme, sep, rest = page_url.partition("://")
+        if sep and scheme in ("http", "https"):
+            return f"{scheme}://{re.split(r'[/?#]', rest, maxsplit=1)[0]}{url}"
+    return urljoin(page_url, url)
 
 
 def _split_url(url: str) -> tuple[str, dict[str, str]]:

@@ -81,6 +81,7 @@ class IndexSource:
         self._offered: dict[NormalizedName, list[Candidate]] = {}
         self._markers = markers
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
+        self._builds = 0  # set_builder calls: what _collect ranked before one is not kept
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -92,6 +93,7 @@ class IndexSource:
         self.direct_references.builder = builder
         with self._lock:
             self._offered.clear()  # sdists may be offered now
+            self._builds += 1
         self.direct_references.editable_urls = editable_urls
 
     @property
@@ -180,6 +182,8 @@ class IndexSource:
         ]
 
     def _collect(self, name: NormalizedName) -> Judged:
+        with self._lock:
+            builds = self._builds
         found = self.finder.find(name)
         self._skipped[name] = found.skipped
         python = (*self.python_version.release, 0, 0)
@@ -194,6 +198,9 @@ class IndexSource:
         # The likeliest pick, fetched now: the newest final release that is not yanked (a
         # pre-release or a yanked one is chosen only when asked for, and may be megabytes).
         offered = self._candidates(name, judged)
+        with self._lock:  # ranked once: candidates() would rank the same files again
+            if builds == self._builds:
+                self._offered.setdefault(name, offered)
         likely = next(
             (c for c in offered if c.yanked is None and not c.version.is_prerelease), None
         )

@@ -430,3 +430,32 @@ def test_html_pages_are_parsed_a_piece_at_a_time() -> None:
     assert [link.filename for link in pieces] == [link.filename for link in whole] == names
     assert [link.filename for link in kept] == [n for n in names if n.endswith("any.whl")]
     assert len(keep.skipped) == 20
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/files/a-1.0-py3-none-any.whl",
+        "/files/../other/a-1.0.tar.gz",
+        "/./files/a.whl",
+        "//mirror.example/files/a.whl",
+        "../../files/a-1.0-py3-none-any.whl",
+        "a-1.0-py3-none-any.whl",
+        "https://files.example/a.whl",
+    ],
+)
+@pytest.mark.parametrize(
+    "page",
+    [
+        "http://127.0.0.1:8000/simple/a/",
+        "https://user:secret@index.example/root/simple/a/?page=1",
+        "https://index.example",
+    ],
+)
+def test_links_are_made_absolute_as_urljoin_makes_them(page: str, href: str) -> None:
+    """The fast paths for absolute and root-relative links give what urljoin gives."""
+    from urllib.parse import urljoin
+
+    from cove.index.simple import _absolute
+
+    assert _absolute(page, href) == urljoin(page, href)
