@@ -133,3 +133,20 @@ def test_usage_errors(env: Path) -> None:
         assert proc.returncode == 2, argv
         assert "usage: cove run" in proc.stderr
     assert "CMD" in run_cove("run", "--help").stdout
+
+
+def test_cove_run_imports_next_to_nothing(tmp_path: Path) -> None:
+    """What cove imports before it becomes the command (Python's own -X importtime list, read
+    from cove's stderr before the exec): none of the modules that cost milliseconds at start.
+    (A prompt venv wrote as a Python literal is read with ast, which imports re: not here.)"""
+    env = tmp_path / "plain"
+    run_cove("create", "-q", "--without-pip", "-p", str(PY), str(env), check=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cove", "run", "-p", str(env), "true"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.rpartition("|")[2].strip() for line in proc.stderr.splitlines()}
+    assert {"cove.cli.run", "cove.venv.discover", "cove.venv.active"} <= imported
+    heavy = {"collections", "enum", "signal", "typing", "pathlib", "argparse", "re", "subprocess"}
+    assert imported & heavy == set(), proc.stderr

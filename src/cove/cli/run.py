@@ -119,11 +119,13 @@ def execute(python: str | None, command: str, words: list[str]) -> int:
         import subprocess
 
         return subprocess.call([found, *words], env=environ)
-    import signal
+    # _signal is the C module under signal (which adds enums: importing enum costs 5 ms here);
+    # it has no type stubs, hence __import__.
+    _signal = __import__("_signal")
 
     for name in _IGNORED_BY_PYTHON:
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        if hasattr(_signal, name):
+            _signal.signal(getattr(_signal, name), _signal.SIG_DFL)
     try:
         os.execve(found, argv, environ)
     except OSError as exc:

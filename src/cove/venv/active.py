@@ -5,7 +5,10 @@ VIRTUAL_ENV_PROMPT, no PYTHONHOME), and which file a shell would run for a comma
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (as cli/main.py)
+if TYPE_CHECKING:  # collections.abc costs cove run 4 ms: it imports collections
+    from collections.abc import Mapping
 
 
 def environment_prompt(cfg: Mapping[str, str], root: str | os.PathLike[str]) -> str:
