@@ -258,18 +258,16 @@ def plan_layout(
     wheel: Path,
     unpacked: UnpackedWheel,
     scheme: Scheme,
+    env: Path,
     *,
     python: str,
     python_version: tuple[int, int],
-    env: Path,
-    installer: str = "cove",
-    requested: bool = True,
-    extra_files: Mapping[str, bytes] | None = None,
+    info_files: Sequence[tuple[str, bytes]] = (),
 ) -> WheelLayout:
     """Lay ``unpacked`` out in ``scheme`` within ``env``: each member's destination, and the
     files written instead of linked (scripts with ``python`` in their shebang, launchers with
-    versioned names for ``python_version``, INSTALLER, REQUESTED, ``extra_files``). Reads only
-    the cache entry; writes nothing."""
+    versioned names for ``python_version``, ``info_files`` into the .dist-info directory by
+    name). Reads only the cache entry; writes nothing."""
     dist_info = _dist_info_dir(unpacked.files, wheel)
     info_src = unpacked.root / dist_info
     meta = read_headers((info_src / "WHEEL").read_text(encoding="utf-8"))
@@ -282,7 +280,7 @@ def plan_layout(
     generated = [
         *_rewritten(scripts, str(unpacked.root), python),
         *launchers,
-        *_dist_info_files(info_dir, installer, requested, extra_files),
+        *(Generated(os.path.join(info_dir, name), data, 0o644) for name, data in info_files),
     ]
     return WheelLayout(
         wheel, metadata.get("Name", ""), metadata.get("Version", ""), site, info_dir,
@@ -315,16 +313,15 @@ def _launchers(
             for ep in versioned_pip_names(entries, python_version)]  # fmt: skip
 
 
-def _dist_info_files(
-    info_dir: str, installer: str, requested: bool, extra_files: Mapping[str, bytes] | None
-) -> list[Generated]:
-    """INSTALLER, REQUESTED when asked for by name, and ``extra_files`` (direct_url.json)."""
-    out = [Generated(os.path.join(info_dir, "INSTALLER"), f"{installer}\n".encode(), 0o644)]
+def dist_info_files(
+    installer: str, requested: bool, extra_files: Mapping[str, bytes] | None
+) -> list[tuple[str, bytes]]:
+    """What an install adds to a wheel's .dist-info: INSTALLER, REQUESTED when it was asked for
+    by name, and ``extra_files`` (direct_url.json)."""
+    out = [("INSTALLER", f"{installer}\n".encode())]
     if requested:
-        out.append(Generated(os.path.join(info_dir, "REQUESTED"), b"", 0o644))
-    out += [Generated(os.path.join(info_dir, filename), data, 0o644)
-            for filename, data in (extra_files or {}).items()]  # fmt: skip
-    return out
+        out.append(("REQUESTED", b""))
+    return [*out, *(extra_files or {}).items()]
 
 
 def prepare_wheel(
@@ -343,9 +340,9 @@ def prepare_wheel(
     """Unpack ``wheel`` into the cache (once; ``unpacked`` when that was done already), lay it
     out (``plan_layout``) and find what is in its way. Writes nothing in the environment."""
     layout = plan_layout(
-        wheel, unpacked or unpack_wheel(wheel, cache_dir), scheme, python=python,
-        python_version=python_version, env=env or scheme.data, installer=installer,
-        requested=requested, extra_files=extra_files,
+        wheel, unpacked or unpack_wheel(wheel, cache_dir), scheme, env or scheme.data,
+        python=python, python_version=python_version,
+        info_files=dist_info_files(installer, requested, extra_files),
     )  # fmt: skip
     parents = [*(p.parent for p in layout.placements),
                *(os.path.dirname(g.dest) for g in layout.generated), layout.info_dir]  # fmt: skip

@@ -7,7 +7,13 @@ import csv
 from pathlib import Path
 
 from cove.cache.unpacked import unpack_wheel
-from cove.install.wheel import WheelLayout, link_wheel, plan_layout, prepare_wheel
+from cove.install.wheel import (
+    WheelLayout,
+    dist_info_files,
+    link_wheel,
+    plan_layout,
+    prepare_wheel,
+)
 from cove.venv.scheme import Scheme
 from tests.support.dists import WheelSpec, build_wheel, record_hash
 
@@ -37,8 +43,8 @@ def layout_of(tmp_path: Path, spec: WheelSpec, scheme: Scheme, env: Path) -> Whe
     wheel = build_wheel(tmp_path / "wheels", spec)
     unpacked = unpack_wheel(wheel, tmp_path / "cache")
     return plan_layout(
-        wheel, unpacked, scheme, python="/venv/bin/python3", python_version=(3, 12), env=env,
-        installer="pip", requested=True, extra_files={"direct_url.json": b"{}"},
+        wheel, unpacked, scheme, env, python="/venv/bin/python3", python_version=(3, 12),
+        info_files=dist_info_files("pip", True, {"direct_url.json": b"{}"}),
     )  # fmt: skip
 
 
