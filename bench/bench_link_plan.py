@@ -83,10 +83,10 @@ def halves(prepared: Sequence[PreparedWheel]) -> tuple[list[PreparedWheel], list
     a: list[PreparedWheel] = []
     b: list[PreparedWheel] = []
     sizes = [0, 0]
-    for p in sorted(prepared, key=lambda p: -len(p.placements)):
+    for p in sorted(prepared, key=lambda p: -len(p.layout.placements)):
         which = 0 if sizes[0] <= sizes[1] else 1
         (a, b)[which].append(p)
-        sizes[which] += len(p.placements)
+        sizes[which] += len(p.layout.placements)
     return a, b
 
 

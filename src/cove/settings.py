@@ -45,18 +45,6 @@ class InstallSettings(NamedTuple):
     warnings: tuple[str, ...] = ()  # unknown keys in cove's own configuration
 
 
-def _names(values: list[str]) -> frozenset[str]:
-    from cove.names import canonical
-
-    out: set[str] = set()
-    for value in values:
-        for item in value.replace(",", " ").split():
-            out.add(item if item in (":all:", ":none:") else canonical(item))
-    if ":none:" in out:
-        out = set()
-    return frozenset(out)
-
-
 def load_install_settings(
     flags: Mapping[str, object],
     environ: Mapping[str, str] | None = None,
@@ -65,6 +53,7 @@ def load_install_settings(
 ) -> InstallSettings:
     """Merge the configuration layers under ``flags`` (pip option names; None means unset)."""
     from cove.config import unknown_keys
+    from cove.names import option_names
 
     environ = dict(os.environ) if environ is None else environ
     v = _Values(_merged(flags, environ, env_root, isolated))
@@ -85,8 +74,8 @@ def load_install_settings(
         no_cache=v.flag("no-cache-dir"),
         constraints=tuple(v.many("constraint")),
         pre=v.flag("pre"),
-        only_binary=_names(v.many("only-binary")),
-        no_binary=_names(v.many("no-binary")),
+        only_binary=option_names(v.many("only-binary")),
+        no_binary=option_names(v.many("no-binary")),
         prefer_binary=v.flag("prefer-binary"),
         index_strategy=v.choice("index-strategy", ("first-index", "best-match")),
         link_mode=v.choice("link-mode", ("hardlink", "copy", "symlink", "clone")),

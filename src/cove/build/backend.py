@@ -81,37 +81,24 @@ def build_wheel(
     empty environment at a path and returns its python; ``install`` fills it. With
     ``metadata_only`` only the .dist-info directory is made (``prepare_metadata_for_build_wheel``,
     which pyproject-hooks falls back to a full build for when the backend lacks it)."""
-    from pyproject_hooks import BuildBackendHookCaller
-
     system = read_build_system(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     label = label or source.name
     log = Path(tempfile.mkstemp(prefix="cove-build-", suffix=".log")[1])
     with tempfile.TemporaryDirectory(prefix="cove-build-env-") as scratch:
-        env = Path(scratch) / "env"
-
-        def install_requirements(requirements: Sequence[str]) -> None:
-            _install_requirements(install, env, requirements, label)
-
         env_python = python
+        add: Callable[[Sequence[str]], None] | None = None  # no isolation: nothing installed
         if isolation:
-            env_python = str(make_env(env))
-            if system.requires:
-                install_requirements(system.requires)
-        hooks = BuildBackendHookCaller(
-            str(source),
-            system.backend,
-            backend_path=list(system.backend_path) or None,
-            runner=_logging_runner(log, label, system.backend),
-            python_executable=env_python,
-        )
+            env_python, add = _isolated_environment(
+                Path(scratch) / "env", system, make_env, install, label
+            )
         name = _run_hooks(
-            hooks,
+            _hook_caller(source, system, env_python, log, label),
             out_dir,
             dict(config_settings or {}),
             editable=editable,
             metadata_only=metadata_only,
-            install=install_requirements if isolation else None,
+            install=add,
             label=label,
             backend=system.backend,
         )
@@ -119,20 +106,49 @@ def build_wheel(
     return out_dir / name
 
 
-def _install_requirements(
-    install: Installer, env: Path, requirements: Sequence[str], label: str
-) -> None:
-    """Fill the build environment; a failure names the project being built."""
-    try:
-        install(env, requirements)
-    except BuildError:
-        raise
-    except CoveError as exc:
-        raise BuildError(
-            f"cannot install the build requirements of {label} "
-            f"({', '.join(requirements)}): {exc.message}",
-            hint=exc.hint,
-        ) from None
+def _isolated_environment(
+    env: Path,
+    system: BuildSystem,
+    make_env: Callable[[Path], Path],
+    install: Installer,
+    label: str,
+) -> tuple[str, Callable[[Sequence[str]], None]]:
+    """A new environment at ``env`` with the build-system requirements installed: its python,
+    and how to install the backend's further requirements into it."""
+
+    def add(requirements: Sequence[str]) -> None:
+        """Fill the build environment; a failure names the project being built."""
+        try:
+            install(env, requirements)
+        except BuildError:
+            raise
+        except CoveError as exc:
+            raise BuildError(
+                f"cannot install the build requirements of {label} "
+                f"({', '.join(requirements)}): {exc.message}",
+                hint=exc.hint,
+            ) from None
+
+    python = str(make_env(env))
+    if system.requires:
+        add(system.requires)
+    return python, add
+
+
+def _hook_caller(
+    source: Path, system: BuildSystem, python: str, log: Path, label: str
+) -> BuildBackendHookCaller:
+    """pyproject-hooks' caller for ``system``'s backend, run by ``python`` with its output in
+    ``log``."""
+    from pyproject_hooks import BuildBackendHookCaller
+
+    return BuildBackendHookCaller(
+        str(source),
+        system.backend,
+        backend_path=list(system.backend_path) or None,
+        runner=_logging_runner(log, label, system.backend),
+        python_executable=python,
+    )
 
 
 def _logging_runner(log: Path, label: str, backend: str) -> SubprocessRunner:

@@ -229,7 +229,7 @@ class Transaction:
         claimed: dict[str, int] = {}
         shared: dict[str, list[int]] = {}
         for i, p in enumerate(prepared):
-            for dest in p.dests():
+            for dest in p.layout.dests():
                 if claimed.setdefault(dest, i) != i:
                     skips[i].add(dest)
                     shared.setdefault(dest, [claimed[dest]]).append(i)
@@ -238,34 +238,34 @@ class Transaction:
             for dest in p.existing:
                 if claimed[dest] != i:
                     continue  # an earlier wheel of this install settles it
-                owners = self._owners_in(Path(p.site)).of(dest)
+                owners = self._owners_in(Path(p.layout.site)).of(dest)
                 if not owners or os.path.isdir(dest):
-                    raise overwrite_error(p.wheel, dest)
+                    raise overwrite_error(p.layout.wheel, dest)
                 displaced.append((dest, i, owners))
         digests: dict[int, dict[str, str]] = {}
 
         def digest(i: int, dest: str) -> str:
             if i not in digests:
-                digests[i] = prepared[i].digests()
+                digests[i] = prepared[i].layout.digests()
             return digests[i].get(dest, "")
 
         for dest, ids in shared.items():
-            first = prepared[ids[0]]
+            first = prepared[ids[0]].layout
             self._shared.append(
                 SharedFile(
                     _relative(dest, first.site),
-                    tuple(prepared[i].name for i in ids),
+                    tuple(prepared[i].layout.name for i in ids),
                     first.name,
                     len({digest(i, dest) for i in ids}) == 1,
                 )
             )
         for dest, i, owners in displaced:
-            p, mine = prepared[i], digest(i, dest)
+            layout, mine = prepared[i].layout, digest(i, dest)
             self._shared.append(
                 SharedFile(
-                    _relative(dest, p.site),
-                    (*owners, p.name),
-                    p.name,
+                    _relative(dest, layout.site),
+                    (*owners, layout.name),
+                    layout.name,
                     bool(mine) and all(h == mine for h in owners.values()),
                 )
             )

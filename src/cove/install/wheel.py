@@ -1,7 +1,9 @@
 """The one wheel installer: link a wheel's files from the unpacked cache into a scheme, write its
 scripts, INSTALLER, REQUESTED and RECORD, file for file what pip installs (without bytecode).
-Planned first (``prepare_wheel``: nothing written), then made (``link_wheel``), so a transaction
-can settle files several wheels ship and journal everything before the first change."""
+In stages, so a transaction can settle files several wheels ship and journal everything before
+the first change: the layout (``plan_layout``: where each file goes, what is written, RECORD's
+rows; pure but for reading the cache entry), what lies in its way (``prepare_wheel``), then the
+writes (``link_wheel``: directories, links, generated files, RECORD last)."""
 
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
@@ -40,7 +42,6 @@ class _Placement(NamedTuple):
     dest: str  # absolute, normalized; plain strings keep the per-file loop cheap
     parent: str  # dest's directory
     record: str  # dest as RECORD lists it, relative to site-packages
-    rewrite_shebang: bool
 
 
 def record_more(
@@ -56,12 +57,11 @@ def record_more(
     with open(record, encoding="utf-8", newline="") as f:
         rows = [(r[0], r[1], r[2]) for r in csv.reader(f) if len(r) == 3]
     rows += [(_record_path(path, site), "", "") for path in paths]
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(sorted(rows))
+    text = _record_text(sorted(rows))
     tmp = f"{record}.cove-new"
     journal([tmp])
     with open(tmp, "w", encoding="utf-8", newline="") as out:
-        out.write(buf.getvalue())
+        out.write(text)
     os.replace(tmp, record)
     return dist._replace(files=dist.files + tuple(paths))
 
@@ -78,36 +78,28 @@ def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:
     return tops.pop()
 
 
-def _plan(
-    files: tuple[UnpackedFile, ...], scheme: Scheme, root_is_purelib: bool, wheel: Path, env: Path
-) -> list[_Placement]:
-    """Where each file goes; every check happens here, before anything is written. Runs once
-    per file of every wheel (15,000 for jupyterlab), so plain member paths are joined as
-    strings and only those with a dot segment go through normpath."""
-    root = _normal(scheme.purelib if root_is_purelib else scheme.platlib)
-    targets = {
-        "purelib": _normal(scheme.purelib),
-        "platlib": _normal(scheme.platlib),
-        "headers": _normal(scheme.headers),
-        "scripts": _normal(scheme.scripts),
-        "data": _normal(scheme.data),
-    }
+def _placements(
+    files: tuple[UnpackedFile, ...], scheme: Scheme, root: str, wheel: Path, env: Path
+) -> tuple[list[_Placement], list[_Placement]]:
+    """Where each file goes (``root``: the site-packages directory the wheel's root lies in),
+    as the files linked and the scripts rewritten; every check happens here, before anything
+    is written. Runs once per file of every wheel (15,000 for jupyterlab), so plain member
+    paths are joined as strings and only those with a dot segment go through normpath."""
+    targets = _data_targets(scheme)
     env_prefix = _normal(env) + os.sep
-    out: list[_Placement] = []
+    links: list[_Placement] = []
+    scripts: list[_Placement] = []
     for f in files:
         top, _, rest = f.path.partition("/")
         if top.endswith(".data") and rest:
-            key, _, sub = rest.partition("/")
-            if key not in _DATA_KEYS or not sub:
-                raise WheelError(
-                    f"{wheel.name} has an unknown .data directory {key!r} ({f.path})",
-                    hint=f"a wheel's .data may only hold {', '.join(_DATA_KEYS)}",
-                )
-            base, member, rewrite = targets[key], sub, key == "scripts"
+            key, _, member = rest.partition("/")
+            if key not in targets or not member:
+                raise _unknown_data(wheel, key, f.path)
+            base, out = targets[key], scripts if key == "scripts" else links
+        elif f.path.endswith(".dist-info/RECORD") and f.path.count("/") == 1:
+            continue  # written anew (``WheelLayout.record_rows``)
         else:
-            if f.path.endswith(".dist-info/RECORD") and f.path.count("/") == 1:
-                continue  # rewritten below
-            base, member, rewrite = root, f.path, False
+            base, member, out = root, f.path, links
         if "/." in "/" + member or os.sep != "/":  # ., .. or a hidden name: let normpath judge
             dest = os.path.normpath(os.path.join(base, member))
             record = _record_path(dest, root)
@@ -119,8 +111,20 @@ def _plan(
                 f"{wheel.name} would write outside the environment: {f.path}",
                 hint="the wheel is malformed or malicious; nothing was installed",
             )
-        out.append(_Placement(f, dest, dest.rpartition(os.sep)[0], record, rewrite))
-    return out
+        out.append(_Placement(f, dest, dest.rpartition(os.sep)[0], record))
+    return links, scripts
+
+
+def _data_targets(scheme: Scheme) -> dict[str, str]:
+    """Where each directory of a wheel's .data goes, normalized, in the order errors name them."""
+    return {key: _normal(getattr(scheme, key)) for key in _DATA_KEYS}
+
+
+def _unknown_data(wheel: Path, key: str, path: str) -> WheelError:
+    return WheelError(
+        f"{wheel.name} has an unknown .data directory {key!r} ({path})",
+        hint=f"a wheel's .data may only hold {', '.join(_DATA_KEYS)}",
+    )
 
 
 def _normal(path: "str | os.PathLike[str]") -> str:
@@ -196,9 +200,9 @@ class Generated(NamedTuple):
     mode: int
 
 
-class PreparedWheel(NamedTuple):
-    """Everything about one wheel's install worked out, nothing written yet (``prepare_wheel``);
-    ``link_wheel`` then only creates what it says."""
+class WheelLayout(NamedTuple):
+    """Where one wheel's files go and what is written besides (``plan_layout``), worked out from
+    the unpacked wheel alone: the environment is neither read nor written."""
 
     wheel: Path
     name: str
@@ -206,10 +210,8 @@ class PreparedWheel(NamedTuple):
     site: str  # the site-packages directory RECORD's paths are relative to
     info_dir: str
     src_root: str  # the unpacked entry in the cache
-    placements: list[_Placement]
+    placements: list[_Placement]  # the files linked from ``src_root``
     generated: list[Generated]
-    new_dirs: list[str]  # directories that do not exist yet, parents first
-    existing: list[str]  # destinations that exist already (in directories that exist)
     executable_pth: tuple[str, ...]  # its .pth files that run code when Python starts
 
     @property
@@ -226,6 +228,23 @@ class PreparedWheel(NamedTuple):
         out.update((g.dest, record_hash(g.data)) for g in self.generated)
         return out
 
+    def record_rows(self) -> list[tuple[str, str, str]]:
+        """RECORD's rows, sorted as pip sorts them: every file, shared ones too, and RECORD."""
+        rows = [(p.record, p.source.hash, str(p.source.size)) for p in self.placements]
+        rows += [(_record_path(g.dest, self.site), record_hash(g.data), str(len(g.data)))
+                 for g in self.generated]  # fmt: skip
+        rows.append((_record_path(self.record, self.site), "", ""))
+        return sorted(rows)
+
+
+class PreparedWheel(NamedTuple):
+    """One wheel's layout and what lies in its way, nothing written yet (``prepare_wheel``);
+    ``link_wheel`` then only creates what it says."""
+
+    layout: WheelLayout
+    new_dirs: list[str]  # directories that do not exist yet, parents first
+    existing: list[str]  # destinations that exist already (in directories that exist)
+
 
 def overwrite_error(wheel: Path, dest: str) -> WheelError:
     return WheelError(
@@ -233,6 +252,76 @@ def overwrite_error(wheel: Path, dest: str) -> WheelError:
         "RECORD (a leftover, or a file of someone's own)",
         hint="move it out of the way (pip would overwrite it without asking), then install again",
     )
+
+
+def plan_layout(
+    wheel: Path,
+    unpacked: UnpackedWheel,
+    scheme: Scheme,
+    env: Path,
+    *,
+    python: str,
+    python_version: tuple[int, int],
+    info_files: Sequence[tuple[str, bytes]] = (),
+) -> WheelLayout:
+    """Lay ``unpacked`` out in ``scheme`` within ``env``: each member's destination, and the
+    files written instead of linked (scripts with ``python`` in their shebang, launchers with
+    versioned names for ``python_version``, ``info_files`` into the .dist-info directory by
+    name). Reads only the cache entry; writes nothing."""
+    dist_info = _dist_info_dir(unpacked.files, wheel)
+    info_src = unpacked.root / dist_info
+    meta = read_headers((info_src / "WHEEL").read_text(encoding="utf-8"))
+    root_is_purelib = (meta.get("Root-Is-Purelib") or "true").strip().lower() == "true"
+    site = _normal(scheme.purelib if root_is_purelib else scheme.platlib)
+    links, scripts = _placements(unpacked.files, scheme, site, wheel, env)
+    launchers = _launchers(info_src / "entry_points.txt", wheel, scheme, python, python_version)
+    metadata = read_headers((info_src / "METADATA").read_text(encoding="utf-8"))
+    info_dir = os.path.join(site, dist_info)
+    generated = [
+        *_rewritten(scripts, str(unpacked.root), python),
+        *launchers,
+        *(Generated(os.path.join(info_dir, name), data, 0o644) for name, data in info_files),
+    ]
+    return WheelLayout(
+        wheel, metadata.get("Name", ""), metadata.get("Version", ""), site, info_dir,
+        str(unpacked.root), links, generated, unpacked.executable_pth,
+    )  # fmt: skip
+
+
+def _rewritten(scripts: list[_Placement], src_root: str, python: str) -> list[Generated]:
+    """The wheel's scripts, a ``#!python`` first line replaced by ``python``'s shebang."""
+    out = []
+    for p in scripts:
+        with open(f"{src_root}/{p.source.path}", "rb") as f:
+            data = f.read()
+        if data.startswith(b"#!python"):
+            _first, _, rest = data.partition(b"\n")
+            data = shebang(python).encode() + rest
+        # pip keeps the mode the wheel gives: a script is executable only if packed so.
+        out.append(Generated(p.dest, data, 0o755 if p.source.executable else 0o644))
+    return out
+
+
+def _launchers(
+    entry_points: Path, wheel: Path, scheme: Scheme, python: str, python_version: tuple[int, int]
+) -> list[Generated]:
+    """A launcher for each console and GUI entry point (pip's get versioned names)."""
+    if not entry_points.exists():
+        return []
+    entries = parse_entry_points(entry_points.read_text(encoding="utf-8"), wheel.name)
+    return [Generated(os.path.join(scheme.scripts, ep.name), launcher(ep, python), 0o755)
+            for ep in versioned_pip_names(entries, python_version)]  # fmt: skip
+
+
+def dist_info_files(
+    installer: str, requested: bool, extra_files: Mapping[str, bytes] | None
+) -> list[tuple[str, bytes]]:
+    """What an install adds to a wheel's .dist-info: INSTALLER, REQUESTED when it was asked for
+    by name, and ``extra_files`` (direct_url.json)."""
+    out = [("INSTALLER", f"{installer}\n".encode())]
+    if requested:
+        out.append(("REQUESTED", b""))
+    return [*out, *(extra_files or {}).items()]
 
 
 def prepare_wheel(
@@ -248,55 +337,28 @@ def prepare_wheel(
     extra_files: Mapping[str, bytes] | None = None,
     unpacked: UnpackedWheel | None = None,
 ) -> PreparedWheel:
-    """Unpack ``wheel`` into the cache (once; ``unpacked`` when that was done already) and work
-    out every file its install makes: where, with which content, and which of them exist
-    already. Writes nothing in the environment."""
-    unpacked = unpacked or unpack_wheel(wheel, cache_dir)
-    env = env or scheme.data
-    dist_info = _dist_info_dir(unpacked.files, wheel)
-    meta = read_headers((unpacked.root / dist_info / "WHEEL").read_text(encoding="utf-8"))
-    root_is_purelib = (meta.get("Root-Is-Purelib") or "true").strip().lower() == "true"
-    placements = _plan(unpacked.files, scheme, root_is_purelib, wheel, env)
-    entry_points_file = unpacked.root / dist_info / "entry_points.txt"
-    entries = []
-    if entry_points_file.exists():
-        entries = parse_entry_points(entry_points_file.read_text(encoding="utf-8"), wheel.name)
-        entries = versioned_pip_names(entries, python_version)
-    metadata = read_headers((unpacked.root / dist_info / "METADATA").read_text(encoding="utf-8"))
-    site = _normal(scheme.purelib if root_is_purelib else scheme.platlib)
-    src_root = str(unpacked.root)
-    info_dir = os.path.join(site, dist_info)
-
-    generated: list[Generated] = []
-    links: list[_Placement] = []
-    for p in placements:
-        if not p.rewrite_shebang:
-            links.append(p)
-            continue
-        with open(f"{src_root}/{p.source.path}", "rb") as f:
-            data = f.read()
-        if data.startswith(b"#!python"):
-            _first, _, rest = data.partition(b"\n")
-            data = shebang(python).encode() + rest
-        # pip keeps the mode the wheel gives: a script is executable only if packed so.
-        generated.append(Generated(p.dest, data, 0o755 if p.source.executable else 0o644))
-    generated += [Generated(os.path.join(scheme.scripts, ep.name), launcher(ep, python), 0o755)
-                  for ep in entries]  # fmt: skip
-    generated.append(
-        Generated(os.path.join(info_dir, "INSTALLER"), f"{installer}\n".encode(), 0o644)
-    )
-    if requested:
-        generated.append(Generated(os.path.join(info_dir, "REQUESTED"), b"", 0o644))
-    generated += [Generated(os.path.join(info_dir, filename), data, 0o644)
-                  for filename, data in (extra_files or {}).items()]  # fmt: skip
-
-    made = [
-        *(p.dest for p in links),
-        *(g.dest for g in generated),
-        os.path.join(info_dir, "RECORD"),
+    """Unpack ``wheel`` into the cache (once; ``unpacked`` when that was done already), lay it
+    out (``plan_layout``) and find what is in its way. Writes nothing in the environment."""
+    layout = plan_layout(
+        wheel, unpacked or unpack_wheel(wheel, cache_dir), scheme, env or scheme.data,
+        python=python, python_version=python_version,
+        info_files=dist_info_files(installer, requested, extra_files),
+    )  # fmt: skip
+    parents = [*(p.parent for p in layout.placements),
+               *(os.path.dirname(g.dest) for g in layout.generated), layout.info_dir]  # fmt: skip
+    new_dirs, fresh = _missing_dirs(parents)
+    # Only a file headed for a directory that is already there can be in the way.
+    existing = [
+        dest
+        for dest, parent in zip(layout.dests(), parents, strict=True)
+        if parent not in fresh and os.path.lexists(dest)
     ]
-    parents = [*(p.parent for p in links), *(os.path.dirname(g.dest) for g in generated), info_dir]
-    # The directories that do not exist yet, parents first: nothing can be in their way.
+    return PreparedWheel(layout, new_dirs, existing)
+
+
+def _missing_dirs(parents: list[str]) -> tuple[list[str], set[str]]:
+    """The directories of ``parents`` that do not exist yet, with theirs, parents first (nothing
+    can be in their way), and the same as a set."""
     new_dirs: list[str] = []
     fresh: set[str] = set()
     known: set[str] = set()
@@ -309,16 +371,7 @@ def prepare_wheel(
             known.add(d)
         new_dirs += reversed(missing)
         fresh.update(missing)
-    # Only a file headed for a directory that is already there can be in the way.
-    existing = [
-        dest
-        for dest, parent in zip(made, parents, strict=True)
-        if parent not in fresh and os.path.lexists(dest)
-    ]
-    return PreparedWheel(
-        wheel, metadata.get("Name", ""), metadata.get("Version", ""), site, info_dir, src_root,
-        links, generated, new_dirs, existing, unpacked.executable_pth,
-    )  # fmt: skip
+    return new_dirs, fresh
 
 
 def link_wheel(
@@ -329,67 +382,93 @@ def link_wheel(
     them; this one only lists them in its RECORD, as pip lists a file two wheels ship. The
     caller journals ``prepared``'s paths first and undoes them on failure (nothing is cleaned
     up here). Any destination that exists raises a WheelError."""
-    site, src_root = prepared.site, prepared.src_root
-    written: list[str] = []
-    rows: list[tuple[str, str, str]] = []
-    fallback = False
-    for d in prepared.new_dirs:
+    layout = prepared.layout
+    _make_dirs(prepared.new_dirs)
+    written, fallback = _link_files(layout, link_mode, shared)
+    written += _write_generated(layout, shared)
+    written.append(layout.record)
+    _write_record(layout.record, layout.record_rows())
+    return InstalledDist(
+        layout.name,
+        layout.version,
+        Path(layout.info_dir),
+        tuple(written),
+        fallback,
+        layout.executable_pth,
+    )
+
+
+def _make_dirs(new_dirs: list[str]) -> None:
+    for d in new_dirs:
         try:
             os.mkdir(d)
         except FileExistsError:
             if not os.path.isdir(d):
                 raise
             # another wheel installing in parallel made it first; it is not ours to remove
-    half = len(prepared.placements) // 2
-    for n, batch in enumerate((prepared.placements[:half], prepared.placements[half:])):
+
+
+def _link_files(
+    layout: WheelLayout, link_mode: LinkMode, shared: Collection[str]
+) -> tuple[list[str], bool]:
+    """Link (or copy) the placements not in ``shared`` from the cache, a kill point halfway;
+    the paths made, and whether a hardlink had to fall back to a copy. The hot loop of an
+    install: one ``_place`` per file and nothing else."""
+    src_root, placements = layout.src_root, layout.placements
+    written: list[str] = []
+    fallback = False
+    half = len(placements) // 2
+    for n, batch in enumerate((placements[:half], placements[half:])):
         if n:
             checkpoint("link")
         for p in batch:
-            rows.append((p.record, p.source.hash, str(p.source.size)))
             if shared and p.dest in shared:
                 continue
             try:
                 # a safe member path (checked on unpacking)
                 fallback = _place(f"{src_root}/{p.source.path}", p.dest, link_mode) or fallback
             except FileExistsError:
-                raise overwrite_error(prepared.wheel, p.dest) from None
+                raise overwrite_error(layout.wheel, p.dest) from None
             written.append(p.dest)
-    for g in prepared.generated:
-        rows.append((_record_path(g.dest, site), record_hash(g.data), str(len(g.data))))
+    return written, fallback
+
+
+def _write_generated(layout: WheelLayout, shared: Collection[str]) -> list[str]:
+    """Write the generated files not in ``shared`` with their modes; the paths made."""
+    written: list[str] = []
+    for g in layout.generated:
         if shared and g.dest in shared:
             continue
         try:
             with open(g.dest, "xb") as f:
                 f.write(g.data)
         except FileExistsError:
-            raise overwrite_error(prepared.wheel, g.dest) from None
+            raise overwrite_error(layout.wheel, g.dest) from None
         written.append(g.dest)
         os.chmod(g.dest, g.mode)
-    record = prepared.record
-    rows.append((_record_path(record, site), "", ""))
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(sorted(rows))
-    text = buf.getvalue()
+    return written
+
+
+def _write_record(record: str, rows: list[tuple[str, str, str]]) -> None:
+    """Write RECORD as a new file (a kill point with half of it written)."""
+    text = _record_text(rows)
     with open(record, "x", encoding="utf-8", newline="") as out:
-        written.append(record)
         out.write(text[: len(text) // 2])
         out.flush()
         checkpoint("record")  # killed with half a RECORD written
         out.write(text[len(text) // 2 :])
-    return InstalledDist(
-        prepared.name,
-        prepared.version,
-        Path(prepared.info_dir),
-        tuple(written),
-        fallback,
-        prepared.executable_pth,
-    )
+
+
+def _record_text(rows: list[tuple[str, str, str]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
 
 
 def created_paths(prepared: PreparedWheel, shared: Collection[str] = ()) -> list[str]:
     """What ``link_wheel`` may create, for the journal: new directories (parents first), then
     files."""
-    return [*prepared.new_dirs, *(d for d in prepared.dests() if d not in shared)]
+    return [*prepared.new_dirs, *(d for d in prepared.layout.dests() if d not in shared)]
 
 
 def install_wheel(

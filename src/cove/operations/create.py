@@ -63,11 +63,10 @@ def bundled_seed(cache_dir: Path) -> Seed:
         exename: str,
         relocatable: bool,
     ) -> tuple[tuple[str, ...], bool]:
-        from cove.venv.create import bundled_wheels
-
         """Link the interpreter's bundled pip (and setuptools before 3.12) from the cache."""
         from cove.faults import checkpoint
         from cove.install.wheel import install_wheel
+        from cove.venv.create import bundled_wheels
         from cove.venv.scheme import Scheme
 
         seeded: list[str] = []

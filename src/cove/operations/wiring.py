@@ -193,11 +193,11 @@ def _http_options(settings: InstallSettings, opts: FileOptions, cache_dir: Path)
 
 def _binary_policy(settings: InstallSettings, opts: FileOptions) -> BinaryPolicy:
     from cove.index.evaluate import BinaryPolicy
-    from cove.settings import _names
+    from cove.names import option_names
 
     return BinaryPolicy(
-        only_binary=settings.only_binary | _names(opts.only_binary),
-        no_binary=settings.no_binary | _names(opts.no_binary),
+        only_binary=settings.only_binary | option_names(opts.only_binary),
+        no_binary=settings.no_binary | option_names(opts.no_binary),
         prefer_binary=settings.prefer_binary or opts.prefer_binary,
     )
 

@@ -18,8 +18,8 @@ from urllib.parse import unquote
 import pytest
 from packaging.utils import canonicalize_name
 
+from cove.names import option_names
 from cove.requirements.files import Requirements, RequirementsError, parse_file
-from cove.settings import _names
 
 ORACLE = Path(__file__).parents[2] / "support" / "pip_requirements.py"
 PYENV = Path.home() / ".pyenv" / "versions"
@@ -300,8 +300,8 @@ def _options(reqs: Requirements) -> dict[str, Any]:
         "prefer_binary": opts.prefer_binary,
         "require_hashes": opts.require_hashes,
         "trusted_hosts": opts.trusted_hosts,
-        "only_binary": sorted(_names(opts.only_binary)),
-        "no_binary": sorted(_names(opts.no_binary)),
+        "only_binary": sorted(option_names(opts.only_binary)),
+        "no_binary": sorted(option_names(opts.no_binary)),
     }
 
 

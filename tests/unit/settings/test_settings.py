@@ -125,3 +125,14 @@ def test_retry_and_page_size_settings(tmp_path: Path) -> None:
         load_install_settings({}, {**env, "COVE_PAGE_MAX_SIZE": "none"})
     with pytest.raises(ConfigError, match="retry-backoff='soon' is not a number"):
         load_install_settings({}, {**env, "COVE_RETRY_BACKOFF": "soon"})
+
+
+def test_binary_options_are_canonical_name_sets(tmp_path: Path) -> None:
+    """--only-binary/--no-binary values, from the configuration and the flags alike: comma- or
+    space-separated names, canonical, :all: kept as it is, :none: emptying the set."""
+    env = environ(tmp_path, PIP_CONFIG_FILE=os.devnull, PIP_ONLY_BINARY="Foo_Bar,Baz.Qux lxml")
+    s = load_install_settings({"no-binary": [":all:"]}, env)
+    assert s.only_binary == {"foo-bar", "baz-qux", "lxml"}
+    assert s.no_binary == {":all:"}
+    cleared = load_install_settings({"only-binary": ["numpy,:none:"]}, env)
+    assert cleared.only_binary == frozenset()
