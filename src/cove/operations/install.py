@@ -71,12 +71,13 @@ def install_command(cmd: InstallCommand, reporter: Reporter) -> str:
         )
     if cmd.report and cmd.report != "-":
         check_writable(Path(cmd.report), "--report")
-    from cove.operations.sync import is_lock_file
+    if cmd.requirement_files:  # the sync command's module only when a file could be a lock
+        from cove.operations.sync import is_lock_file
 
-    locks = [f for f in cmd.requirement_files if is_lock_file(f)]
-    if locks:
-        _install_lock(cmd, locks, reporter)
-        return ""
+        locks = [f for f in cmd.requirement_files if is_lock_file(f)]
+        if locks:
+            _install_lock(cmd, locks, reporter)
+            return ""
     with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
         env, settings, cache_dir = open_configured(
             cmd.target, cmd.flags, Path(scratch), reporter.warn

@@ -157,12 +157,16 @@ def make_source(
 def _locations(settings: InstallSettings, opts: FileOptions, cache_dir: Path) -> Locations:
     """Where artifacts are looked for: the configuration's indexes and find-links, then the
     requirements files' (no index at all with --no-index)."""
-    from cove.defaults import default_index_url
     from cove.index.finder import Locations
 
     indexes: list[str] = []
     if not (settings.no_index or opts.no_index):
-        indexes.append(opts.index_url or settings.index_url or default_index_url(cache_dir))
+        index_url = opts.index_url or settings.index_url
+        if not index_url:
+            from cove.defaults import default_index_url
+
+            index_url = default_index_url(cache_dir)
+        indexes.append(index_url)
         indexes += [*settings.extra_index_urls, *opts.extra_index_urls]
     return Locations(
         index_urls=tuple(dict.fromkeys(indexes)),

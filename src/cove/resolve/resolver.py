@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName
 
-from cove.resolve.explain import ResolutionError, explain
 from cove.resolve.provider import (
     PYTHON,
     ExtrasCandidate,
@@ -44,8 +43,12 @@ def resolve(
     try:
         result = Resolver(provider, BaseReporter()).resolve(needs, max_rounds=ROUNDS)
     except ResolutionImpossible as exc:
+        from cove.resolve.explain import explain  # only a failure is explained
+
         raise explain(exc.causes, provider) from None
     except ResolutionTooDeep:
+        from cove.resolve.explain import ResolutionError
+
         names = provider.most_conflicted(5)
         which = f" (most often in conflict: {', '.join(names)})" if names else ""
         raise ResolutionError(
@@ -79,4 +82,4 @@ def _base_str(parent: object) -> str:
     return str(parent)
 
 
-__all__ = ["Candidate", "PythonCandidate", "Resolution", "ResolutionError", "resolve"]
+__all__ = ["Candidate", "PythonCandidate", "Resolution", "resolve"]
