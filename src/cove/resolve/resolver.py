@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName
@@ -21,8 +21,7 @@ from cove.resolve.source import Candidate, PackageSource
 ROUNDS = 20_000  # resolvelib's rounds before giving up: about a minute at worst here
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):
     """The chosen candidate per project, and who asked for whom (for reports and trees)."""
 
     chosen: dict[NormalizedName, Candidate]
