@@ -92,8 +92,7 @@ class Download(NamedTuple):
     validators: Validators
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
+class Response(NamedTuple):
     url: str  # where the body came from, after redirects, without credentials
     status: int
     content_type: str

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
@@ -97,8 +97,7 @@ class Reason(StrEnum):
     NO_USABLE_HASH = "no-usable-hash"  # hash-checking mode, and no strong hash to check first
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(NamedTuple):
     """A link left out and why; ``detail`` is the Requires-Python that excludes it."""
 
     link: Link
@@ -124,8 +123,7 @@ class Rejection:
                 return f"{what} requires Python {self.detail}"
 
 
-@dataclass(frozen=True, slots=True)
-class Release:
+class Release(NamedTuple):
     """One version of a project as the indexes offer it to a target: its usable files, best
     first (the first is what gets installed).
 
@@ -147,8 +145,7 @@ class Release:
 SortKey = tuple[int, Version, int, tuple[int, str] | tuple[()]]
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
+class Judged(NamedTuple):
     """A project's links judged for one target, before any requirement is looked at: what the
     target can use (with a sort key each) and what it cannot. Cache it per project page."""
 
@@ -187,8 +184,7 @@ class Judged:
                 return f"{p} {vs} require{'s' if len(newest) == 1 else ''} Python {detail}"
 
 
-@dataclass(frozen=True, slots=True)
-class RankedTags:
+class RankedTags(NamedTuple):
     """A target's wheel tags ranked (the first is best) and described, worked out once and
     reused for every project page: ranking a few hundred tags per page showed in profiles."""
 

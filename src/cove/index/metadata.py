@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
     from cove.archive.zip import RandomAccess
 
 
-@dataclass(frozen=True, slots=True)
-class CandidateMetadata:
+class CandidateMetadata(NamedTuple):
     """The parts of a candidate's core metadata that resolution needs."""
 
     name: str  # as written in METADATA (display case)

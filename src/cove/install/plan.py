@@ -4,8 +4,7 @@ reported before anything touches the environment."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
     from cove.resolve.source import Candidate
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     install: tuple[Candidate, ...]  # to link in, sorted by name
     remove: tuple[
         InstalledDistribution, ...
@@ -59,8 +57,7 @@ def plan_uninstall(
     return Plan((), remove, (), frozenset()), missing
 
 
-@dataclass(frozen=True, slots=True)
-class Pinned:
+class Pinned(NamedTuple):
     """One distribution a lock (or a requirements file pinning everything) names, installed as
     it says, never resolved: an index file ready to fetch (``candidate``), or a pin or direct
     reference the source makes ready (``requirement``).

@@ -10,7 +10,6 @@ import contextlib
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -99,6 +98,8 @@ class Transaction:
     ) -> None:
         """``protected`` directories (site-packages, bin) stay even when they become empty;
         ``lock`` is the environment's lock when the caller already holds it (it is reentrant)."""
+        import uuid  # a transaction's own: an install found satisfied makes none
+
         self.root = env_root
         self.cache_dir = cache_dir
         self._keep = {str(env_root)}

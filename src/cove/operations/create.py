@@ -9,10 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cove.operations.pipeline import Reporter
-from cove.operations.wiring import make_source
-
 if TYPE_CHECKING:
+    from cove.operations.pipeline import Reporter
     from cove.python.interpreter import Interpreter
     from cove.venv.create import CreatedEnvironment, CreateOptions, Seed
     from cove.venv.layout import Layout
@@ -112,6 +110,7 @@ def upgrade_seeded(
 
     from cove.cache import default_cache_dir
     from cove.operations.pipeline import InstallRequest, install
+    from cove.operations.wiring import make_source
     from cove.settings import load_install_settings
     from cove.venv.environment import open_environment
 

@@ -5,9 +5,9 @@ names, the builder and index source, then the install pipeline; the JSON report 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from cove.operations.pipeline import Reporter
 from cove.operations.wiring import (
@@ -20,6 +20,7 @@ from cove.operations.wiring import (
     make_builder,
     make_source,
     open_configured,
+    scratch_cache,
 )
 
 if TYPE_CHECKING:
@@ -33,14 +34,13 @@ if TYPE_CHECKING:
     from cove.venv.environment import Environment
 
 
-@dataclass(frozen=True, slots=True)
-class InstallCommand:
+class InstallCommand(NamedTuple):
     """``cove install`` as the command line asked for it (cli/install.py builds it)."""
 
     target: Target
     # Install settings given on the command line, by pip's option names (None: not given);
     # merged over the configuration (settings.py).
-    flags: Mapping[str, object] = field(default_factory=dict)
+    flags: Mapping[str, object] = MappingProxyType({})
     requirements: tuple[str, ...] = ()  # PEP 508 requirements, paths and URLs
     editables: tuple[str, ...] = ()  # -e
     requirement_files: tuple[str, ...] = ()  # -r
@@ -61,8 +61,6 @@ class InstallCommand:
 def install_command(cmd: InstallCommand, reporter: Reporter) -> str:
     """Run the install; the JSON report's text when ``cmd.report`` asks for one (else "").
     A report file that could not be written is refused before anything changes."""
-    import tempfile
-
     from cove.errors import UsageError
 
     if not cmd.requirements and not cmd.requirement_files and not cmd.editables:
@@ -71,16 +69,15 @@ def install_command(cmd: InstallCommand, reporter: Reporter) -> str:
         )
     if cmd.report and cmd.report != "-":
         check_writable(Path(cmd.report), "--report")
-    from cove.operations.sync import is_lock_file
+    if cmd.requirement_files:  # the sync command's module only when a file could be a lock
+        from cove.operations.sync import is_lock_file
 
-    locks = [f for f in cmd.requirement_files if is_lock_file(f)]
-    if locks:
-        _install_lock(cmd, locks, reporter)
-        return ""
-    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
-        env, settings, cache_dir = open_configured(
-            cmd.target, cmd.flags, Path(scratch), reporter.warn
-        )
+        locks = [f for f in cmd.requirement_files if is_lock_file(f)]
+        if locks:
+            _install_lock(cmd, locks, reporter)
+            return ""
+    with scratch_cache() as scratch:
+        env, settings, cache_dir = open_configured(cmd.target, cmd.flags, scratch, reporter.warn)
         reqs = gather_requirements(
             cmd.requirements, cmd.editables, cmd.requirement_files, cmd.constraint_files,
             settings, reporter.warn,
@@ -216,8 +213,7 @@ def _with_named(request: InstallRequest, named: list[RequirementLine]) -> Instal
     """``request`` with the projects a build has named asked for too."""
     from cove.names import canonical
 
-    return replace(
-        request,
+    return request._replace(
         requirements=request.requirements + tuple(line.requirement for line in named),
         editable=request.editable
         | frozenset(canonical(line.requirement.name) for line in named if line.editable),
@@ -245,8 +241,6 @@ def _clone_editable_git(
 ) -> list[RequirementLine]:
     """``-e git+URL#egg=NAME`` as pip does it: a clone in ``src/NAME`` installed editable from
     there (``undo`` collects how to take each clone back if the install fails)."""
-    from dataclasses import replace
-
     from packaging.requirements import Requirement
 
     out = []
@@ -262,7 +256,7 @@ def _clone_editable_git(
             project = dest / git.subdirectory if git.subdirectory else dest
             req = Requirement(str(line.requirement))  # extras and markers kept
             req.url = project.as_uri()
-            line = replace(line, requirement=req)
+            line = line._replace(requirement=req)
         out.append(line)
     return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +23,7 @@ from cove.operations.wiring import (
     make_builder,
     make_source,
     open_configured,
+    scratch_cache,
 )
 
 if TYPE_CHECKING:
@@ -83,18 +84,16 @@ def output_path(cmd: LockCommand) -> Path | None:
 
 
 def lock_command(cmd: LockCommand, reporter: Reporter) -> LockOutcome:
-    import tempfile
-
     path = _checked(cmd)
     preferred = {} if cmd.upgrade else _existing_pins(cmd, path)
     for name in cmd.upgrade_packages:
         from cove.names import canonical
 
         preferred.pop(canonical(name), None)
-    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
+    with scratch_cache() as scratch:
         # Nothing in the environment changes: an externally managed interpreter may be read.
-        target = replace(cmd.target, break_system_packages=True)
-        env, settings, cache_dir = open_configured(target, cmd.flags, Path(scratch), reporter.warn)
+        target = cmd.target._replace(break_system_packages=True)
+        env, settings, cache_dir = open_configured(target, cmd.flags, scratch, reporter.warn)
         reqs = gather_requirements(
             cmd.requirements, (), cmd.requirement_files, cmd.constraint_files, settings,
             reporter.warn,

@@ -7,9 +7,9 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from packaging.requirements import Requirement
 from packaging.version import Version
@@ -67,11 +67,10 @@ class _Quiet:
 QUIET: Reporter = _Quiet()
 
 
-@dataclass(frozen=True, slots=True)
-class InstallRequest:
+class InstallRequest(NamedTuple):
     requirements: tuple[Requirement, ...]
     constraints: tuple[Requirement, ...] = ()
-    hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
+    hashes: Mapping[NormalizedName, frozenset[str]] = MappingProxyType({})
     require_hashes: bool = False
     upgrade: bool = False
     upgrade_strategy: Literal["only-if-needed", "eager"] = "only-if-needed"
@@ -82,11 +81,10 @@ class InstallRequest:
     compile_bytecode: bool = False
     dry_run: bool = False
     editable: frozenset[NormalizedName] = frozenset()  # installed in development mode (PEP 660)
-    unpack: UnpackPolicy = field(default_factory=UnpackPolicy)  # an editable may run a .pth
+    unpack: UnpackPolicy = UnpackPolicy()  # an editable may run a .pth
 
 
-@dataclass(frozen=True, slots=True)
-class InstallOutcome:
+class InstallOutcome(NamedTuple):
     plan: Plan
     resolution: Resolution | None  # None: everything was installed already, nothing resolved
     installed: tuple[InstalledDist, ...]
@@ -127,8 +125,7 @@ def install(
         return _install(request, env, connect, cache_dir, reporter, held)
 
 
-@dataclass(frozen=True, slots=True)
-class ExactRequest:
+class ExactRequest(NamedTuple):
     """Install exactly ``pinned``, nothing resolved (a lock, or a requirements file pinning
     everything with hashes); with ``remove_unnamed`` (sync) also remove every distribution the
     pins do not name, but ``keep_unnamed``. ``options`` carries how to install (link mode,
@@ -137,7 +134,7 @@ class ExactRequest:
     pinned: tuple[Pinned, ...]
     remove_unnamed: bool = False
     keep_unnamed: frozenset[NormalizedName] = frozenset()
-    options: InstallRequest = field(default_factory=lambda: InstallRequest(()))
+    options: InstallRequest = InstallRequest(())
 
 
 def install_exact(
@@ -155,8 +152,7 @@ def install_exact(
             plan = Plan((), (), tuple(keep), requested)
             reporter.changed(plan, 0.0, request.options.dry_run)
             return InstallOutcome(plan, None, ())
-        options = replace(
-            request.options,
+        options = request.options._replace(
             # A direct reference's hashes are its archive's, checked as it is fetched: the wheel
             # built from it has its own.
             hashes={p.name: p.hashes for p in request.pinned if p.hashes and not _url_of(p)},
@@ -259,8 +255,8 @@ def _install(
     )  # once, for the target: the satisfied check, the resolver and the report see the same
     for message in applicable.ignored:
         reporter.warn(message)
-    request = replace(
-        request, requirements=applicable.requirements, constraints=applicable.constraints
+    request = request._replace(
+        requirements=applicable.requirements, constraints=applicable.constraints
     )
     requested = frozenset(canonical(r.name) for r in request.requirements)
     specs, urls = constraint_limits(request.constraints)

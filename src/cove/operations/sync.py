@@ -6,9 +6,9 @@ fit the environment is refused before anything changes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.utils import NormalizedName
 
@@ -20,6 +20,7 @@ from cove.operations.wiring import (
     make_builder,
     make_source,
     open_configured,
+    scratch_cache,
 )
 
 if TYPE_CHECKING:
@@ -38,19 +39,18 @@ if TYPE_CHECKING:
 KEPT = frozenset(NormalizedName(n) for n in ("pip", "setuptools", "wheel"))
 
 
-@dataclass(frozen=True, slots=True)
-class SyncCommand:
+class SyncCommand(NamedTuple):
     """``cove sync`` (or ``cove install -r pylock.toml``) as the command line asked for it."""
 
     target: Target
     file: str
-    flags: Mapping[str, object] = field(default_factory=dict)  # install settings, by pip's names
+    flags: Mapping[str, object] = MappingProxyType({})  # install settings, by pip's names
     extras: tuple[str, ...] = ()  # a lock's extras to install
     groups: tuple[str, ...] | None = None  # a lock's dependency groups (None: its default ones)
     remove_unnamed: bool = True  # False for install -r pylock.toml
     exact: bool = False  # remove pip, setuptools and wheel too when the file does not name them
     dry_run: bool = False
-    build: BuildOptions = field(default_factory=BuildOptions)
+    build: BuildOptions = BuildOptions()
 
 
 def is_lock_file(path: str) -> bool:
@@ -61,12 +61,8 @@ def is_lock_file(path: str) -> bool:
 
 
 def sync_command(cmd: SyncCommand, reporter: Reporter) -> InstallOutcome:
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
-        env, settings, cache_dir = open_configured(
-            cmd.target, cmd.flags, Path(scratch), reporter.warn
-        )
+    with scratch_cache() as scratch:
+        env, settings, cache_dir = open_configured(cmd.target, cmd.flags, scratch, reporter.warn)
         path = Path(cmd.file)
         opts: FileOptions | None = None
         if is_lock_file(cmd.file):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cove.operations.wiring import Target, open_configured
+from cove.operations.wiring import Target, open_configured, scratch_cache
 
 if TYPE_CHECKING:
     from cove.install.plan import Plan
@@ -30,8 +30,6 @@ Confirm = Callable[[str, Path], bool]
 
 def uninstall_command(cmd: UninstallCommand, reporter: Reporter, confirm: Confirm | None) -> Plan:
     """The plan carried out (nothing removed when ``confirm`` says no: an empty plan)."""
-    import tempfile
-
     from cove.errors import UsageError
     from cove.install.plan import Plan
     from cove.names import canonical
@@ -50,11 +48,11 @@ def uninstall_command(cmd: UninstallCommand, reporter: Reporter, confirm: Confir
         )
     if not names:
         raise UsageError("nothing to uninstall", hint="name a package: cove uninstall requests")
-    with tempfile.TemporaryDirectory(prefix="cove-nocache-") as scratch:
+    with scratch_cache() as scratch:
         # --no-cache and --isolated mean what they mean for install: the interpreter's probe
         # stays out of the cache, and configuration (no-cache-dir included) is ignored.
         flags: dict[str, object] = {"no-cache-dir": cmd.no_cache}
-        env, _, cache_dir = open_configured(cmd.target, flags, Path(scratch), reporter.warn)
+        env, _, cache_dir = open_configured(cmd.target, flags, scratch, reporter.warn)
         installed = scan_installed([env.site_packages])
         present = [installed[n] for n in names if n in installed]
         if present and confirm is not None and not cmd.dry_run:

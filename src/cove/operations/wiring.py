@@ -3,11 +3,11 @@ apply to it and the cache to use, and the index source its resolution reads."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -23,8 +23,7 @@ if TYPE_CHECKING:
     from cove.venv.environment import Environment
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """Which environment a command acts on, as the command line names it."""
 
     python: str | None = None  # -p: an environment (or, with system, an interpreter)
@@ -43,19 +42,41 @@ def open_target(target: Target, cache_dir: Path) -> Environment:
     return open_environment(root, cache_dir)
 
 
+@contextlib.contextmanager
+def scratch_cache() -> Iterator[Callable[[], Path]]:
+    """The cache directory of a --no-cache command: a temporary one, made on first call (a
+    command that uses the cache makes none) and removed when the block ends."""
+    with contextlib.ExitStack() as stack:
+        made: list[Path] = []
+
+        def scratch() -> Path:
+            if not made:
+                import tempfile
+
+                temporary = tempfile.TemporaryDirectory(prefix="cove-nocache-")
+                made.append(Path(stack.enter_context(temporary)))
+            return made[0]
+
+        yield scratch
+
+
 def open_configured(
-    target: Target, flags: Mapping[str, object], scratch: Path, warn: Callable[[str], None]
+    target: Target,
+    flags: Mapping[str, object],
+    scratch: Callable[[], Path],
+    warn: Callable[[str], None],
 ) -> tuple[Environment, InstallSettings, Path]:
     """The environment, the settings that apply to it and the cache directory to use: with
-    --no-cache (or no-cache-dir configured) even the interpreter's probe stays out of the cache,
-    so the settings are read before the environment is opened."""
+    --no-cache (or no-cache-dir configured) even the interpreter's probe stays out of the cache
+    (in ``scratch()``, see ``scratch_cache``), so the settings are read before the environment
+    is opened."""
     from cove.cache import default_cache_dir
     from cove.settings import load_install_settings
     from cove.venv.discover import find_environment
 
     root = None if target.system else find_environment(target.python, Path.cwd(), os.environ)
     settings = load_install_settings(flags, dict(os.environ), root, target.isolated)
-    cache_dir = scratch if settings.no_cache else default_cache_dir()
+    cache_dir = scratch() if settings.no_cache else default_cache_dir()
     env = open_target(target, cache_dir)
     for note in env.recovered:  # what opening it repaired after an interrupted cove create
         warn(note)
@@ -66,8 +87,7 @@ def open_configured(
     return env, settings, cache_dir
 
 
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
+class BuildOptions(NamedTuple):
     """How projects are built from source, as the command line says."""
 
     build_constraint_files: tuple[str, ...] = ()  # -b
@@ -157,12 +177,16 @@ def make_source(
 def _locations(settings: InstallSettings, opts: FileOptions, cache_dir: Path) -> Locations:
     """Where artifacts are looked for: the configuration's indexes and find-links, then the
     requirements files' (no index at all with --no-index)."""
-    from cove.defaults import default_index_url
     from cove.index.finder import Locations
 
     indexes: list[str] = []
     if not (settings.no_index or opts.no_index):
-        indexes.append(opts.index_url or settings.index_url or default_index_url(cache_dir))
+        index_url = opts.index_url or settings.index_url
+        if not index_url:
+            from cove.defaults import default_index_url
+
+            index_url = default_index_url(cache_dir)
+        indexes.append(index_url)
         indexes += [*settings.extra_index_urls, *opts.extra_index_urls]
     return Locations(
         index_urls=tuple(dict.fromkeys(indexes)),

@@ -7,9 +7,9 @@ import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from types import MappingProxyType
+from typing import NamedTuple, Protocol
 
 from cove.cache.artifacts import (
     UrlRecord,
@@ -29,13 +29,12 @@ class HashMismatch(CoveError):
     """A file's content is not what its index or the user's --hash said it would be."""
 
 
-@dataclass(frozen=True, slots=True)
-class Fetch:
+class Fetch(NamedTuple):
     """One artifact to bring onto disk."""
 
     url: str
     filename: str
-    hashes: Mapping[str, str] = field(default_factory=dict)  # from the index: algo -> hex
+    hashes: Mapping[str, str] = MappingProxyType({})  # from the index: algo -> hex
     required: frozenset[str] = frozenset()  # user's --hash values "sha256:<hex>"; any must match
     label: str = ""  # "flask 3.0", for progress and errors
 

@@ -8,9 +8,9 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -40,12 +40,11 @@ _R = TypeVar("_R")
 INDEX_JOBS = 32
 
 
-@dataclass(frozen=True, slots=True)
-class SourceConfig:
+class SourceConfig(NamedTuple):
     locations: Locations
-    binary: BinaryPolicy = field(default_factory=BinaryPolicy)
+    binary: BinaryPolicy = BinaryPolicy()
     # --hash values per project ("sha256:<hex>"): only files they allow are offered.
-    hashes: Mapping[NormalizedName, frozenset[str]] = field(default_factory=dict)
+    hashes: Mapping[NormalizedName, frozenset[str]] = MappingProxyType({})
     # Hash-checking mode (--require-hashes or any --hash): files without a strong hash on the
     # index are refused before anything is downloaded.
     hash_checking: bool = False

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from packaging.markers import Marker
 from packaging.tags import Tag
@@ -22,8 +22,7 @@ _MACOS = re.compile(r"macosx_\d+_\d+_(.+)")
 _WINDOWS_MACHINES = {"amd64": "AMD64", "arm64": "ARM64"}
 
 
-@dataclass(frozen=True, slots=True)
-class TargetEnvironment:
+class TargetEnvironment(NamedTuple):
     """What a resolution reads of the environment it is for: the marker values, the wheel tags
     it accepts (best first) and the full Python version Requires-Python is checked against.
     ``described`` is the target as given on the command line (None for the interpreter's own),

@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -43,8 +44,7 @@ __all__ = [
 Settings = tuple[tuple[str, str], ...]  # -C KEY=VALUE pairs in the order given
 
 
-@dataclass(frozen=True, slots=True)
-class RequirementLine:
+class RequirementLine(NamedTuple):
     requirement: Requirement  # its marker included: evaluated for the target before resolving
     hashes: frozenset[str] = frozenset()  # "sha256:<hex>"
     source: str = ""  # "requirements.txt:3" or "argument"
@@ -53,8 +53,7 @@ class RequirementLine:
     config_settings: Settings = ()  # this line's -C, for the build of this project
 
 
-@dataclass(frozen=True, slots=True)
-class UnnamedLine:
+class UnnamedLine(NamedTuple):
     """A project directory whose name only a build can tell (a setup.py-only project)."""
 
     path: Path
@@ -226,8 +225,7 @@ def _read(path: Path, included: str) -> str:
         ) from None
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
+class _Line(NamedTuple):
     where: str
     file_dir: Path  # -r, -c and --find-links paths start here
     cwd: Path  # requirement and -e paths start here

@@ -9,7 +9,7 @@ import codecs
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # A comment starts at a "#" that begins the line or follows whitespace ("x.whl#sha256=" is not).
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -83,8 +83,7 @@ def split_line(line: str) -> tuple[str, str]:
     return line.strip(), ""
 
 
-@dataclass(frozen=True, slots=True)
-class Spec:
+class Spec(NamedTuple):
     """One option a requirements file may hold."""
 
     names: tuple[str, ...]
@@ -127,8 +126,7 @@ class OptionError(ValueError):
         self.hint = hint
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):
     spec: Spec
     spelled: str  # the name as written, for messages ("--hash", "-C")
     value: str = ""  # empty for a flag

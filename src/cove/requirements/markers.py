@@ -5,7 +5,7 @@ do not hold are dropped, requirements with pip's message, constraints silently a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -34,8 +34,7 @@ def applies(
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class Applicable:
+class Applicable(NamedTuple):
     requirements: tuple[Requirement, ...]
     constraints: tuple[Requirement, ...]
     ignored: tuple[str, ...]  # one message per requirement dropped

@@ -16,8 +16,7 @@ kept beyond the walk that made it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from cove.resolve.provider import Need
@@ -36,8 +35,7 @@ class Graph(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Refutation:
+class Refutation(NamedTuple):
     """Why no solution can meet ``need``: each candidate that could, with the dependency it
     cannot meet (``tried`` is empty when the user's requirements leave no candidate at all)."""
 

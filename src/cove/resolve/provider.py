@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from packaging.requirements import Requirement
 from packaging.specifiers import Specifier, SpecifierSet
@@ -53,8 +53,7 @@ def identifier(name: NormalizedName, extras: Iterable[str] = ()) -> str:
     return f"{name}[{','.join(extras)}]" if extras else name
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
+class Need(NamedTuple):
     """A requirement as the resolver sees it: a project (with extras) and what it must satisfy.
 
     ``pinned`` ties an extras identifier (``flask[async]``) to the exact base candidate;
@@ -63,7 +62,7 @@ class Need:
 
     name: NormalizedName
     extras: frozenset[str] = frozenset()
-    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    specifier: SpecifierSet = SpecifierSet()
     url: str | None = None
     requirement: Requirement | None = None
     pinned: Candidate | None = None
@@ -92,8 +91,7 @@ class Need:
         return f"{self.key}{self.specifier}"
 
 
-@dataclass(frozen=True, slots=True)
-class ExtrasCandidate:
+class ExtrasCandidate(NamedTuple):
     """A candidate together with extras: depends on its base candidate plus the extras' needs."""
 
     base: Candidate
@@ -111,30 +109,28 @@ class ExtrasCandidate:
         return f"{identifier(self.base.name, self.extras)} {self.base.version}"
 
 
-@dataclass(frozen=True, slots=True)
-class PythonCandidate:
+class PythonCandidate(NamedTuple):
     version: Version
 
     def __str__(self) -> str:
         return f"Python {self.version}"
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """Choices that change which candidate is preferred, mirroring pip's options."""
 
     markers: Mapping[str, str]  # the target interpreter's marker environment
     python_version: Version  # its full version, for Requires-Python
-    constraints: Mapping[NormalizedName, SpecifierSet] = field(default_factory=dict)
-    constraint_urls: Mapping[NormalizedName, str] = field(default_factory=dict)
+    constraints: Mapping[NormalizedName, SpecifierSet] = MappingProxyType({})
+    constraint_urls: Mapping[NormalizedName, str] = MappingProxyType({})
     pre: bool = False
-    installed: Mapping[NormalizedName, Candidate] = field(default_factory=dict)
+    installed: Mapping[NormalizedName, Candidate] = MappingProxyType({})
     upgrade: frozenset[NormalizedName] = frozenset()  # projects that may move off what is installed
     upgrade_all: bool = False  # --upgrade-strategy eager
     reinstall: frozenset[NormalizedName] = frozenset()  # --force-reinstall: never keep installed
     no_deps: bool = False  # --no-deps: only what was asked for
     # A lock's pins (cove lock without --upgrade): tried before any other version of the index.
-    preferred: Mapping[NormalizedName, Version] = field(default_factory=dict)
+    preferred: Mapping[NormalizedName, Version] = MappingProxyType({})
 
 
 class Provider(AbstractProvider):  # type: ignore[type-arg]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName
 
-from cove.resolve.explain import ResolutionError, explain
 from cove.resolve.provider import (
     PYTHON,
     ExtrasCandidate,
@@ -22,8 +21,7 @@ from cove.resolve.source import Candidate, PackageSource
 ROUNDS = 20_000  # resolvelib's rounds before giving up: about a minute at worst here
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):
     """The chosen candidate per project, and who asked for whom (for reports and trees)."""
 
     chosen: dict[NormalizedName, Candidate]
@@ -44,8 +42,12 @@ def resolve(
     try:
         result = Resolver(provider, BaseReporter()).resolve(needs, max_rounds=ROUNDS)
     except ResolutionImpossible as exc:
+        from cove.resolve.explain import explain  # only a failure is explained
+
         raise explain(exc.causes, provider) from None
     except ResolutionTooDeep:
+        from cove.resolve.explain import ResolutionError
+
         names = provider.most_conflicted(5)
         which = f" (most often in conflict: {', '.join(names)})" if names else ""
         raise ResolutionError(
@@ -79,4 +81,4 @@ def _base_str(parent: object) -> str:
     return str(parent)
 
 
-__all__ = ["Candidate", "PythonCandidate", "Resolution", "ResolutionError", "resolve"]
+__all__ = ["Candidate", "PythonCandidate", "Resolution", "resolve"]

@@ -4,8 +4,7 @@ a candidate is one version of a project, and its origin says where it would come
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from packaging.version import Version
 
@@ -19,8 +18,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
 
-@dataclass(frozen=True, slots=True)
-class VcsCheckout:
+class VcsCheckout(NamedTuple):
     """The commit a git reference resolved to, for PEP 610's vcs_info."""
 
     repo: str  # the repository URL, credentials redacted
@@ -29,8 +27,7 @@ class VcsCheckout:
     subdirectory: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class DirectReference:
+class DirectReference(NamedTuple):
     """A ``name @ url`` requirement (or a path, or a git URL) made ready: the wheel to install,
     remote or built from the tree, sdist or commit, and what PEP 610 will record of it."""
 
@@ -40,8 +37,7 @@ class DirectReference:
     directory: bool = False  # a local project directory (dir_info)
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One version of a project that could satisfy a requirement, and where it comes from: an
     index release (its files best first), an installed distribution, or a direct reference.
     The resolver compares candidates; only the prepare stage looks inside the origin."""

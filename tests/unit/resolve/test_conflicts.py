@@ -13,8 +13,9 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from cove.index.metadata import CandidateMetadata, MetadataError
+from cove.resolve.explain import ResolutionError
 from cove.resolve.provider import ExtrasCandidate, Need, Provider
-from cove.resolve.resolver import ResolutionError, resolve
+from cove.resolve.resolver import resolve
 from cove.resolve.source import Candidate
 from tests.support import graphs
 from tests.support.graphs import Graph, Projects

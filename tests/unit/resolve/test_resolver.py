@@ -8,7 +8,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 
-from cove.resolve.resolver import ResolutionError, resolve
+from cove.resolve.explain import ResolutionError
+from cove.resolve.resolver import resolve
 from tests.support import memory
 from tests.support.memory import MemorySource, policy
 
