@@ -2,11 +2,12 @@
 with the same bytes) is not parsed again. I/O: reads and writes the ``parsed`` bucket.
 
 An entry is keyed by everything that decides the parse (the body's sha256, its content type,
-the URL links are made absolute against, the project, the target's tags, this format's version)
-and holds JSON, never pickle: the cache directory is not trusted to run code. Its first line is
-the sha256 of the rest, so a corrupt or truncated entry is ignored (and written again) rather
-than read as a wrong answer. Links are rebuilt from fields validated when the entry was written:
-each distinct version and tag set is parsed once per page, not once per file."""
+the URL links are made absolute against, the project, the target's tags, this format's and
+cove's version) and holds JSON, never pickle: the cache directory is not trusted to run code.
+Its first line is the sha256 of the rest, so a corrupt or truncated entry is ignored (and
+written again) rather than read as a wrong answer. Links are rebuilt from fields validated when
+the entry was written: each distinct version and tag set is parsed once per page, not once per
+file."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from packaging.tags import parse_tag
 from packaging.version import Version
 
+from cove import __version__
 from cove.cache import PARSED
 from cove.cache.files import store
 from cove.index.models import Link
@@ -26,7 +28,10 @@ if TYPE_CHECKING:
 
     from packaging.tags import Tag
 
-FORMAT = 1  # bumped with any change to what a row holds or how a page is parsed into Links
+# Bumped with any change to what a row holds or to what parse_project_page makes of a page
+# (simple.py, models.py); cove's own version is in the key as well, so a release never reads
+# another release's entries.
+FORMAT = 1
 
 
 class Parsed(NamedTuple):
@@ -45,7 +50,7 @@ class ParsedPages:
 
     def key(self, sha256: str, content_type: str, page_url: str, project: str | None) -> str:
         """The entry's name: a digest of everything the parse depends on."""
-        parts = [FORMAT, sha256, content_type, page_url, project, self._target]
+        parts = [FORMAT, __version__, sha256, content_type, page_url, project, self._target]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
     def load(self, key: str, page_url: str) -> Parsed | None:
