@@ -4,10 +4,11 @@
     /root/.pyenv/versions/3.11.7/bin/python3 bench/bench_sync.py --runs 5 --markdown
 
 Setup (untimed): the wheels of the requirements (default ``jupyterlab pandas matplotlib``, about
-100 distributions) come from ``--wheels DIR`` (downloaded there with the machine's pip when it
-is empty), served on 127.0.0.1 with PEP 691 JSON and PEP 658 metadata (``max-age=0``: every page
-is revalidated). cove locks them once (pylock.toml, and the hashed requirements.txt pip gets),
-and every command runs once so each tool's cache is warm. Then, round-robin:
+100 distributions) come from the wheelhouse under ``--wheels DIR`` (``wheelhouse.py``), served
+by ``index_server.py`` on 127.0.0.1, by default with PEP 691 JSON and PEP 658 metadata
+(``max-age=0``: every page is revalidated; the server's options change that). cove locks them
+once (pylock.toml, and the hashed requirements.txt pip gets), and every command runs once so
+each tool's cache is warm. Then, round-robin:
 
 - sync into an empty environment (made outside the timed region with ``cove create
   --without-pip``; pip's runs get one with pip seeded, which pip needs): ``cove sync``, ``uv pip
@@ -32,10 +33,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.support.index import IndexServer
-
 from bench.bench_create import ensure_peers, newest_pyenv
-from bench.bench_install import fetch_wheels, serve_index
+from bench.index_server import BenchIndex, add_arguments, options_from
+from bench.wheelhouse import DEFAULT_ROOT, ensure_wheels
 
 REQUIREMENTS = ["jupyterlab", "pandas", "matplotlib"]
 SYNC_TARGETS = [  # (peer, cove, what the ratio peer / cove must reach)
@@ -53,9 +53,10 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--peers", type=Path, default=Path("/tmp/cove-bench-peers"))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cove-bench-sync-cache"))
-    parser.add_argument("--wheels", type=Path, default=Path("/tmp/cove-bench-wheels/large"))
+    parser.add_argument("--wheels", type=Path, default=DEFAULT_ROOT, help="wheelhouse root")
     parser.add_argument("--skip-pip", action="store_true", help="time cove and uv only")
     parser.add_argument("requirements", nargs="*", default=REQUIREMENTS)
+    add_arguments(parser)  # the index server's options: --latency, --real-pages, ...
     args = parser.parse_args()
     py = args.python or newest_pyenv("3.12")
     uv, _ = ensure_peers(args.peers)
@@ -93,13 +94,11 @@ def main() -> int:
         return target
 
     try:
-        wheels = sorted(args.wheels.glob("*.whl")) or fetch_wheels(args.requirements, py,
-                                                                   args.wheels)  # fmt: skip
-        index = serve_index(wheels, work / "index")
+        root = ensure_wheels(args.requirements, py, args.wheels)
         project = work / "project"
         project.mkdir()
         (project / "requirements.in").write_text("\n".join(args.requirements) + "\n")
-        with IndexServer(index) as server:
+        with BenchIndex(root, options_from(args)) as server:
             url = server.url
             resolver = fresh("resolver")
             lock_cmd = [*cove, "lock", "-q", "-p", str(resolver), "-i", url]

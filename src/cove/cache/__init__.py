@@ -11,12 +11,13 @@ from pathlib import Path
 ARTIFACTS = "artifacts-v1"  # cache/artifacts.py: downloads, by sha256
 UNPACKED = "unpacked-v2"  # cache/unpacked.py: wheels unpacked once (checked), linked from here
 PAGES = "http-v1"  # http/client.py: index pages, revalidated
+PARSED = "parsed-v1"  # index/parsed.py: the Links parsed from a page, by its sha256 and target
 METADATA = "metadata-v1"  # prepare/metadata.py: by PEP 658 file's or (wheels/) wheel's sha256
 INTERPRETERS = "interpreters-v6"  # python/probe.py: what each interpreter's probe reported
 BUILT = "built-v1"  # build/builder.py: wheels built from sdists, trees and commits
 VCS = "vcs-v1"  # build/vcs.py: git mirrors and checkouts
 DEFAULT_INDEX = "default-index-v1.json"  # defaults.py: the index pip would use
-BUCKETS = (ARTIFACTS, UNPACKED, PAGES, METADATA, INTERPRETERS, BUILT, VCS, DEFAULT_INDEX)
+BUCKETS = (ARTIFACTS, UNPACKED, PAGES, PARSED, METADATA, INTERPRETERS, BUILT, VCS, DEFAULT_INDEX)
 
 
 def default_cache_dir() -> Path:

@@ -97,6 +97,9 @@ class Response(NamedTuple):
     status: int
     content_type: str
     body: bytes
+    # The body's sha256 when the page cache holds this body (None with --no-cache, for a
+    # no-store answer or a file:// page): what keys the Links parsed from it (index/parsed.py).
+    sha256: str | None = None
 
 
 @dataclass(slots=True)
@@ -131,7 +134,7 @@ class HttpClient:
             age = time.time() - meta["stored"]
             fresh = age < max(meta.get("max_age", 0), self.options.page_ttl)
             if (fresh and not self.options.refresh) or self.options.offline:
-                return Response(meta["url"], 200, meta["content_type"], body)
+                return Response(meta["url"], 200, meta["content_type"], body, meta["sha256"])
         elif self.options.offline:
             raise NetworkError(
                 f"{redact(url)} is not in the cache and --offline forbids the network",
@@ -150,11 +153,12 @@ class HttpClient:
             meta["max_age"] = _max_age(resp.headers)
             if entry:
                 self._write_cache(entry, meta)  # the body is unchanged: only its freshness
-            return Response(meta["url"], 200, meta["content_type"], body)
+            return Response(meta["url"], 200, meta["content_type"], body, meta["sha256"])
         if resp.status == 404:
             return None
         final = split_auth(_final_url(resp, url))[0]
         ctype = resp.headers.get("Content-Type", "")
+        digest: str | None = None
         if entry:
             meta = {
                 "url": final,
@@ -170,7 +174,7 @@ class HttpClient:
                 # The same page again (an index that sends no validators): only what is known
                 # of it is refreshed, not its body (a large project's page is megabytes).
                 self._write_cache(entry, {**meta, "sha256": digest}, None if unchanged else body)
-        return Response(final, resp.status, ctype, body)
+        return Response(final, resp.status, ctype, body, digest)
 
     def get_bytes(self, url: str) -> bytes:
         """A small file (a PEP 658 metadata file), whole."""

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from cove.http.client import NetworkError
 from cove.http.urls import is_secure_origin, redact
+from cove.index.parsed import Parsed, ParsedPages
 from cove.index.simple import (
     ACCEPT_HEADER,
     Filter,
@@ -24,7 +25,7 @@ from cove.index.simple import (
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
-    from cove.http.client import HttpClient
+    from cove.http.client import HttpClient, Response
     from cove.index.models import Link
 
 IndexStrategy = Literal["first-index", "best-match"]
@@ -62,10 +63,12 @@ class Finder:
         self._warn = warn
         self._failed: dict[str, str] = {}  # location -> why it is not used
         self._lock = threading.Lock()
+        cache_dir = client.options.cache_dir
+        self._parsed = None if cache_dir is None else ParsedPages(cache_dir, accept)
 
     def find(self, name: NormalizedName) -> Found:
         links: list[Link] = []
-        keep = Filter(self._accept)
+        skipped = 0
         for index_url in self.locations.index_urls:
             if not self._usable(index_url):
                 continue
@@ -76,14 +79,30 @@ class Finder:
                 continue
             if page is None or page.content_type == "x-cove/directory":
                 continue  # a file:// directory without index.html has no page, as for pip
-            before = len(keep.skipped)
-            found = parse_project_page(page.body, page.content_type, page.url, name, keep)
-            links += found
-            if (found or len(keep.skipped) > before) and self.locations.strategy == "first-index":
+            found = self._parse(page, name)
+            links += found.links
+            skipped += found.skipped
+            if (found.links or found.skipped) and self.locations.strategy == "first-index":
                 break
         for location in self.locations.find_links:
             links += self._find_links(location, name)
-        return Found(links, len(keep.skipped))
+        return Found(links, skipped)
+
+    def _parse(self, page: Response, name: NormalizedName) -> Parsed:
+        """A project page's Links: from the parsed-page cache when this body was parsed for this
+        target before, else parsed (and stored, when the page cache holds the body)."""
+        key = None
+        if self._parsed is not None and page.sha256 is not None:
+            key = self._parsed.key(page.sha256, page.content_type, page.url, name)
+            cached = self._parsed.load(key, page.url)
+            if cached is not None:
+                return cached
+        keep = Filter(self._accept)
+        links = parse_project_page(page.body, page.content_type, page.url, name, keep)
+        parsed = Parsed(links, len(keep.skipped))
+        if self._parsed is not None and key is not None:
+            self._parsed.save(key, parsed)
+        return parsed
 
     def not_found(self, name: NormalizedName) -> str:
         """The sentence for a project no location has: where it was looked for, and which

@@ -75,7 +75,8 @@ def parse_project_page(
 ) -> list[Link]:
     """The artifacts on a project page, by its content type; ``page_url`` is the final URL the
     page came from (relative links resolve against it). With ``project``, other projects' files
-    are left out, as on a find-links page listing many."""
+    are left out, as on a find-links page listing many. (What it makes of a page is cached:
+    a change to that bumps ``cove.index.parsed.FORMAT``.)"""
     mime, charset = _content_type(content_type)
     want = canonicalize_name(project) if project else None
     if mime in _JSON_TYPES:

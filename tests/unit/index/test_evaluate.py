@@ -346,6 +346,39 @@ def test_all_versions_for_a_resolver_that_filters_itself() -> None:
     assert [str(r.version) for r in all_versions(preferring)] == ["3.0", "2.5"]
 
 
+def test_all_versions_groups_equal_versions_and_ranks_by_version_then_tag_then_build() -> None:
+    """Versions are ranked once each and files by their version's place: 1.0 and 1.0.0 are one
+    release (named as its best file names it), files of a version rank by tag, then build tag,
+    then the index's order; with hashes, the files they allow come first and differing ones go."""
+    links = [
+        link("foo-1.0.0.tar.gz", hashes={"sha256": "aa"}),
+        link("foo-1.0-py3-none-any.whl", hashes={"sha256": "bb"}),
+        link("foo-1.0-1-py3-none-any.whl", hashes={"sha256": "cc"}),
+        link("foo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", hashes={"sha256": "dd"}),
+        link("foo-0.9-cp312-cp312-manylinux_2_28_x86_64.whl"),
+        link("foo-1.0.0-py3-none-any.whl", hashes={"sha256": "ee"}),
+        link("foo-10.0.tar.gz"),
+        link("foo-2.0-py3-none-any.whl"),
+    ]
+    judged = judge_links(links, "foo", tags=TAGS, python_version=PY)
+    releases = all_versions(judged)
+    assert [str(r.version) for r in releases] == ["10.0", "2.0", "1.0", "0.9"]
+    assert [f.filename for f in releases[2].links] == [
+        "foo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",  # the best tag
+        "foo-1.0-1-py3-none-any.whl",  # a build tag beats none
+        "foo-1.0.0-py3-none-any.whl",  # the same key: later on the page first, as before
+        "foo-1.0-py3-none-any.whl",
+        "foo-1.0.0.tar.gz",
+    ]
+    assert releases[2].version is releases[2].links[0].version
+    preferring = judge_links(links, "foo", tags=TAGS, python_version=PY,
+                             binary=BinaryPolicy(prefer_binary=True))  # fmt: skip
+    assert [str(r.version) for r in all_versions(preferring)] == ["2.0", "1.0", "0.9", "10.0"]
+    hashed = all_versions(judged, ["sha256:bb", "sha256:aa"])
+    assert [str(r.version) for r in hashed] == ["1.0", "10.0", "2.0", "0.9"]
+    assert [f.filename for f in hashed[0].links] == ["foo-1.0-py3-none-any.whl", "foo-1.0.0.tar.gz"]
+
+
 def test_describe_target() -> None:
     assert describe_target(TAGS) == "cp312, manylinux_2_28_x86_64"
     linux = [*parse_tag("cp312-cp312-linux_x86_64"), *parse_tag("py3-none-any")]
