@@ -37,6 +37,7 @@ BACKOFF_MAX = 10.0  # seconds: the longest wait between two tries without a Retr
 CHUNK = 256 * 1024
 DRAIN_MAX = 64 * 1024  # a retried answer's body is read (to keep the connection) up to this
 Progress = Callable[[int, int | None], None]  # (bytes so far, total or None)
+Known = Callable[[str, str, str], bool]  # (sha256, content type, url): the body is not needed
 
 
 class NetworkError(CoveError):
@@ -122,13 +123,18 @@ class HttpClient:
 
     # -- public -------------------------------------------------------------------------------
 
-    def get_page(self, url: str, accept: str) -> Response | None:
-        """An index or find-links page, revalidated against the cache; None when it is 404."""
+    def get_page(self, url: str, accept: str, known: Known | None = None) -> Response | None:
+        """An index or find-links page, revalidated against the cache; None when it is 404.
+
+        ``known(sha256, content_type, url)``, asked of a cached body before it is read: True
+        when the caller already has what it needs from that body (the finder: its Links, in
+        the parsed-page cache). The body is then neither read nor checked, and a fresh or 304
+        answer comes back with ``body`` empty and that ``sha256``."""
         url = self._remember_auth(url)
         if url.startswith("file:"):
             return self._file_page(url)
         entry = self._cache_entry(url, accept)
-        cached = self._read_cache(entry) if entry else None
+        cached = self._read_cache(entry, known) if entry else None
         if cached is not None:
             meta, body = cached
             age = time.time() - meta["stored"]
@@ -170,9 +176,11 @@ class HttpClient:
             }
             if "no-store" not in resp.headers.get("Cache-Control", ""):
                 digest = hashlib.sha256(body).hexdigest()
-                unchanged = cached is not None and cached[0].get("sha256") == digest
                 # The same page again (an index that sends no validators): only what is known
-                # of it is refreshed, not its body (a large project's page is megabytes).
+                # of it is refreshed, not its body (a large project's page is megabytes), unless
+                # ``known`` spared reading the stored one: that one was never checked.
+                unchanged = cached is not None and cached[0].get("sha256") == digest
+                unchanged = unchanged and not (known is not None and cached and not cached[1])
                 self._write_cache(entry, {**meta, "sha256": digest}, None if unchanged else body)
         return Response(final, resp.status, ctype, body, digest)
 
@@ -538,13 +546,25 @@ class HttpClient:
         key = hashlib.sha256(f"{url}\0{accept}".encode()).hexdigest()
         return self.options.cache_dir / PAGE_BUCKET / key[:2] / key
 
-    def _read_cache(self, entry: Path) -> tuple[dict[str, Any], bytes] | None:
+    def _read_cache(
+        self, entry: Path, known: Known | None = None
+    ) -> tuple[dict[str, Any], bytes] | None:
+        """What is stored of a page and its body (checked against its sha256), or b"" for the
+        body when ``known`` says the caller needs none."""
         try:
             meta = json.loads(entry.with_suffix(".json").read_text(encoding="utf-8"))
-            body = entry.with_suffix(".body").read_bytes()
         except (OSError, ValueError):
             return None
-        if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
+        digest = meta.get("sha256")
+        if known is not None and isinstance(digest, str):
+            ctype, where = meta.get("content_type"), meta.get("url")
+            if isinstance(ctype, str) and isinstance(where, str) and known(digest, ctype, where):
+                return meta, b""
+        try:
+            body = entry.with_suffix(".body").read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(body).hexdigest() != digest:
             return None
         return meta, body
 

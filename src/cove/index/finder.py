@@ -25,7 +25,7 @@ from cove.index.simple import (
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
-    from cove.http.client import HttpClient, Response
+    from cove.http.client import HttpClient, Known, Response
     from cove.index.models import Link
 
 IndexStrategy = Literal["first-index", "best-match"]
@@ -72,14 +72,18 @@ class Finder:
         for index_url in self.locations.index_urls:
             if not self._usable(index_url):
                 continue
+            known: dict[tuple[str, str, str], Parsed] = {}  # Links from the cache, by _known
             try:
-                page = self.client.get_page(project_url(index_url, name), ACCEPT_HEADER)
+                page = self.client.get_page(
+                    project_url(index_url, name), ACCEPT_HEADER, self._known(name, known)
+                )
             except NetworkError as exc:
                 self._unreachable(index_url, exc)
                 continue
             if page is None or page.content_type == "x-cove/directory":
                 continue  # a file:// directory without index.html has no page, as for pip
-            found = self._parse(page, name)
+            cached = known.get((page.sha256 or "", page.content_type, page.url))
+            found = cached if cached is not None else self._parse(page, name)
             links += found.links
             skipped += found.skipped
             if (found.links or found.skipped) and self.locations.strategy == "first-index":
@@ -87,6 +91,24 @@ class Finder:
         for location in self.locations.find_links:
             links += self._find_links(location, name)
         return Found(links, skipped)
+
+    def _known(
+        self, name: NormalizedName, known: dict[tuple[str, str, str], Parsed]
+    ) -> Known | None:
+        """For the client: whether a cached body's Links are in the parsed-page cache (kept
+        in ``known`` by what they were parsed from), so a page that did not change is not
+        read again only to be looked up."""
+        parsed = self._parsed
+        if parsed is None:
+            return None
+
+        def have(sha256: str, content_type: str, page_url: str) -> bool:
+            found = parsed.load(parsed.key(sha256, content_type, page_url, name), page_url)
+            if found is not None:
+                known[sha256, content_type, page_url] = found
+            return found is not None
+
+        return have
 
     def _parse(self, page: Response, name: NormalizedName) -> Parsed:
         """A project page's Links: from the parsed-page cache when this body was parsed for this

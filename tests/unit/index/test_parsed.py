@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cove.cache import PARSED
+from cove.cache import PAGES, PARSED
 from cove.http.client import HttpClient, HttpOptions
 from cove.index.finder import Finder, Found, Locations
 from cove.index.models import Link
@@ -35,6 +35,12 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr("cove.index.finder.parse_project_page", counted)
     return seen
+
+
+@pytest.fixture(params=[True, False], ids=["revalidated-304", "same-body-200"])
+def etag(request: pytest.FixtureRequest) -> bool:
+    """Whether the index sends validators (a 304 for an unchanged page) or the page again."""
+    return bool(request.param)
 
 
 @pytest.fixture
@@ -62,7 +68,6 @@ def versions(found: Found) -> list[str]:
     return sorted(str(link.version) for link in found.links)
 
 
-@pytest.mark.parametrize("etag", [True, False], ids=["revalidated-304", "same-body-200"])
 def test_an_unchanged_page_is_parsed_once(
     tmp_path: Path, demo: Index, parses: list[str], etag: bool
 ) -> None:
@@ -184,3 +189,48 @@ def test_an_unwritable_cache_only_costs_the_parse(
         assert versions(find(cache, server)) == ["1.0", "1.1", "1.2"]
         assert versions(find(cache, server)) == ["1.0", "1.1", "1.2"]
     assert len(parses) == 2
+
+
+def _drop_bodies(cache: Path) -> list[Path]:
+    """Remove every page body the page cache holds (what is known of each page stays)."""
+    bodies = sorted((cache / PAGES).rglob("*.body"))
+    for body in bodies:
+        body.unlink()
+    return bodies
+
+
+def test_a_page_whose_links_are_cached_is_revalidated_without_its_body(
+    tmp_path: Path, demo: Index, parses: list[str]
+) -> None:
+    # The page's body is not even read: gone from the cache, it is still revalidated (304)
+    # from what is known of it, and its Links come from the parsed-page cache.
+    cache = tmp_path / "cache"
+    with IndexServer(demo, ServerOptions(etag=True)) as server:
+        first = find(cache, server)
+        assert _drop_bodies(cache)
+        second = find(cache, server)
+        asked = server.headers_of("/simple/demo/")
+    assert len(asked) == 2 and "If-None-Match" in asked[1]
+    assert parses == [server.url + "demo/"]
+    assert second.links == first.links and second.skipped == first.skipped
+
+
+def test_a_page_whose_links_are_not_cached_is_read_and_its_body_kept(
+    tmp_path: Path, demo: Index, parses: list[str], etag: bool
+) -> None:
+    # Another target needs the body: a missing one is fetched whole and stored again; with
+    # no validators, a body that was not read (its Links known) is stored again too.
+    cache = tmp_path / "cache"
+    with IndexServer(demo, ServerOptions(etag=etag)) as server:
+        find(cache, server)
+        bodies = _drop_bodies(cache)
+        if not etag:
+            find(cache, server)  # the same target: the Links are known, the body comes back
+            assert all(body.is_file() for body in bodies)
+            _drop_bodies(cache)
+        other = find(cache, server, LINUX)
+        asked = server.headers_of("/simple/demo/")
+    assert "If-None-Match" not in asked[-1]
+    assert all(body.is_file() for body in bodies)
+    assert parses == [server.url + "demo/"] * 2
+    assert versions(other) == ["1.0", "1.1", "1.2", "1.3"]
