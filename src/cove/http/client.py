@@ -154,10 +154,9 @@ class HttpClient:
                 headers["If-Modified-Since"] = cached[0]["last_modified"]
         resp, body = self._retrying(url, lambda b: self._fetch_whole(url, headers, b, (304, 404)))
         if resp.status == 304 and cached is not None:
-            meta, body = cached
-            meta["stored"] = time.time()
-            meta["max_age"] = _max_age(resp.headers)
-            if entry:
+            old, body = cached
+            meta = {**old, "stored": time.time(), "max_age": _max_age(resp.headers)}
+            if entry and self._rewrite_needed(old, meta):
                 self._write_cache(entry, meta)  # the body is unchanged: only its freshness
             return Response(meta["url"], 200, meta["content_type"], body, meta["sha256"])
         if resp.status == 404:
@@ -177,11 +176,17 @@ class HttpClient:
             if "no-store" not in resp.headers.get("Cache-Control", ""):
                 digest = hashlib.sha256(body).hexdigest()
                 # The same page again (an index that sends no validators): only what is known
-                # of it is refreshed, not its body (a large project's page is megabytes), unless
-                # ``known`` spared reading the stored one: that one was never checked.
+                # of it is refreshed, not its body (a large project's page is megabytes). A
+                # body ``known`` spared reading is written again only when it is gone or cut
+                # short; any other damage is found where every body is read, by its sha256.
                 unchanged = cached is not None and cached[0].get("sha256") == digest
-                unchanged = unchanged and not (known is not None and cached and not cached[1])
-                self._write_cache(entry, {**meta, "sha256": digest}, None if unchanged else body)
+                if unchanged and cached is not None and not cached[1]:
+                    unchanged = _stored_size(entry) == len(body)
+                meta["sha256"] = digest
+                if not unchanged:
+                    self._write_cache(entry, meta, body)
+                elif cached is not None and self._rewrite_needed(cached[0], meta):
+                    self._write_cache(entry, meta)
         return Response(final, resp.status, ctype, body, digest)
 
     def get_bytes(self, url: str) -> bytes:
@@ -568,6 +573,15 @@ class HttpClient:
             return None
         return meta, body
 
+    def _rewrite_needed(self, old: dict[str, Any], new: dict[str, Any]) -> bool:
+        """Whether what is known of a page that did not change must be written again: when
+        more than the time it was asked changed, or when that time is read (a freshness
+        window: ``--cache-ttl`` or the index's max-age). Without one every run asks again, and
+        rewriting each page's record only to say when is a write per page per run."""
+        if self.options.page_ttl > 0 or new.get("max_age") or old.get("max_age"):
+            return True
+        return {**old, "stored": None} != {**new, "stored": None}
+
     def _write_cache(self, entry: Path, meta: dict[str, Any], body: bytes | None = None) -> None:
         """Store a page (``body``) and what is known of it (``meta``, with the body's sha256),
         or only refresh what is known of the body already stored."""
@@ -578,6 +592,14 @@ class HttpClient:
             write_atomic(entry.with_suffix(".json"), json.dumps(meta).encode())
         except OSError:
             pass  # a read-only cache slows cove down but must not fail it
+
+
+def _stored_size(entry: Path) -> int | None:
+    """The size of the page body stored for ``entry``; None when there is none."""
+    try:
+        return entry.with_suffix(".body").stat().st_size
+    except OSError:
+        return None
 
 
 def _file_path(url: str) -> Path:

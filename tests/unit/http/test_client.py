@@ -6,6 +6,7 @@ resets and stalls mid-body, wrong ranges, redirect loops."""
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,6 +41,30 @@ def test_page_is_cached_and_revalidated(tmp_path: Path, index: Index) -> None:
         offline = client(tmp_path, offline=True).get_page(server.url + "flask/", JSON)
         assert offline is not None and offline.body == first.body
         assert server.count("/simple/flask/") == 2
+
+
+@pytest.mark.parametrize("etag", [True, False], ids=["304", "same-200"])
+def test_what_is_known_of_an_unchanged_page_is_written_only_when_a_freshness_window_reads_it(
+    tmp_path: Path, index: Index, etag: bool
+) -> None:
+    # Without a window every run asks again: rewriting each page's record only to say when
+    # would be a write per page per run. With --cache-ttl the time is what makes the page
+    # fresh, so a confirmed page is trusted for the window from then on.
+    index.add("demo", "1.0")
+    with IndexServer(index, ServerOptions(etag=etag)) as server:
+        url = server.url + "demo/"
+        client(tmp_path).get_page(url, JSON)
+        (record,) = (tmp_path / "cache").rglob("*.json")
+        first, stored = record.stat(), json.loads(record.read_text())["stored"]
+        client(tmp_path).get_page(url, JSON)
+        kept = record.stat()
+        client(tmp_path, page_ttl=600.0, refresh=True).get_page(url, JSON)
+        confirmed = json.loads(record.read_text())["stored"]
+        client(tmp_path, page_ttl=600.0).get_page(url, JSON)
+        asked = server.count("/simple/demo/")
+    assert (kept.st_ino, kept.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    assert confirmed > stored
+    assert asked == 3  # the last one was fresh: not asked
 
 
 def test_offline_without_cache_is_a_clear_error(tmp_path: Path, index: Index) -> None:

@@ -219,7 +219,7 @@ def test_a_page_whose_links_are_not_cached_is_read_and_its_body_kept(
     tmp_path: Path, demo: Index, parses: list[str], etag: bool
 ) -> None:
     # Another target needs the body: a missing one is fetched whole and stored again; with
-    # no validators, a body that was not read (its Links known) is stored again too.
+    # no validators, a body gone from the cache comes back with the page.
     cache = tmp_path / "cache"
     with IndexServer(demo, ServerOptions(etag=etag)) as server:
         find(cache, server)
@@ -234,3 +234,27 @@ def test_a_page_whose_links_are_not_cached_is_read_and_its_body_kept(
     assert all(body.is_file() for body in bodies)
     assert parses == [server.url + "demo/"] * 2
     assert versions(other) == ["1.0", "1.1", "1.2", "1.3"]
+
+
+def test_a_page_served_again_whose_links_are_known_is_not_written_again(
+    tmp_path: Path, demo: Index
+) -> None:
+    # An index without validators sends every page whole on every run: when its bytes are
+    # the ones stored and their Links are known, the stored body is left as it is (a large
+    # project's page is megabytes); one cut short is written again.
+    cache = tmp_path / "cache"
+    with IndexServer(demo, ServerOptions(etag=False)) as server:
+        find(cache, server)
+        (body,) = sorted((cache / PAGES).rglob("*.body"))
+        before = body.stat()
+        again = find(cache, server)
+        kept = body.stat()
+        body.write_bytes(body.read_bytes()[:10])
+        find(cache, server)
+        repaired = body.read_bytes()
+    assert versions(again) == ["1.0", "1.1", "1.2"]
+    assert (kept.st_ino, kept.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert (
+        hashlib.sha256(repaired).hexdigest()
+        == json.loads(body.with_suffix(".json").read_text())["sha256"]
+    )
