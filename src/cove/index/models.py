@@ -132,10 +132,9 @@ def parse_sdist_name(
     cut = -1
     if project is not None:
         want = canonicalize_name(project)
-        cut = next(
-            (i for i, c in enumerate(stem) if c == "-" and canonicalize_name(stem[:i]) == want),
-            -1,
-        )
+        cut = stem.find("-")
+        while cut > 0 and canonicalize_name(stem[:cut]) != want:
+            cut = stem.find("-", cut + 1)
     if cut < 0:
         cut = stem.rfind("-")
     if cut <= 0:

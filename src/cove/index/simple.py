@@ -55,15 +55,24 @@ class Filter:
     def __init__(self, accept: frozenset[str] | None) -> None:
         self.accept = accept
         self.skipped: list[str] = []
+        # A page names each tag triple again for every version (numpy: 40,000 wheels, a few
+        # hundred triples): each triple is judged once.
+        self._fits: dict[str, bool] = {}
 
     def keep(self, filename: str) -> bool:
-        if self.accept is None:
+        if self.accept is None or not filename.endswith(".whl"):
             return True
-        tags = wheel_tag_strings(filename)
-        if tags is None or tags & self.accept:
-            return True
-        self.skipped.append(filename)
-        return False
+        parts = filename[:-4].split("-")
+        if len(parts) not in (5, 6):
+            return True  # not a wheel's name: make_link decides what it is
+        triple = "-".join(parts[-3:])
+        fits = self._fits.get(triple)
+        if fits is None:
+            tags = wheel_tag_strings(filename)
+            fits = self._fits[triple] = tags is None or bool(tags & self.accept)
+        if not fits:
+            self.skipped.append(filename)
+        return fits
 
 
 def parse_project_page(

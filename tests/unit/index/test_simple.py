@@ -15,6 +15,7 @@ from packaging.version import Version
 from cove.index.models import Link, make_link, parse_sdist_name
 from cove.index.simple import (
     ACCEPT_HEADER,
+    Filter,
     IndexPageError,
     parse_find_links,
     parse_project_page,
@@ -459,3 +460,24 @@ def test_links_are_made_absolute_as_urljoin_makes_them(page: str, href: str) -> 
     from cove.index.simple import _absolute
 
     assert _absolute(page, href) == urljoin(page, href)
+
+
+def test_the_filter_judges_each_tag_triple_as_the_target_reads_it() -> None:
+    # Triples repeat for every version (each is judged once): compressed tag sets fit when
+    # any of their tags does, case does not matter, and a name that is no wheel's is kept for
+    # make_link to judge.
+    keep = Filter(frozenset({"py3-none-any", "cp312-cp312-manylinux_2_17_x86_64"}))
+    names = {
+        "demo-1.0-py3-none-any.whl": True,
+        "demo-1.1-py3-none-any.whl": True,
+        "demo-1.0-py2.py3-none-any.whl": True,
+        "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl": True,
+        "demo-1.0-1build-CP312-CP312-MANYLINUX_2_17_X86_64.whl": True,
+        "demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl": False,
+        "demo-1.1-cp311-cp311-manylinux_2_17_x86_64.whl": False,
+        "demo-1.0-cp312-cp312-win_amd64.whl": False,
+        "demo-1.0.tar.gz": True,
+        "not-a-wheel.whl": True,
+    }
+    assert {name: keep.keep(name) for name in names} == names
+    assert keep.skipped == [name for name, fits in names.items() if not fits]
