@@ -117,16 +117,17 @@ def _extract(wheel: Path, dest: Path, policy: UnpackPolicy) -> UnpackedWheel:
                 while parent and parent not in dirs:
                     dirs.add(parent)
                     parent = parent.rpartition("/")[0]
+            top = os.fspath(dest)  # paths as strings: a Path per file is most of the Python
             for d in sorted(dirs):  # parents first
                 if d in names:
                     raise WheelError(
                         f"{wheel.name} has {d!r} both as a file and as a directory",
                         hint="the wheel is malformed; nothing was installed",
                     )
-                (dest / d).mkdir()
+                os.mkdir(f"{top}/{d}")
             files: list[UnpackedFile] = []
             for m in members:
-                files.append(_write(archive, m, dest, expected.get(m.name), wheel))
+                files.append(_write(archive, m, top, expected.get(m.name), wheel))
     except ArchiveError as exc:
         raise WheelError(exc.message, hint=exc.hint) from None
     pth = tuple(f.path for f in files if _runs_code(f.path, dest))
@@ -246,24 +247,30 @@ def _check_metadata(metadata: bytes | None, wheel: Path) -> None:
 def _write(
     archive: "ZipArchive",
     member: "ZipMember",
-    dest: Path,
+    top: str,
     expected: tuple[str, str, int] | None,
     wheel: Path,
 ) -> UnpackedFile:
-    """Stream one member to disk, hashing as it goes, and hold it to its RECORD row."""
+    """Stream one member to disk under ``top`` (a new directory of cove's own), hashing as it
+    goes, and hold it to its RECORD row."""
 
     algo, want, want_size = expected or ("", "", 0)  # None: RECORD itself or a signature
     sha256 = hashlib.sha256()
     other = hashlib.new(algo) if algo not in ("", "sha256") else None
     size = 0
-    target = dest / member.name
-    with open(target, "wb") as out:
+    target = f"{top}/{member.name}"
+    # Unbuffered, created here or refused: pieces are up to 1 MiB already, and a buffered
+    # file costs each of a wheel's thousands of files an isatty probe and a buffer.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    with open(fd, "wb", buffering=0) as out:
         for piece in archive.chunks(member):
             sha256.update(piece)
             if other is not None:
                 other.update(piece)
             size += len(piece)
-            out.write(piece)
+            view = memoryview(piece)
+            while view:
+                view = view[out.write(view) :]
     digest = sha256.digest()
     if algo:
         got = other.digest() if other is not None else digest
@@ -275,7 +282,7 @@ def _write(
             )
     executable = stat.S_ISREG(member.mode) and bool(member.mode & 0o111)  # pip's rule
     if executable:
-        target.chmod(0o755)
+        os.chmod(target, 0o755)
     return UnpackedFile(member.name, _encode("sha256", digest), size, executable)
 
 
