@@ -21,6 +21,10 @@ def pip(env: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedP
         "PIP_CONFIG_FILE": os.devnull,
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_NO_INPUT": "1",
+        # pip's wheel cache is keyed by an sdist's path: a wheel built from an earlier file at
+        # the same path (a test run before, with the same tmp path) comes back with that file's
+        # hash in direct_url.json. Each test's pip starts with none.
+        "PIP_NO_CACHE_DIR": "1",
     }
     return subprocess.run(
         [str(env / "bin/pip"), *args], capture_output=True, text=True, env=environ, cwd=cwd
