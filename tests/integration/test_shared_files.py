@@ -32,9 +32,13 @@ def venv(where: Path) -> Path:
 
 
 def pip(env: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environ = {"PATH": os.environ["PATH"], "PIP_CONFIG_FILE": os.devnull,
-               "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
-               "PIP_NO_CACHE_DIR": "1"}  # fmt: skip (pip's wheel cache is keyed by path)
+    environ = {
+        "PATH": os.environ["PATH"],
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+        "PIP_NO_CACHE_DIR": "1",
+    }  # fmt: skip (pip's wheel cache is keyed by path)
     return subprocess.run(
         [str(env / "bin/python"), f"{pip_wheel()}/pip", *args, "--no-input"],
         capture_output=True, text=True, env=environ, check=True,
