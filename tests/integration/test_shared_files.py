@@ -38,7 +38,7 @@ def pip(env: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_NO_INPUT": "1",
         "PIP_NO_CACHE_DIR": "1",
-    }  # fmt: skip (pip's wheel cache is keyed by path)
+    }  # no wheel cache: pip keys it by an sdist's path, which tmp paths repeat
     return subprocess.run(
         [str(env / "bin/python"), f"{pip_wheel()}/pip", *args, "--no-input"],
         capture_output=True, text=True, env=environ, check=True,
