@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import pyenv_python, run_cove
 from tests.integration.test_install import freeze, make_env
 from tests.support.dists import WheelSpec
-from tests.support.index import Index, IndexServer, ServerOptions
+from tests.support.index import Fault, Index, IndexServer, ServerOptions
 
 PY = pyenv_python("3.12")
 pytestmark = pytest.mark.skipif(PY is None, reason="needs pyenv's Python 3.12")
@@ -124,3 +124,43 @@ def test_resolution_keeps_many_requests_in_flight(tmp_path: Path, index: Index) 
         proc = run_cove("install", "--dry-run", "-p", str(env), "-i", server.url, "root")
         assert proc.returncode == 0, proc.stderr
         assert server.peak_in_flight >= 12, server.peak_in_flight  # the 12 leaves at once
+
+
+def test_an_extras_needs_are_asked_for_together(tmp_path: Path, index: Index) -> None:
+    """``mid[fmt]``'s extra needs six projects: their pages are asked for at once when the
+    extra is pinned, not one by one as the resolver reaches each (counted, not timed)."""
+    leaves = [f"leaf{n}" for n in range(6)]
+    for name in leaves:
+        index.add(name, "1.0")
+    index.add("mid", "1.0", extras={"fmt": leaves})
+    index.add("root", "1.0", requires=["mid[fmt]"])
+    env = make_env(tmp_path)
+    with IndexServer(index, ServerOptions(latency=0.2)) as server:
+        proc = run_cove("install", "--dry-run", "-p", str(env), "-i", server.url, "root")
+        assert proc.returncode == 0, proc.stderr
+        assert all(f"leaf{n}==1.0" in proc.stderr for n in range(6)), proc.stderr
+        pages = {f"/simple/{name}/" for name in leaves}
+        assert server.peak_together(pages) == len(leaves), server.spans
+
+
+def test_the_crawl_ahead_follows_extras_named_deeper_down(tmp_path: Path, index: Index) -> None:
+    """The crawl ahead of the resolver reads each newest release's needs as its metadata
+    arrives, extras included: ``root`` needs ``a-slow`` and ``m``, ``m`` needs ``n[x]``, and
+    ``n``'s extra ``x`` needs ``p``. While the resolver waits for ``a-slow``'s page (held
+    back two seconds), the crawl goes on down ``m``'s branch, and with the extra asked for by
+    ``m`` it reaches ``p``: its page is asked for before ``a-slow``'s answer comes, where the
+    resolver alone would learn of ``p`` only after that. Counted by the order of the
+    requests, not timed."""
+    index.add("p", "1.0")
+    index.add("n", "1.0", extras={"x": ["p"]})
+    index.add("m", "1.0", requires=["n[x]"])
+    index.add("a-slow", "1.0")
+    index.add("root", "1.0", requires=["a-slow", "m"])
+    env = make_env(tmp_path)
+    with IndexServer(index, ServerOptions(latency=0.1)) as server:
+        server.inject("/simple/a-slow/", Fault(stall=2.0))
+        proc = run_cove("install", "--dry-run", "-p", str(env), "-i", server.url, "root")
+        assert proc.returncode == 0, proc.stderr
+        assert "+ p==1.0" in proc.stderr, proc.stderr
+        spans = {path: (start, end) for path, start, end in server.spans}
+    assert spans["/simple/p/"][0] < spans["/simple/a-slow/"][1], spans

@@ -14,7 +14,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -217,6 +217,7 @@ class IndexServer:
         self.faults: dict[str, list[Fault]] = {}  # path -> faults still to inject, in order
         self.times: list[tuple[str, float]] = []  # (path, monotonic time) of every request
         self.peak_in_flight = 0  # the most requests being answered at once
+        self.spans: list[tuple[str, float, float]] = []  # (path, start, end) of every answer
         self._in_flight = 0
         self._lock = threading.Lock()
         server = self
@@ -228,6 +229,7 @@ class IndexServer:
                 pass
 
             def do_GET(self) -> None:
+                start = time.monotonic()
                 with server._lock:
                     server._in_flight += 1
                     server.peak_in_flight = max(server.peak_in_flight, server._in_flight)
@@ -238,6 +240,8 @@ class IndexServer:
                 finally:
                     with server._lock:
                         server._in_flight -= 1
+                        path = unquote(urlsplit(self.path).path)
+                        server.spans.append((path, start, time.monotonic()))
 
         self.httpd = _Server((host, 0), Handler)
         self.port = self.httpd.server_address[1]
@@ -261,6 +265,18 @@ class IndexServer:
     def count(self, suffix: str) -> int:
         with self._lock:
             return sum(1 for r in self.requests if r.endswith(suffix))
+
+    def peak_together(self, paths: Collection[str]) -> int:
+        """The most of ``paths`` that were being answered at one moment: 1 when they were
+        asked for one after another, ``len(paths)`` when all at once."""
+        with self._lock:
+            events = [(t, step) for p, a, b in self.spans if p in paths for t, step in
+                      ((a, 1), (b, -1))]  # fmt: skip
+        peak = now = 0
+        for _t, step in sorted(events):  # an end before a start at the same instant
+            now += step
+            peak = max(peak, now)
+        return peak
 
     def inject(self, path: str, fault: Fault) -> None:
         """Answer ``path`` (``/files/NAME``, ``/simple/NAME/``) with ``fault``, after the

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
@@ -78,6 +78,9 @@ class IndexSource:
         self._pages: dict[Any, Future[Judged]] = {}
         self._metadata: dict[Any, Future[CandidateMetadata]] = {}
         self._offered: dict[NormalizedName, list[Candidate]] = {}
+        # For the crawl: the extras asked of each project, and the metadata crawled of it.
+        self._extras_wanted: dict[NormalizedName, set[str]] = {}
+        self._crawled: dict[NormalizedName, CandidateMetadata] = {}
         self._markers = markers
         self._lock = threading.Lock()  # pages and metadata are requested from worker threads too
         self._builds = 0  # set_builder calls: what _collect ranked before one is not kept
@@ -215,7 +218,7 @@ class IndexSource:
         key = (candidate.name, candidate.version, link.url if link else None, candidate.installed)
         found, new = self._start(self._metadata, key, self.metadata_reader.read, candidate)
         if new and not candidate.installed:
-            found.add_done_callback(self._crawl)
+            found.add_done_callback(lambda done: self._crawl(candidate.name, done))
         return found
 
     def _start(
@@ -249,19 +252,43 @@ class IndexSource:
             raise
         return found, True
 
-    def _crawl(self, future: Future[CandidateMetadata]) -> None:
+    def _crawl(self, name: NormalizedName, future: Future[CandidateMetadata]) -> None:
         """Fetch the pages of what the newest version needs (a guess the resolver usually
-        confirms); runs in a worker thread when that metadata arrives."""
+        confirms), with the extras that what needs it asked for (``jsonschema[format]``): runs
+        in a worker thread when that metadata arrives. An extra asked for after the project's
+        metadata was crawled has its needs fetched then."""
         if self._markers is None or future.cancelled() or future.exception() is not None:
             return
-        env = {**self._markers, "extra": ""}
-        names = [
-            canonicalize_name(r.name)
-            for r in future.result().requires_dist
-            if r.marker is None or r.marker.evaluate(env)
-        ]
+        meta = future.result()
+        with self._lock:  # read with the crawled record: an extra added meanwhile is not lost
+            extras = self._extras_wanted.setdefault(name, set())
+            self._crawled[name] = meta
+            names = self._needed(meta, {"", *extras})
         with contextlib.suppress(RuntimeError):  # the pool is shutting down: the run is over
             self.prefetch(names)
+
+    def _needed(self, meta: CandidateMetadata, extras: Set[str]) -> list[NormalizedName]:
+        """The projects ``meta`` needs with any of ``extras`` ("" for none); each extra they
+        ask for is noted, and the needs of those not seen before, where the project was crawled
+        already, added. Under the lock."""
+        markers = self._markers
+        assert markers is not None
+        names: list[NormalizedName] = []
+        for req in meta.requires_dist:
+            if req.marker is not None and not any(
+                req.marker.evaluate({**markers, "extra": extra}) for extra in extras
+            ):
+                continue
+            dep = canonicalize_name(req.name)
+            names.append(dep)
+            if req.extras:
+                wanted = self._extras_wanted.setdefault(dep, set())
+                new = {canonicalize_name(e) for e in req.extras} - wanted
+                wanted |= new
+                crawled = self._crawled.get(dep)
+                if new and crawled is not None:
+                    names += self._needed(crawled, new)
+        return names
 
 
 def installed_candidates(

@@ -506,13 +506,15 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             needs = [Need(candidate.base.name, pinned=candidate.base)]
             for extra in sorted(candidate.extras) if not self.policy.no_deps else ():
                 needs += self._needs(meta.requires_dist, extra)
-            return needs
-        meta = self.metadata(candidate)
-        needs = []
-        if meta.requires_python is not None and not candidate.installed:
-            needs.append(Need(NormalizedName(PYTHON), specifier=meta.requires_python))
-        if not self.policy.no_deps:
-            needs += self._needs(meta.requires_dist, "")
+        else:
+            meta = self.metadata(candidate)
+            needs = []
+            if meta.requires_python is not None and not candidate.installed:
+                needs.append(Need(NormalizedName(PYTHON), specifier=meta.requires_python))
+            if not self.policy.no_deps:
+                needs += self._needs(meta.requires_dist, "")
+        # Every page these needs lead to, asked for at once: the resolver then reads them one
+        # by one, and each would otherwise cost a round trip of its own.
         self.source.prefetch(self.wanted_from_index(n.name for n in needs))
         return needs
 
