@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -37,10 +38,9 @@ def prepare_wheels(
     unpack: Callable[[Candidate, Path], UnpackedWheel],
 ) -> dict[NormalizedName, Prepared]:
     """name -> the wheel, downloaded (or from the cache, or built from its sdist) and unpacked:
-    each wheel is unpacked in its download's worker as soon as it is there (as many at once as
-    cores, up to 4), so unpacking overlaps the downloads still running. ``required`` are the
-    user's --hash values; ``progress`` makes the display for that many downloads (None: no
-    display)."""
+    each wheel is unpacked as soon as it is there (as many at once as cores, up to 4), so
+    unpacking overlaps the downloads still running. ``required`` are the user's --hash values;
+    ``progress`` makes the display for that many downloads (None: no display)."""
     out: dict[NormalizedName, Prepared] = {}
     items: dict[str, Candidate] = {}
     fetches: list[Fetch] = []
@@ -60,25 +60,37 @@ def prepare_wheels(
             sdist = source.metadata_reader.sdist(c)
             wheel = builder.from_sdist(sdist, str(c), project=c.name)
             out[c.name] = Prepared(wheel, unpack(c, wheel))
-    lock = threading.Lock()
     # Unpacking (on a warm run: the cache's tamper check, a stat per file) is Python between
     # short system calls: more of them at once than cores only hand the GIL around (16
-    # download workers did: 80,000 futex calls for 99 wheels); downloads keep their workers.
-    unpacking = threading.BoundedSemaphore(min(4, os.cpu_count() or 1))
+    # download workers did: 80,000 futex calls for 99 wheels). It has a pool of its own, so a
+    # download worker hands its wheel over and goes on to the next download: waiting for an
+    # unpack slot in the worker left nothing in flight while wheels queued to be unpacked.
+    unpacker = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="cove-unpack")
+    unpacks: list[Future[None]] = []
+    lock = threading.Lock()
 
-    def ready(item: Fetch, path: Path) -> None:
-        candidate = items[item.url]
-        with unpacking:
-            found = Prepared(path, unpack(candidate, path))
+    def unpack_one(candidate: Candidate, path: Path) -> None:
+        found = Prepared(path, unpack(candidate, path))
         with lock:
             out[candidate.name] = found
+
+    def ready(item: Fetch, path: Path) -> None:
+        future = unpacker.submit(unpack_one, items[item.url], path)
+        with lock:
+            unpacks.append(future)
 
     board = progress(len(fetches))
     completed = False
     try:
-        source.preparer.fetch(fetches, board, then=ready)
-        completed = True
+        try:
+            source.preparer.fetch(fetches, board, then=ready)
+            completed = True
+        finally:
+            if board is not None:  # also on an error or Ctrl-C: the terminal gets its cursor back
+                board.close(completed)
+        wait(unpacks)
+        for future in unpacks:  # the first failure, in the order the downloads finished
+            future.result()
     finally:
-        if board is not None:  # also on an error or Ctrl-C: the terminal gets its cursor back
-            board.close(completed)
+        unpacker.shutdown(wait=True, cancel_futures=True)
     return out
