@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_create import ensure_peers, newest_pyenv
+from bench.bench_create import ensure_peers, newest_pyenv, unused_dir
 from bench.index_server import BenchIndex, add_arguments, describe, options_from
 from bench.wheelhouse import DEFAULT_ROOT, ensure_wheels, requirements_of
 
@@ -86,8 +86,7 @@ def main() -> int:
             pip_index = ["-i", url, "--trusted-host", "127.0.0.1"]
 
             def fresh(name: str) -> Path:
-                target = work / "envs" / name
-                shutil.rmtree(target, ignore_errors=True)
+                target = unused_dir(work / "envs", name)
                 subprocess.run([*cove, "create", "-q", "-p", py, str(target)], check=True, env=env)
                 return target
 
@@ -154,8 +153,7 @@ def main() -> int:
                             sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr}")
                         times[f"{tool} ({scenario})"].append(elapsed)
                 for name, steps in workflows.items():
-                    target = work / "envs" / "workflow"
-                    shutil.rmtree(target, ignore_errors=True)
+                    target = unused_dir(work / "envs", "workflow")
                     start = time.perf_counter()
                     for cmd in steps(target):
                         done = subprocess.run(cmd, env=env, capture_output=True, text=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_create import unused_dir
 from bench.wheelhouse import DEFAULT_ROOT
 from cove.cache.unpacked import UnpackedWheel, unpack_wheel
 from cove.install.transaction import _parallel
@@ -134,13 +135,12 @@ def main() -> int:
         times: dict[str, list[float]] = {k: [] for k in chosen}
         for run in range(args.runs):
             for name, variant in chosen.items():
-                env = work / "env"
+                env = unused_dir(work, "env")
                 prepared = prepared_for(env, wheels, entries, cache)
                 os.sync()  # the previous run's writes are not this one's to pay for
                 started = time.perf_counter()
                 variant(prepared)
                 times[name].append(time.perf_counter() - started)
-                shutil.rmtree(env)
             print(f"round {run + 1} done", file=sys.stderr)
         dirs = sum(len(p.new_dirs) for p in prepared_for(work / "count", wheels, entries, cache))
         print(f"\n{len(wheels)} wheels, {files} files, {dirs} new directories, {args.runs} runs")

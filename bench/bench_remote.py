@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_create import ensure_peers, newest_pyenv
+from bench.bench_create import ensure_peers, newest_pyenv, unused_dir
 from bench.index_server import BenchIndex, add_arguments, describe, options_from
 from bench.wheelhouse import DEFAULT_ROOT, ensure_wheels, requirements_of
 
@@ -86,8 +86,7 @@ def tool_env(work: Path) -> dict[str, str]:
 def empty_environment(work: Path, py: str, name: str, env: dict[str, str]) -> Path:
     """``work/envs/<name>``, new and empty (pip seeded), made by ``cove create`` with a cache of
     its own, so a cold run's cache starts really empty."""
-    target = work / "envs" / name
-    shutil.rmtree(target, ignore_errors=True)
+    target = unused_dir(work / "envs", name)
     subprocess.run(
         [sys.executable, "-m", "cove", "create", "-q", "-p", py, str(target)],
         check=True,
@@ -248,9 +247,8 @@ def main() -> int:
                 for tool in tools:
                     target = fresh_env(tool)
                     if state == "cold":
-                        cache = work / "cold" / tool
-                        shutil.rmtree(cache, ignore_errors=True)
-                        cache.mkdir(parents=True)
+                        cache = unused_dir(work / "cold", tool)
+                        cache.mkdir()
                     else:
                         cache = warm_caches[tool]
                     argv = cmds[state][tool](target, cache)

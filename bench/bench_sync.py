@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_create import ensure_peers, newest_pyenv
+from bench.bench_create import ensure_peers, newest_pyenv, unused_dir
 from bench.index_server import BenchIndex, add_arguments, options_from
 from bench.wheelhouse import DEFAULT_ROOT, ensure_wheels
 
@@ -88,8 +88,7 @@ def main() -> int:
         return elapsed
 
     def fresh(name: str, pip: bool = False) -> Path:
-        target = work / "envs" / name
-        shutil.rmtree(target, ignore_errors=True)
+        target = unused_dir(work / "envs", name)
         run([*cove, "create", "-q", *([] if pip else ["--without-pip"]), "-p", py, str(target)])
         return target
 
