@@ -164,3 +164,28 @@ def test_the_crawl_ahead_follows_extras_named_deeper_down(tmp_path: Path, index:
         assert "+ p==1.0" in proc.stderr, proc.stderr
         spans = {path: (start, end) for path, start, end in server.spans}
     assert spans["/simple/p/"][0] < spans["/simple/a-slow/"][1], spans
+
+
+def test_an_extra_asked_for_after_its_project_was_crawled_is_crawled_then(
+    tmp_path: Path, index: Index
+) -> None:
+    """``n`` is crawled (its page and metadata) before ``m``'s metadata, held back, asks for
+    ``n[x]``: the needs of ``x`` (``p``) are fetched when that request is read, not only when
+    the resolver, waiting meanwhile for ``a-slow``, gets to ``n[x]``."""
+    index.add("p", "1.0")
+    index.add("n", "1.0", extras={"x": ["p"]})
+    index.add("m", "1.0", requires=["n[x]"])
+    index.add("a-slow", "1.0")
+    index.add("root", "1.0", requires=["a-slow", "m", "n"])
+    env = make_env(tmp_path)
+    with IndexServer(index, ServerOptions(latency=0.1)) as server:
+        server.inject("/simple/a-slow/", Fault(stall=2.5))
+        server.inject("/simple/m/", Fault(stall=0.6))
+        proc = run_cove("install", "--dry-run", "-p", str(env), "-i", server.url, "root")
+        assert proc.returncode == 0, proc.stderr
+        assert "+ p==1.0" in proc.stderr, proc.stderr
+        spans = {path: (start, end) for path, start, end in server.spans}
+    n_meta = next(span for path, span in spans.items() if path.startswith("/files/n-1.0"))
+    m_page = spans["/simple/m/"]
+    assert n_meta[1] < m_page[1], spans  # n was crawled before m's page (and metadata) came
+    assert spans["/simple/p/"][0] < spans["/simple/a-slow/"][1], spans
