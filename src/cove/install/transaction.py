@@ -215,9 +215,17 @@ class Transaction:
         self._journal_add(
             [path for p, s in zip(prepared, skips, strict=True) for path in created_paths(p, s)]
         )
-        done = _parallel(
-            lambda i: link_wheel(prepared[i], link_mode, skips[i]), range(len(prepared)), jobs
-        )
+        from cove.install.forked import can_fork, link_in_two
+
+        sizes = [len(p.layout.placements) for p in prepared]
+
+        def link(i: int) -> InstalledDist:
+            return link_wheel(prepared[i], link_mode, skips[i])
+
+        if jobs > 1 and can_fork(sum(sizes)):
+            done = link_in_two(sizes, link)
+        else:
+            done = _parallel(link, range(len(prepared)), jobs)
         self._added += done
         return tuple(done)
 

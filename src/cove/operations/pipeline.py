@@ -343,6 +343,7 @@ def _execute(
         return unpack_wheel(wheel, cache_dir, _policy(request, candidate))
 
     wheels = prepare_wheels(plan.install, source, request.hashes, reporter.progress, unpack)
+    source.quiesce()  # resolution and downloads are over: its idle threads may go
     if check is not None:
         check(wheels)
     with _undone_on_os_error("install"):

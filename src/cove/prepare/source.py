@@ -88,6 +88,15 @@ class IndexSource:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def quiesce(self) -> None:
+        """Let the pool's threads end once the work queued for them is done (a forked link
+        wants a process with no other thread: install/forked.py); a later request starts new
+        ones."""
+        with self._lock:
+            old = self._pool
+            self._pool = ThreadPoolExecutor(max_workers=INDEX_JOBS, thread_name_prefix="cove-index")
+        old.shutdown(wait=False)
+
     def set_builder(self, builder: Builder | None, editable_urls: frozenset[str]) -> None:
         """Allow building sdists and source trees (the builder installs build requirements
         through this very source, so it is attached after construction)."""
