@@ -29,6 +29,8 @@ real = os.fork
 def fork():
     with open(os.environ["FORKS"], "a") as out:
         out.write("fork\\n")
+    if os.environ.get("FORK_FAILS"):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
     return real()
 os.fork = fork
 sys.argv[0] = "cove"
@@ -113,6 +115,21 @@ def test_a_failure_in_the_childs_half_is_undone(tmp_path: Path, several: Index) 
     assert str(site / "pkg1") in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert snapshot(env) == before
     assert not (site / "pkg0").exists() and not list(site.glob("pkg*.dist-info"))
+
+
+def test_a_fork_that_fails_leaves_the_linking_to_this_process(
+    tmp_path: Path, several: Index
+) -> None:
+    """No process left for a child (fork fails with EAGAIN): the install links on its own."""
+    env = make_env(tmp_path)
+    with IndexServer(several) as server:
+        proc = counted_cove("install", "-q", "-p", str(env), "-i", server.url, "pkg0",
+                            forks=tmp_path / "f", fork_min=1,
+                            extra={"FORK_FAILS": "1"})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert forks(tmp_path / "f") == 1
+    assert any(line.startswith("pkg4==") for line in freeze(env))
+    assert run_cove("check", "-p", str(env)).returncode == 0
 
 
 @pytest.mark.parametrize("point", ["link", "record"])

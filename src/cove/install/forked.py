@@ -35,13 +35,21 @@ def can_fork(files: int) -> bool:
     )
 
 
-def link_in_two(sizes: Sequence[int], link: Callable[[int], InstalledDist]) -> list[InstalledDist]:
+def link_in_two(
+    sizes: Sequence[int], link: Callable[[int], InstalledDist]
+) -> list[InstalledDist] | None:
     """``link(i)`` for every item (``sizes``: its files), about half the files in a forked child;
-    the results in order. A failure on either side is raised once neither process links any
-    more (the child is stopped when this side fails)."""
+    the results in order, or None (nothing done) when no process could be started. A failure on
+    either side is raised once neither process links any more (the child is stopped when this
+    side fails)."""
     mine, theirs = _halves(sizes)
     read, write = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or process left for a child: the caller links on its own
+        os.close(read)
+        os.close(write)
+        return None
     if pid == 0:  # the child: never returns
         os.close(read)
         _child(write, theirs, link)

@@ -198,8 +198,10 @@ class Transaction:
         """Install ``wheels`` (``jobs`` at a time): unpack and plan each, settle the files
         several of them ship (the first in ``wheels`` order keeps its copy, as pip's last
         installed does among packages of one depth) and those installed distributions own (the
-        new copy replaces theirs, kept aside until commit), journal it all, then link."""
+        new copy replaces theirs, kept aside until commit), journal it all, then link (half of
+        a large plan in a forked child: ``install/forked.py``)."""
         from cove.cache.unpacked import unpack_wheel
+        from cove.install.forked import can_fork, link_in_two
         from cove.install.wheel import created_paths, link_wheel, prepare_wheel
 
         def prepare(item: WheelInstall) -> PreparedWheel:
@@ -215,17 +217,13 @@ class Transaction:
         self._journal_add(
             [path for p, s in zip(prepared, skips, strict=True) for path in created_paths(p, s)]
         )
-        from cove.install.forked import can_fork, link_in_two
-
         sizes = [len(p.layout.placements) for p in prepared]
 
         def link(i: int) -> InstalledDist:
             return link_wheel(prepared[i], link_mode, skips[i])
 
-        if jobs > 1 and can_fork(sum(sizes)):
-            done = link_in_two(sizes, link)
-        else:
-            done = _parallel(link, range(len(prepared)), jobs)
+        forked = link_in_two(sizes, link) if jobs > 1 and can_fork(sum(sizes)) else None
+        done = forked if forked is not None else _parallel(link, range(len(prepared)), jobs)
         self._added += done
         return tuple(done)
 
