@@ -69,6 +69,28 @@ def test_an_edit_in_place_does_not_reach_the_next_environment(tmp_path: Path, in
     ).stat().st_ino
 
 
+def test_an_edit_of_what_the_install_reads_first_is_found_before_it_is_read(
+    tmp_path: Path, index: Index
+) -> None:
+    """METADATA and entry_points.txt are read to lay the wheel out before any file is linked
+    (where the other files' check is made): theirs is made before they are read."""
+    index.add("greet", "1.0", files={"greet/__init__.py": ORIGINAL},
+              entry_points="[console_scripts]\ngreet = greet:hello\n")  # fmt: skip
+    first, second = venv(tmp_path / "first"), venv(tmp_path / "second")
+    install = ["install", "--no-index", "-f", str(index.root / "files"), "greet"]
+    run_cove(install[0], "-p", str(first), *install[1:], check=True)
+    info = first / SITE / "greet-1.0.dist-info"
+    original = (info / "entry_points.txt").read_bytes()
+    with open(info / "entry_points.txt", "a") as f:  # in place, through the shared inode
+        f.write("evil = os:system\n")
+
+    proc = run_cove(install[0], "-p", str(second), *install[1:])
+    assert proc.returncode == 0, proc.stderr
+    assert "had changed (greet-1.0.dist-info/entry_points.txt" in proc.stderr, proc.stderr
+    assert not (second / "bin/evil").exists() and (second / "bin/greet").exists()
+    assert (second / SITE / "greet-1.0.dist-info/entry_points.txt").read_bytes() == original
+
+
 def test_cache_verify_checks_hashes_and_repairs(tmp_path: Path, index: Index) -> None:
     index.add("served", "1.0", files={"served/__init__.py": ORIGINAL})
     index.add("local", "1.0", files={"local/__init__.py": b"L = 1\n"})

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cove.cache import UNPACKED
 from tests.conftest import pyenv_python, run_cove
 from tests.integration.test_install import freeze, make_env, snapshot
 from tests.support.index import Index, IndexServer
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.skipif(
     reason="needs pyenv's Python 3.12, Linux and two cores",
 )
 
-# cove's CLI with os.fork counted: each fork appends a line to $FORKS.
+# cove's CLI with os.fork counted: each fork appends a line to $FORKS (and with $STATS, the stats
+# of the cache's files).
 WRAPPER = """
 import os, runpy, sys
 real = os.fork
@@ -33,6 +35,14 @@ def fork():
         raise BlockingIOError(11, "Resource temporarily unavailable")
     return real()
 os.fork = fork
+if os.environ.get("STATS"):  # each stat of a file in the cache's unpacked wheels: "pid path"
+    real_stat = os.stat
+    def stat(path, *args, **kwargs):
+        if "/unpacked-" in str(path):
+            with open(os.environ["STATS"], "a") as out:
+                out.write(f"{os.getpid()} {path}\\n")
+        return real_stat(path, *args, **kwargs)
+    os.stat = stat
 sys.argv[0] = "cove"
 runpy.run_module("cove", run_name="__main__", alter_sys=True)
 """
@@ -151,3 +161,61 @@ def test_a_kill_on_either_side_is_recovered(tmp_path: Path, several: Index, poin
         again = run_cove("install", "-q", "-p", str(env), "-i", server.url, "pkg0")
     assert again.returncode == 0, again.stderr
     assert any(line.startswith("pkg4==") for line in freeze(env))
+
+
+def test_each_process_checks_the_cache_files_it_links(
+    tmp_path: Path, several: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache's tamper check (a stat of each file against its stamp) is made by the process
+    that links the file: the child checks its half, so the check is split as the links are."""
+    monkeypatch.setenv("COVE_CACHE_DIR", str(tmp_path / "cache"))
+    with IndexServer(several) as server:
+        first = run_cove("install", "-q", "-p", str(make_env(tmp_path / "a")), "-i", server.url,
+                         "pkg0")  # fmt: skip
+        assert first.returncode == 0, first.stderr  # the wheels are unpacked, stamped
+        (tmp_path / "b").mkdir()
+        proc = counted_cove("install", "-q", "-p", str(make_env(tmp_path / "b")), "-i",
+                            server.url, "pkg0", forks=tmp_path / "f", fork_min=1,
+                            extra={"STATS": str(tmp_path / "stats")})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert forks(tmp_path / "f") == 1
+    by_pid: dict[str, list[str]] = {}
+    for line in (tmp_path / "stats").read_text().splitlines():
+        pid, path = line.split(" ", 1)
+        by_pid.setdefault(pid, []).append(path)
+    modules = {str(p) for p in (tmp_path / "cache" / UNPACKED).glob("*/pkg*/m*.py")}
+    assert len(modules) == 40 + 25 + 12 + 6 + 3
+    checked = [set(paths) & modules for paths in by_pid.values()]
+    assert len(checked) == 2 and all(checked), by_pid.keys()  # both processes checked some
+    assert checked[0].isdisjoint(checked[1]) and checked[0] | checked[1] == modules
+
+
+def test_an_edit_found_by_the_childs_check_is_undone_and_repaired(
+    tmp_path: Path, several: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file edited in place in an environment hardlinked to the cache, found by the forked
+    link's check: what either process linked is undone, the entry is unpacked again (and said
+    so), and the install is made again from it."""
+    monkeypatch.setenv("COVE_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "c").mkdir()
+    first, second = make_env(tmp_path / "a"), make_env(tmp_path / "b")
+    clean = make_env(tmp_path / "c")
+    with IndexServer(several) as server:
+        assert run_cove("install", "-q", "-p", str(first), "-i", server.url, "pkg0").returncode == 0
+        site = next((first / "lib").glob("python3.*/site-packages"))
+        for name in ("pkg0/m1.py", "pkg1/m1.py"):  # one in each half
+            with open(site / name, "a") as f:
+                f.write("print('debugging')\n")
+        proc = counted_cove("install", "-p", str(second), "-i", server.url, "pkg0",
+                            forks=tmp_path / "f", fork_min=1)  # fmt: skip
+        fresh = run_cove("install", "-q", "-p", str(clean), "-i", server.url, "pkg0")
+    assert proc.returncode == 0, proc.stderr
+    assert forks(tmp_path / "f") >= 1
+    assert "the cache's copy of pkg0 1.0 had changed (pkg0/m1.py" in proc.stderr, proc.stderr
+    assert "the cache's copy of pkg1 1.0 had changed (pkg1/m1.py" in proc.stderr, proc.stderr
+    assert fresh.returncode == 0 and "had changed" not in fresh.stderr
+    assert normalized(second) == normalized(clean)
+    assert (site / "pkg0/m1.py").read_bytes().endswith(b"print('debugging')\n")
+    assert run_cove("check", "-p", str(second)).returncode == 0

@@ -9,7 +9,9 @@ directory and METADATA carry the name and version of its file name.
 Each file's mtime as unpacked is kept too: an environment hardlinked to the cache shares its
 inodes, so an edit in place there changes the cache's copy, and an entry whose sizes or mtimes
 moved is unpacked again before anything links from it (a stat per file; ``cache/verify.py``
-checks the hashes)."""
+checks the hashes). An install may leave that stat to the link (``defer_check``): the entry then
+carries its stamps, each file is checked just before it is linked (by whichever process links
+it), and a change raises ``EntryChanged`` for the caller to undo, repair and link again."""
 
 # Annotations are evaluated (no __future__ import): NamedTuple compiles string ones, ms at startup.
 
@@ -53,6 +55,21 @@ class UnpackedWheel(NamedTuple):
     files: tuple[UnpackedFile, ...]
     repaired: tuple[str, ...] = ()  # files found changed in the cache, so unpacked again
     executable_pth: tuple[str, ...] = ()  # .pth files that run code when Python starts
+    # Each file's mtime as unpacked, in ``files`` order, when the check against them is left to
+    # the link (``unpack_wheel(defer_check=True)``); empty: checked already.
+    stamps: tuple[int, ...] = ()
+
+
+class EntryChanged(WheelError):
+    """A file of a cache entry is not as it was unpacked, found just before it was linked."""
+
+    def __init__(self, wheel: str, path: str) -> None:
+        super().__init__(
+            f"the cache's copy of {wheel} changed while it was being installed ({path})",
+            hint="nothing was changed; run the command again",
+        )
+        self.wheel = wheel
+        self.path = path
 
 
 def record_hash(data: bytes) -> str:
@@ -318,10 +335,14 @@ def _remembered_key(bucket: Path, identity: str) -> str | None:
     return str(key) if seen == identity else None
 
 
-def unpack_wheel(wheel: Path, cache_dir: Path, policy: UnpackPolicy | None = None) -> UnpackedWheel:
+def unpack_wheel(
+    wheel: Path, cache_dir: Path, policy: UnpackPolicy | None = None, *, defer_check: bool = False
+) -> UnpackedWheel:
     """The wheel's files in the cache, unpacked on first use (atomically, under a lock) within
     ``policy``'s limits, and unpacked again when a file there was changed since (see the module's
-    docstring); WheelError for a wheel that fails a check, leaving no entry behind."""
+    docstring); WheelError for a wheel that fails a check, leaving no entry behind.
+    ``defer_check``: only the files an install reads (its .dist-info and scripts) are checked
+    here, the others by the link (the entry comes back with its ``stamps``)."""
     policy = policy or UnpackPolicy()
     bucket = cache_dir / BUCKET
     found = None
@@ -340,7 +361,12 @@ def unpack_wheel(wheel: Path, cache_dir: Path, policy: UnpackPolicy | None = Non
         from cove.cache.files import store
 
         store(_memo_path(bucket, identity), json.dumps([identity, key]).encode())
-    changed = changed_files(found)
+    stamps = _stamps(found)
+    changed = None
+    if stamps is not None:
+        changed = _changed(found, stamps, _read_now if defer_check else None)
+        if not changed and defer_check:
+            found = found._replace(stamps=stamps)
     if changed is None or changed:
         found = _unpacked(wheel, bucket, key, policy, keep=lambda entry: changed_files(entry) == [])
         found = found._replace(repaired=tuple(changed or ()))
@@ -440,18 +466,40 @@ def restamp(entry: UnpackedWheel) -> None:
     _stamp(entry.root, entry.files)
 
 
-def changed_files(entry: UnpackedWheel) -> list[str] | None:
-    """The files whose size or mtime is not what it was when unpacked (one stat each, no
-    reading: this runs before every link), or None when the entry has no stamps to tell by."""
+def _stamps(entry: UnpackedWheel) -> tuple[int, ...] | None:
+    """The entry's files' mtimes as unpacked; None when it has none to tell by."""
     try:
         stamps = json.loads((entry.root / STAMPS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(stamps, list) or len(stamps) != len(entry.files):
         return None
+    return tuple(stamps)
+
+
+def _read_now(path: str) -> bool:
+    """Whether an install reads this file before it links anything (to lay the wheel out):
+    its .dist-info (WHEEL, METADATA, entry points) and its scripts (rewritten, not linked)."""
+    top, _, rest = path.partition("/")
+    return top.endswith(".dist-info") or (top.endswith(".data") and rest.startswith("scripts/"))
+
+
+def changed_files(entry: UnpackedWheel) -> list[str] | None:
+    """The files whose size or mtime is not what it was when unpacked (one stat each, no
+    reading: this runs before every link), or None when the entry has no stamps to tell by."""
+    stamps = _stamps(entry)
+    return None if stamps is None else _changed(entry, stamps)
+
+
+def _changed(
+    entry: UnpackedWheel, stamps: Sequence[int], only: Callable[[str], bool] | None = None
+) -> list[str]:
+    """The files (``only`` those it accepts) whose size or mtime is not its stamp's."""
     top = str(entry.root)
     changed = []
     for f, mtime in zip(entry.files, stamps, strict=True):
+        if only is not None and not only(f.path):
+            continue
         try:
             st = os.stat(f"{top}/{f.path}")
         except OSError:

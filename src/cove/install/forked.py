@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cove.cache.unpacked import EntryChanged
 from cove.errors import CoveError, WheelError
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ def _child(fd: int, work: list[int], link: Callable[[int], InstalledDist]) -> No
     payload: dict[str, object]
     try:
         payload = {"done": [[i, _encoded(link(i))] for i in work]}
+    except EntryChanged as exc:  # the caller repairs the entry and links again
+        payload = {"changed": [exc.wheel, exc.path]}
     except WheelError as exc:
         payload = {"wheel": [exc.message, exc.hint]}
     except OSError as exc:
@@ -119,6 +122,8 @@ def _results(data: bytes, status: int) -> dict[int, InstalledDist]:
             hint="nothing was installed; try again",
         )
     payload = json.loads(data)
+    if "changed" in payload:
+        raise EntryChanged(*payload["changed"])
     if "wheel" in payload:
         raise WheelError(*payload["wheel"])
     if "os" in payload:

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 from cove.archive import UnpackPolicy
-from cove.cache.unpacked import UnpackedFile, UnpackedWheel, record_hash, unpack_wheel
+from cove.cache.unpacked import (
+    EntryChanged,
+    UnpackedFile,
+    UnpackedWheel,
+    record_hash,
+    unpack_wheel,
+)
 from cove.errors import WheelError
 from cove.faults import checkpoint
 from cove.headers import read_headers
@@ -42,6 +48,7 @@ class _Placement(NamedTuple):
     dest: str  # absolute, normalized; plain strings keep the per-file loop cheap
     parent: str  # dest's directory
     record: str  # dest as RECORD lists it, relative to site-packages
+    stamp: int | None  # the source's mtime as unpacked, checked just before it is linked
 
 
 def record_more(
@@ -79,17 +86,19 @@ def _dist_info_dir(files: tuple[UnpackedFile, ...], wheel: Path) -> str:
 
 
 def _placements(
-    files: tuple[UnpackedFile, ...], scheme: Scheme, root: str, wheel: Path, env: Path
+    unpacked: UnpackedWheel, scheme: Scheme, root: str, wheel: Path, env: Path
 ) -> tuple[list[_Placement], list[_Placement]]:
     """Where each file goes (``root``: the site-packages directory the wheel's root lies in),
-    as the files linked and the scripts rewritten; every check happens here, before anything
+    as the files linked and the scripts rewritten, with the stamps the link checks (when the
+    entry was unpacked with ``defer_check``); every check happens here, before anything
     is written. Runs once per file of every wheel (15,000 for jupyterlab), so plain member
     paths are joined as strings and only those with a dot segment go through normpath."""
     targets = _data_targets(scheme)
     env_prefix = _normal(env) + os.sep
     links: list[_Placement] = []
     scripts: list[_Placement] = []
-    for f in files:
+    stamps = unpacked.stamps
+    for n, f in enumerate(unpacked.files):
         top, _, rest = f.path.partition("/")
         if top.endswith(".data") and rest:
             key, _, member = rest.partition("/")
@@ -111,7 +120,8 @@ def _placements(
                 f"{wheel.name} would write outside the environment: {f.path}",
                 hint="the wheel is malformed or malicious; nothing was installed",
             )
-        out.append(_Placement(f, dest, dest.rpartition(os.sep)[0], record))
+        stamp = stamps[n] if stamps else None
+        out.append(_Placement(f, dest, dest.rpartition(os.sep)[0], record, stamp))
     return links, scripts
 
 
@@ -273,7 +283,7 @@ def plan_layout(
     meta = read_headers((info_src / "WHEEL").read_text(encoding="utf-8"))
     root_is_purelib = (meta.get("Root-Is-Purelib") or "true").strip().lower() == "true"
     site = _normal(scheme.purelib if root_is_purelib else scheme.platlib)
-    links, scripts = _placements(unpacked.files, scheme, site, wheel, env)
+    links, scripts = _placements(unpacked, scheme, site, wheel, env)
     launchers = _launchers(info_src / "entry_points.txt", wheel, scheme, python, python_version)
     metadata = read_headers((info_src / "METADATA").read_text(encoding="utf-8"))
     info_dir = os.path.join(site, dist_info)
@@ -413,7 +423,9 @@ def _link_files(
 ) -> tuple[list[str], bool]:
     """Link (or copy) the placements not in ``shared`` from the cache, a kill point halfway;
     the paths made, and whether a hardlink had to fall back to a copy. The hot loop of an
-    install: one ``_place`` per file and nothing else."""
+    install: one ``_place`` per file, after a stat of its source against its stamp (the cache's
+    tamper check, done here so that each linking process checks its own half); EntryChanged
+    for a source that changed."""
     src_root, placements = layout.src_root, layout.placements
     written: list[str] = []
     fallback = False
@@ -424,9 +436,16 @@ def _link_files(
         for p in batch:
             if shared and p.dest in shared:
                 continue
+            src = f"{src_root}/{p.source.path}"  # a safe member path (checked on unpacking)
+            if p.stamp is not None:
+                try:
+                    st = os.stat(src)
+                except OSError:
+                    raise EntryChanged(layout.wheel.name, p.source.path) from None
+                if st.st_size != p.source.size or st.st_mtime_ns != p.stamp:
+                    raise EntryChanged(layout.wheel.name, p.source.path)
             try:
-                # a safe member path (checked on unpacking)
-                fallback = _place(f"{src_root}/{p.source.path}", p.dest, link_mode) or fallback
+                fallback = _place(src, p.dest, link_mode) or fallback
             except FileExistsError:
                 raise overwrite_error(layout.wheel, p.dest) from None
             written.append(p.dest)

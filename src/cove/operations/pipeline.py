@@ -336,18 +336,32 @@ def _execute(
     """Bring the plan's wheels onto disk, then change the environment in one transaction;
     ``check`` sees the wheels before anything changes."""
     started = time.perf_counter()
-    from cove.cache.unpacked import unpack_wheel
+    from cove.cache.unpacked import EntryChanged, unpack_wheel
     from cove.prepare.wheels import prepare_wheels
 
     def unpack(candidate: Candidate, wheel: Path) -> UnpackedWheel:
-        return unpack_wheel(wheel, cache_dir, _policy(request, candidate))
+        # Each file's tamper check is left to the process that links it (install/forked.py).
+        return unpack_wheel(wheel, cache_dir, _policy(request, candidate), defer_check=True)
 
     wheels = prepare_wheels(plan.install, source, request.hashes, reporter.progress, unpack)
     source.quiesce()  # resolution and downloads are over: its idle threads may go
     if check is not None:
         check(wheels)
-    with _undone_on_os_error("install"):
-        done = _apply(plan, env, cache_dir, wheels, request, lock, source, reporter)
+    try:
+        with _undone_on_os_error("install"):
+            done = _apply(plan, env, cache_dir, wheels, request, lock, source, reporter)
+    except EntryChanged:
+        # Everything was undone; every entry is checked now, what changed unpacked again (and
+        # reported), and the install made again with no check left to the link.
+        by_name = {c.name: c for c in plan.install}
+        wheels = {
+            name: w._replace(
+                unpacked=unpack_wheel(w.path, cache_dir, _policy(request, by_name[name]))
+            )
+            for name, w in wheels.items()
+        }
+        with _undone_on_os_error("install"):
+            done = _apply(plan, env, cache_dir, wheels, request, lock, source, reporter)
     if any(d.link_fallback for d in done):
         what = "cloned" if request.link_mode == "clone" else "hardlinked"
         reporter.warn(
