@@ -91,6 +91,27 @@ def test_an_edit_of_what_the_install_reads_first_is_found_before_it_is_read(
     assert (second / SITE / "greet-1.0.dist-info/entry_points.txt").read_bytes() == original
 
 
+def test_a_file_gone_from_the_cache_is_found_when_it_would_be_linked(
+    tmp_path: Path, index: Index
+) -> None:
+    """A cache file removed behind cove's back (a cleaner, a full disk's victim) is found by the
+    link's check: the install is undone, the entry unpacked again, and the install made again."""
+    index.add("greet", "1.0", files={"greet/__init__.py": ORIGINAL, "greet/other.py": b"X = 1\n"})
+    first, second = venv(tmp_path / "first"), venv(tmp_path / "second")
+    install = ["install", "--no-index", "-f", str(index.root / "files"), "greet"]
+    run_cove(install[0], "-p", str(first), *install[1:], check=True)
+    cached("greet/other.py").unlink()
+
+    proc = run_cove(install[0], "-p", str(second), *install[1:])
+    assert proc.returncode == 0, proc.stderr
+    assert "the cache's copy of greet 1.0 had changed (greet/other.py" in proc.stderr, proc.stderr
+    assert (second / SITE / "greet/other.py").read_bytes() == b"X = 1\n"
+    assert (
+        cached("greet/other.py").stat().st_ino == (second / SITE / "greet/other.py").stat().st_ino
+    )
+    assert run_cove("check", "-p", str(second)).returncode == 0
+
+
 def test_cache_verify_checks_hashes_and_repairs(tmp_path: Path, index: Index) -> None:
     index.add("served", "1.0", files={"served/__init__.py": ORIGINAL})
     index.add("local", "1.0", files={"local/__init__.py": b"L = 1\n"})
