@@ -195,11 +195,11 @@ class Transaction:
         link_mode: LinkMode,
         jobs: int = 1,
     ) -> tuple[InstalledDist, ...]:
-        """Install ``wheels``: unpack and plan each, settle the files
-        several of them ship (the first in ``wheels`` order keeps its copy, as pip's last
-        installed does among packages of one depth) and those installed distributions own (the
-        new copy replaces theirs, kept aside until commit), journal it all, then link (half of
-        a large plan in a forked child: ``install/forked.py``)."""
+        """Install ``wheels``: unpack and plan each, settle the files several of them ship
+        (the first in ``wheels`` order keeps its copy, as pip's last installed does among
+        packages of one depth) and those installed distributions own (the new copy replaces
+        theirs, kept aside until commit), journal it all, then link (``jobs`` at a time, or
+        half of a large plan in a forked child: ``install/forked.py``)."""
         from cove.cache.unpacked import unpack_wheel
         from cove.install.forked import can_fork, link_in_two
         from cove.install.wheel import created_paths, link_wheel, prepare_wheel
