@@ -10,7 +10,8 @@ swap from their names alone. The process doing a swap holds an ``flock`` on both
 so a concurrent command never takes a live one for a leftover.
 """
 
-from __future__ import annotations
+# Annotations are evaluated (no __future__ import): create imports this, and NamedTuple compiles
+# string ones, a millisecond or two of its start-up.
 
 import contextlib
 import os
